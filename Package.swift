@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+//
+// The folder layout is the architecture (see README.md, "Layout"):
+//   C shims (COpenBLAS, CZeroMQ, CLZ4)  ->  TrellisCore (RNG, shared utilities)
+//   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
+//   TrellisEval (full-ranking metrics)   TrellisModels (BPR-MF, LightGCN)
+//   TrellisTraining (config, trainer, benchmarks)  ->  trellis (command-line tool)
+import PackageDescription
+
+/// Numeric kernels are compiled optimised even in debug builds: a debug `-Onone` loop over
+/// float buffers is 20-50x slower, which would make the learning tests crawl.
+let optimisedKernels: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "Trellis",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "trellis", targets: ["trellis"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // MARK: C shims (only the wrapper targets import these)
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+
+        // MARK: Layers
+        .target(name: "TrellisCore", swiftSettings: optimisedKernels),
+        .target(name: "TrellisTensor", dependencies: ["COpenBLAS", "TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisTraining", dependencies: [
+            "TrellisTensor", "TrellisData", "TrellisEval", "TrellisModels",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: optimisedKernels),
+        .executableTarget(name: "trellis", dependencies: [
+            "TrellisTraining",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["TrellisCore", "TrellisTensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TrellisCoreTests", dependencies: ["TrellisCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// LZ4 block format (Debian liblz4-dev).
+#include <lz4.h>

@@ -1,0 +1,2 @@
+import TrellisTraining
+print("trellis")

@@ -1,0 +1,2 @@
+import TrellisCore
+import TrellisTensor
