@@ -1,0 +1,91 @@
+import Foundation
+
+/// Adam (Kingma & Ba). With `decoupledWeightDecay` it is AdamW (Loshchilov & Hutter): decay
+/// is applied to the weights directly instead of being added to the gradient.
+public final class Adam: DenseOptimizer {
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float
+    public let weightDecay: Float
+    public let decoupledWeightDecay: Bool
+    /// Steps taken (bias correction uses it).
+    public private(set) var stepCount: Int = 0
+    public private(set) var moments = MomentBuffers()
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
+        self.learningRate = learningRate
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+    }
+
+    /// AdamW with PyTorch's default decay of 0.01.
+    public static func adamW(learningRate: Float = 1e-3, weightDecay: Float = 0.01) -> Adam {
+        Adam(learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+
+    public func step(_ parameters: [Variable]) {
+        stepCount += 1
+        let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
+        for p in parameters {
+            guard let g = p.grad else { continue }
+            var m = moments.first[p.name] ?? [Float](repeating: 0, count: g.count)
+            var v = moments.second[p.name] ?? [Float](repeating: 0, count: g.count)
+            p.value.data.withUnsafeMutableBufferPointer { w in
+                for i in 0..<g.count {
+                    var gi = g.data[i]
+                    if decoupledWeightDecay { w[i] -= learningRate * weightDecay * w[i] } else { gi += weightDecay * w[i] }
+                    m[i] = beta1 * m[i] + (1 - beta1) * gi
+                    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+                    w[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                }
+            }
+            moments.first[p.name] = m
+            moments.second[p.name] = v
+        }
+    }
+}
+
+/// Lazy (row-sparse) Adam: moments and weights change only for rows in the gradient, with
+/// bias correction from the global step. With every row present each step it equals Adam.
+public final class LazyAdam: RowOptimizer {
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float
+    public private(set) var stepCount: Int = 0
+    public private(set) var moments = MomentBuffers()
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+    }
+
+    public func step(_ tables: [EmbeddingTable]) {
+        stepCount += 1
+        let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
+        for t in tables {
+            let g = t.gradient.coalesced(), d = t.dimension
+            guard !g.isEmpty else { continue }
+            var m = moments.first[t.name] ?? [Float](repeating: 0, count: t.weights.count)
+            var v = moments.second[t.name] ?? [Float](repeating: 0, count: t.weights.count)
+            t.weights.data.withUnsafeMutableBufferPointer { w in
+                m.withUnsafeMutableBufferPointer { m in
+                    v.withUnsafeMutableBufferPointer { v in
+                        g.values.withUnsafeBufferPointer { gv in
+                            for (k, row) in g.rowIDs.enumerated() {
+                                let base = Int(row) * d
+                                for j in 0..<d {
+                                    let gi = gv[k * d + j], i = base + j
+                                    m[i] = beta1 * m[i] + (1 - beta1) * gi
+                                    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+                                    w[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            moments.first[t.name] = m
+            moments.second[t.name] = v
+        }
+    }
+}

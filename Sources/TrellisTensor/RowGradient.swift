@@ -1,0 +1,67 @@
+/// The gradient of an embedding table: a set of rows, never a dense table.
+///
+/// Contributions are appended as they arrive (one per lookup); `coalesced()` sums duplicate
+/// rows in a fixed order, so the result does not depend on timing. This is also the unit a
+/// worker pushes to the parameter server.
+public struct RowGradient: Sendable, Equatable {
+    /// Width of each row.
+    public let dimension: Int
+    /// Row ids, one per row of `values`; may repeat until coalesced.
+    public private(set) var rowIDs: [Int32] = []
+    /// (rowIDs.count, dimension), row-major.
+    public private(set) var values: [Float] = []
+
+    /// An empty gradient for rows of `dimension`.
+    public init(dimension: Int) { self.dimension = dimension }
+
+    /// A gradient from explicit ids and (ids.count x dimension) values.
+    public init(dimension: Int, rowIDs: [Int32], values: [Float]) {
+        precondition(values.count == rowIDs.count * dimension, "row gradient: \(values.count) values for \(rowIDs.count) rows of \(dimension)")
+        self.dimension = dimension
+        self.rowIDs = rowIDs
+        self.values = values
+    }
+
+    /// True when no row has been added.
+    public var isEmpty: Bool { rowIDs.isEmpty }
+
+    /// Appends rows `ids` with gradients `rows` (ids.count x dimension).
+    public mutating func add(rowIDs ids: [Int32], values rows: [Float]) {
+        precondition(rows.count == ids.count * dimension, "row gradient: \(rows.count) values for \(ids.count) rows")
+        rowIDs.append(contentsOf: ids)
+        values.append(contentsOf: rows)
+    }
+
+    /// Unique ids in ascending order, each row the sum of its contributions in arrival order.
+    public func coalesced() -> RowGradient {
+        guard !rowIDs.isEmpty else { return self }
+        let order = rowIDs.indices.sorted { (rowIDs[$0], $0) < (rowIDs[$1], $1) }
+        var ids: [Int32] = []
+        var sums: [Float] = []
+        ids.reserveCapacity(order.count)
+        sums.reserveCapacity(order.count * dimension)
+        for i in order {
+            let id = rowIDs[i]
+            if ids.last != id {
+                ids.append(id)
+                sums.append(contentsOf: values[(i * dimension)..<((i + 1) * dimension)])
+            } else {
+                let base = sums.count - dimension
+                for j in 0..<dimension { sums[base + j] += values[i * dimension + j] }
+            }
+        }
+        return RowGradient(dimension: dimension, rowIDs: ids, values: sums)
+    }
+
+    /// Multiplies every value by `factor` (gradient clipping).
+    public mutating func scale(by factor: Float) {
+        for i in values.indices { values[i] *= factor }
+    }
+
+    /// Sum of squares of the values (after coalescing, for a true norm).
+    public var squaredNorm: Float {
+        var s: Float = 0
+        for v in values { s += v * v }
+        return s
+    }
+}

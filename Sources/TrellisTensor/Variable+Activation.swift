@@ -1,0 +1,95 @@
+import Foundation
+
+/// Element-wise non-linearities. Each pullback multiplies the incoming gradient by the
+/// derivative evaluated at the forward input (or output, where cheaper).
+extension Variable {
+    /// Applies `f` forward and `g * df(x, y)` backward, with x the input and y the output.
+    @inline(__always)
+    private func unary(_ f: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Variable {
+        let x = value
+        let y = x.map(f)
+        return Variable(y, inputs: [self]) { [self] g in
+            var out = g.data
+            x.data.withUnsafeBufferPointer { px in
+                y.data.withUnsafeBufferPointer { py in
+                    out.withUnsafeMutableBufferPointer { po in
+                        for i in 0..<po.count { po[i] *= derivative(px[i], py[i]) }
+                    }
+                }
+            }
+            accumulate(Tensor(shape: g.shape, data: out))
+        }
+    }
+
+    /// max(0, x).
+    public func relu() -> Variable {
+        unary({ Swift.max(0, $0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+    }
+
+    /// x for x > 0, slope * x otherwise (GAT uses slope 0.2).
+    public func leakyRelu(slope: Float = 0.01) -> Variable {
+        unary({ $0 > 0 ? $0 : slope * $0 }, derivative: { x, _ in x > 0 ? 1 : slope })
+    }
+
+    /// Gaussian error linear unit, tanh approximation (as in GPT-2 and SASRec code).
+    public func gelu() -> Variable {
+        let c: Float = 0.797_884_56  // sqrt(2 / pi)
+        return unary({ x in
+            0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x)))
+        }, derivative: { x, _ in
+            let u = c * (x + 0.044715 * x * x * x)
+            let t = Foundation.tanh(u)
+            let du = c * (1 + 3 * 0.044715 * x * x)
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+        })
+    }
+
+    /// 1 / (1 + e^-x), computed without overflow.
+    public func sigmoid() -> Variable {
+        unary(Self.stableSigmoid, derivative: { _, y in y * (1 - y) })
+    }
+
+    /// Hyperbolic tangent.
+    public func tanh() -> Variable {
+        unary({ Foundation.tanh($0) }, derivative: { _, y in 1 - y * y })
+    }
+
+    /// e^x.
+    public func exp() -> Variable {
+        unary({ Foundation.exp($0) }, derivative: { _, y in y })
+    }
+
+    /// Natural log.
+    public func log() -> Variable {
+        unary({ Foundation.log($0) }, derivative: { x, _ in 1 / x })
+    }
+
+    /// log(1 + e^x), stable for large |x|. BPR's loss is softplus(neg - pos).
+    public func softplus() -> Variable {
+        unary({ x in x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x)) },
+              derivative: { x, _ in Self.stableSigmoid(x) })
+    }
+
+    /// log(sigmoid(x)) = -softplus(-x).
+    public func logSigmoid() -> Variable {
+        unary({ x in x < 0 ? x - Foundation.log1p(Foundation.exp(x)) : -Foundation.log1p(Foundation.exp(-x)) },
+              derivative: { x, _ in 1 - Self.stableSigmoid(x) })
+    }
+
+    /// x^2.
+    public func square() -> Variable {
+        unary({ $0 * $0 }, derivative: { x, _ in 2 * x })
+    }
+
+    /// sqrt(x).
+    public func sqrt() -> Variable {
+        unary({ $0.squareRoot() }, derivative: { _, y in 0.5 / y })
+    }
+
+    @inline(__always)
+    static func stableSigmoid(_ x: Float) -> Float {
+        if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+        let e = Foundation.exp(x)
+        return e / (1 + e)
+    }
+}

@@ -1,0 +1,84 @@
+/// Matrix products through `cblas_sgemm`.
+///
+/// `matmul` takes (m, k) x (k, n) -> (m, n), with either side optionally transposed, and
+/// batches: (B, m, k) x (B, k, n) -> (B, m, n), or (B, m, k) x (k, n) with a shared right side.
+extension Variable {
+    /// op(self) · op(other).
+    public func matmul(_ other: Variable, transposeSelf: Bool = false, transposeOther: Bool = false) -> Variable {
+        let a = value, b = other.value
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs rank >= 2, got \(a.shape) and \(b.shape)")
+        let out = Self.product(a, b, transposeA: transposeSelf, transposeB: transposeOther)
+        return Variable(out, inputs: [self, other]) { [self] g in
+            // C = op(A) op(B)  =>  dA and dB by the four transpose cases.
+            if requiresGrad {
+                let da: Tensor
+                switch (transposeSelf, transposeOther) {
+                case (false, false): da = Self.product(g, b, transposeA: false, transposeB: true)
+                case (false, true): da = Self.product(g, b, transposeA: false, transposeB: false)
+                case (true, false): da = Self.product(b, g, transposeA: false, transposeB: true)
+                case (true, true): da = Self.product(b, g, transposeA: true, transposeB: true)
+                }
+                accumulate(Self.sumBatches(da, to: a.shape))
+            }
+            if other.requiresGrad {
+                let db: Tensor
+                switch (transposeSelf, transposeOther) {
+                case (false, false): db = Self.product(a, g, transposeA: true, transposeB: false)
+                case (false, true): db = Self.product(g, a, transposeA: true, transposeB: false)
+                case (true, false): db = Self.product(a, g, transposeA: false, transposeB: false)
+                case (true, true): db = Self.product(g, a, transposeA: true, transposeB: true)
+                }
+                other.accumulate(Self.sumBatches(db, to: b.shape))
+            }
+        }
+    }
+
+    /// Gradients of a shared (un-batched) operand are summed over the batch.
+    private static func sumBatches(_ t: Tensor, to shape: [Int]) -> Tensor {
+        if t.shape == shape { return t }
+        let per = shape.reduce(1, *)
+        var out = [Float](repeating: 0, count: per)
+        t.data.withUnsafeBufferPointer { x in
+            var base = 0
+            while base < x.count { for i in 0..<per { out[i] += x[base + i] }; base += per }
+        }
+        return Tensor(shape: shape, data: out)
+    }
+
+    /// The raw product with batching rules; used forward and in pullbacks.
+    static func product(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+        let ar = a.rank, br = b.rank
+        let am = a.shape[ar - 2], ak = a.shape[ar - 1]
+        let bk = b.shape[br - 2], bn = b.shape[br - 1]
+        let m = transposeA ? ak : am, k = transposeA ? am : ak
+        let k2 = transposeB ? bn : bk, n = transposeB ? bk : bn
+        precondition(k == k2, "matmul inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") x \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let batchA = a.count / Swift.max(1, am * ak), batchB = b.count / Swift.max(1, bk * bn)
+        precondition(batchA == batchB || batchB == 1 || batchA == 1,
+                     "matmul batch sizes differ: \(a.shape) x \(b.shape)")
+        let batch = Swift.max(batchA, batchB)
+        var outShape = (ar >= br ? Array(a.shape.dropLast(2)) : Array(b.shape.dropLast(2)))
+        outShape += [m, n]
+        var out = [Float](repeating: 0, count: batch * m * n)
+        a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { po in
+                    if batchB == 1 && !transposeA && batchA > 1 {
+                        // (B, m, k) x (k, n): one gemm over B*m rows.
+                        BLAS.gemm(transposeA: false, transposeB: transposeB, m: batch * m, n: n, k: k,
+                                  a: pa.baseAddress!, b: pb.baseAddress!, c: po.baseAddress!)
+                        return
+                    }
+                    for i in 0..<batch {
+                        let offA = batchA == 1 ? 0 : i * am * ak
+                        let offB = batchB == 1 ? 0 : i * bk * bn
+                        BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                  a: pa.baseAddress! + offA, b: pb.baseAddress! + offB,
+                                  c: po.baseAddress! + i * m * n)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: outShape, data: out)
+    }
+}

@@ -1,0 +1,139 @@
+import XCTest
+import TrellisCore
+import TrellisTensor
+import TestSupport
+
+/// A finite-difference check for every differentiable op.
+final class GradientCheckTests: XCTestCase {
+    private func x(_ shape: [Int], _ seed: UInt64) -> Tensor { GradientCheck.input(shape, seed: seed) }
+
+    // MARK: Arithmetic and broadcasting
+
+    func testAddSubMulDivSameShape() {
+        GradientCheck.check([x([3, 4], 1), x([3, 4], 2)]) { $0[0] + $0[1] }
+        GradientCheck.check([x([3, 4], 1), x([3, 4], 2)]) { $0[0] - $0[1] }
+        GradientCheck.check([x([3, 4], 1), x([3, 4], 2)]) { $0[0] * $0[1] }
+        GradientCheck.check([x([3, 4], 1), GradientCheck.input([3, 4], low: 0.5, high: 2, seed: 2)]) { $0[0] / $0[1] }
+    }
+
+    func testBroadcastSuffixScalarAndGeneral() {
+        GradientCheck.check([x([3, 4], 1), x([4], 2)]) { $0[0] + $0[1] }
+        GradientCheck.check([x([3, 4], 1), x([1], 2)]) { $0[0] * $0[1] }
+        GradientCheck.check([x([3, 1], 1), x([1, 4], 2)]) { $0[0] * $0[1] }
+        GradientCheck.check([x([2, 3, 4], 1), x([3, 1], 2)]) { $0[0] - $0[1] }
+        GradientCheck.check([x([4], 1), x([2, 4], 2)]) { $0[0] / ($0[1] * $0[1] + 1) }
+    }
+
+    func testScalarOpsAndNegation() {
+        GradientCheck.check([x([5], 1)]) { -($0[0] * 3 + 1) / 2 - 0.5 }
+    }
+
+    // MARK: Matmul
+
+    func testMatmulAllTransposes() {
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            let a = ta ? x([4, 3], 1) : x([3, 4], 1)
+            let b = tb ? x([5, 4], 2) : x([4, 5], 2)
+            GradientCheck.check([a, b]) { $0[0].matmul($0[1], transposeSelf: ta, transposeOther: tb) }
+        }
+    }
+
+    func testBatchedMatmul() {
+        GradientCheck.check([x([2, 3, 4], 1), x([2, 4, 5], 2)]) { $0[0].matmul($0[1]) }
+        GradientCheck.check([x([2, 3, 4], 1), x([4, 5], 2)]) { $0[0].matmul($0[1]) }
+        GradientCheck.check([x([2, 3, 4], 1), x([2, 5, 4], 2)]) { $0[0].matmul($0[1], transposeOther: true) }
+    }
+
+    // MARK: Activations
+
+    func testActivations() {
+        GradientCheck.check([x([12], 3)]) { $0[0].relu() }
+        GradientCheck.check([x([12], 3)]) { $0[0].leakyRelu(slope: 0.2) }
+        GradientCheck.check([x([12], 3)]) { $0[0].gelu() }
+        GradientCheck.check([x([12], 3)]) { $0[0].sigmoid() }
+        GradientCheck.check([x([12], 3)]) { $0[0].tanh() }
+        GradientCheck.check([x([12], 3)]) { $0[0].exp() }
+        GradientCheck.check([GradientCheck.input([12], low: 0.3, high: 3, seed: 3)]) { $0[0].log() }
+        GradientCheck.check([GradientCheck.input([12], low: 0.3, high: 3, seed: 3)]) { $0[0].sqrt() }
+        GradientCheck.check([x([12], 3)]) { $0[0].softplus() }
+        GradientCheck.check([x([12], 3)]) { $0[0].logSigmoid() }
+        GradientCheck.check([x([12], 3)]) { $0[0].square() }
+    }
+
+    // MARK: Reductions
+
+    func testReductions() {
+        GradientCheck.check([x([3, 4], 4)]) { $0[0].sum() }
+        GradientCheck.check([x([3, 4], 4)]) { $0[0].mean() }
+        GradientCheck.check([x([2, 3, 4], 4)]) { $0[0].sum(axis: 1) }
+        GradientCheck.check([x([2, 3, 4], 4)]) { $0[0].sum(axis: -1, keepDims: true) }
+        GradientCheck.check([x([2, 3, 4], 4)]) { $0[0].mean(axis: 0) }
+        GradientCheck.check([x([2, 3, 4], 4)]) { $0[0].max(axis: 1) }
+        GradientCheck.check([x([3, 5], 4)]) { $0[0].max(axis: -1) }
+    }
+
+    // MARK: Indexing and segments
+
+    func testGatherAndScatter() {
+        GradientCheck.check([x([5, 3], 5)]) { $0[0].gather(rows: [4, 0, 4, 2]) }
+        GradientCheck.check([x([4, 3], 5)]) { $0[0].scatterAdd(rows: [1, 0, 1, 3], rowCount: 5) }
+    }
+
+    func testSegmentReductions() {
+        let segments: [Int32] = [0, 2, 0, 1, 2, 2]
+        GradientCheck.check([x([6, 3], 6)]) { $0[0].segmentSum(segments, segmentCount: 4) }
+        GradientCheck.check([x([6, 3], 6)]) { $0[0].segmentMean(segments, segmentCount: 4) }
+        GradientCheck.check([x([6, 3], 6)]) { $0[0].segmentMax(segments, segmentCount: 4) }
+        GradientCheck.check([x([6, 2], 6)]) { $0[0].segmentSoftmax(segments, segmentCount: 4) }
+    }
+
+    func testSparseMatmul() {
+        let a = SparseMatrix(rowCount: 3, columnCount: 4, rows: [0, 0, 1, 2, 2], columns: [1, 3, 0, 2, 3],
+                             values: [0.5, -1, 2, 0.25, 1.5])
+        GradientCheck.check([x([4, 3], 7)]) { Variable.spmm(a, $0[0]) }
+    }
+
+    // MARK: Softmax family and normalisation
+
+    func testSoftmaxFamily() {
+        GradientCheck.check([x([3, 5], 8)]) { $0[0].softmax() }
+        GradientCheck.check([x([3, 5], 8)]) { $0[0].logSoftmax() }
+        GradientCheck.check([x([4, 5], 8)]) { $0[0].crossEntropy(targets: [1, 4, 0, 2]) }
+        GradientCheck.check([x([4, 5], 8)]) { $0[0].crossEntropy(targets: [1, 0, 0, 2], ignoring: 0) }
+    }
+
+    func testLayerNorm() {
+        GradientCheck.check([x([3, 6], 9), x([6], 10), x([6], 11)]) {
+            $0[0].layerNorm(gamma: $0[1], beta: $0[2])
+        }
+    }
+
+    func testDropoutIsLinearGivenItsMask() {
+        // Same seed inside f gives the same mask on every evaluation.
+        GradientCheck.check([x([4, 5], 12)]) { v in
+            var rng = SeededGenerator(seed: 5)
+            return v[0].dropout(rate: 0.3, training: true, using: &rng)
+        }
+    }
+
+    // MARK: Shape ops
+
+    func testShapeOps() {
+        GradientCheck.check([x([2, 6], 13)]) { $0[0].reshaped([3, -1]) * $0[0].reshaped([3, 4]) }
+        GradientCheck.check([x([2, 3, 4], 13)]) { $0[0].transposed() }
+        GradientCheck.check([x([2, 3], 13), x([2, 2], 14)]) { Variable.concat([$0[0], $0[1]], axis: 1) }
+        GradientCheck.check([x([2, 3], 13), x([1, 3], 14)]) { Variable.concat([$0[0], $0[1]], axis: 0) }
+        GradientCheck.check([x([2, 5], 13)]) { v in
+            let parts = v[0].split(sizes: [2, 3], axis: 1)
+            return parts[0].sum(axis: 1) * parts[1].sum(axis: 1)
+        }
+    }
+
+    // MARK: Composition
+
+    func testTwoLayerNetwork() {
+        GradientCheck.check([x([4, 3], 15), x([3, 5], 16), x([5], 17), x([5, 2], 18)]) { v in
+            (v[0].matmul(v[1]) + v[2]).tanh().matmul(v[3]).logSoftmax()
+        }
+    }
+}

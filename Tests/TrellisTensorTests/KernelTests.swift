@@ -1,0 +1,63 @@
+import XCTest
+import TrellisCore
+import TrellisTensor
+import TestSupport
+
+/// Forward values of kernels against direct computation.
+final class KernelTests: XCTestCase {
+    func testMatmulMatchesNaive() {
+        var rng = SeededGenerator(seed: 2)
+        let a = Tensor.normal([5, 7], std: 1, using: &rng), b = Tensor.normal([7, 3], std: 1, using: &rng)
+        let c = Variable(a).matmul(Variable(b)).value
+        var expected = [Float](repeating: 0, count: 15)
+        for i in 0..<5 { for j in 0..<3 { for k in 0..<7 { expected[i * 3 + j] += a.data[i * 7 + k] * b.data[k * 3 + j] } } }
+        XCTAssertEqual(c.shape, [5, 3])
+        assertClose(c.data, expected, accuracy: 1e-5)
+    }
+
+    func testBroadcastShapesAndValues() {
+        let a = Variable(Tensor(shape: [2, 1], data: [1, 2])), b = Variable(Tensor(shape: [3], data: [10, 20, 30]))
+        let c = (a + b).value
+        XCTAssertEqual(c.shape, [2, 3])
+        XCTAssertEqual(c.data, [11, 21, 31, 12, 22, 32])
+    }
+
+    func testSegmentSoftmaxNormalisesPerSegment() {
+        let scores = Variable(Tensor(shape: [4, 1], data: [1, 2, 3, 4]))
+        let y = scores.segmentSoftmax([0, 1, 0, 1], segmentCount: 3).value.data
+        XCTAssertEqual(y[0] + y[2], 1, accuracy: 1e-6)
+        XCTAssertEqual(y[1] + y[3], 1, accuracy: 1e-6)
+        XCTAssertEqual(y[2] / y[0], Float(M_E * M_E), accuracy: 1e-4)
+    }
+
+    func testSparseMultiplyAndTranspose() {
+        let a = SparseMatrix(rowCount: 2, columnCount: 3, rows: [0, 1, 1], columns: [2, 0, 1], values: [2, 3, 4])
+        let x = Tensor(shape: [3, 1], data: [1, 10, 100])
+        XCTAssertEqual(a.multiply(x).data, [200, 43])
+        XCTAssertEqual(a.transposed.multiply(Tensor(shape: [2, 1], data: [1, 1])).data, [3, 4, 2])
+    }
+
+    func testCrossEntropyValue() {
+        // logits [0, ln 3] -> p = [1/4, 3/4]; CE(target 1) = -ln(3/4)
+        let ce = Variable(Tensor(shape: [1, 2], data: [0, Float(log(3.0))])).crossEntropy(targets: [1]).value.scalar
+        XCTAssertEqual(ce, -Float(log(0.75)), accuracy: 1e-6)
+    }
+
+    func testLayerNormZeroMeanUnitVariance() {
+        let x = Variable(Tensor(shape: [1, 4], data: [1, 2, 3, 4]))
+        let y = x.layerNorm(gamma: Variable(.ones([4])), beta: Variable(.zeros([4])), epsilon: 0).value.data
+        XCTAssertEqual(y.reduce(0, +), 0, accuracy: 1e-5)
+        XCTAssertEqual(y.map { $0 * $0 }.reduce(0, +) / 4, 1, accuracy: 1e-5)
+    }
+
+    func testDropoutScalesKeptAndIsSeeded() {
+        var r1 = SeededGenerator(seed: 1), r2 = SeededGenerator(seed: 1)
+        let x = Variable(.ones([1000]))
+        let a = x.dropout(rate: 0.5, training: true, using: &r1).value.data
+        let b = x.dropout(rate: 0.5, training: true, using: &r2).value.data
+        XCTAssertEqual(a, b)
+        XCTAssert(a.allSatisfy { $0 == 0 || $0 == 2 })
+        XCTAssertEqual(Double(a.filter { $0 == 0 }.count) / 1000, 0.5, accuracy: 0.06)
+        XCTAssertEqual(x.dropout(rate: 0.5, training: false, using: &r1).value.data, x.value.data)
+    }
+}

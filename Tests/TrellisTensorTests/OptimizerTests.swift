@@ -1,0 +1,79 @@
+import XCTest
+import TrellisTensor
+import TestSupport
+
+/// Optimizer steps against values worked out by hand.
+final class OptimizerTests: XCTestCase {
+    func testSGDWithMomentum() {
+        let p = Variable(Tensor(shape: [2], data: [1, -1]), requiresGrad: true, name: "p")
+        let sgd = SGD(learningRate: 0.1, momentum: 0.9)
+        p.grad = Tensor(shape: [2], data: [1, 2])
+        sgd.step([p])   // v = g = [1, 2]; p = [1 - 0.1, -1 - 0.2]
+        assertClose(p.value.data, [0.9, -1.2])
+        sgd.step([p])   // v = 0.9 * [1,2] + [1,2] = [1.9, 3.8]; p -= 0.1 v
+        assertClose(p.value.data, [0.71, -1.58])
+    }
+
+    func testAdamFirstTwoSteps() {
+        // Step 1: m = 0.1 g, v = 0.001 g^2; mhat = g, vhat = g^2 -> p -= lr * g/(|g| + eps) = lr * sign(g).
+        let p = Variable(Tensor(shape: [2], data: [0.5, 0.5]), requiresGrad: true, name: "p")
+        let adam = Adam(learningRate: 0.01)
+        p.grad = Tensor(shape: [2], data: [2, -0.5])
+        adam.step([p])
+        assertClose(p.value.data, [0.49, 0.51], accuracy: 1e-6)
+        // Step 2 with g = [1, -0.5]: m = 0.9*0.2 + 0.1*1 = 0.28, v = 0.999*0.004 + 0.001*1 = 0.004996
+        // mhat = 0.28/0.19 = 1.473684, vhat = 0.004996/0.001999 = 2.499250; step = 0.01 * 1.473684/1.580902 = 0.0093218
+        p.grad = Tensor(shape: [2], data: [1, -0.5])
+        adam.step([p])
+        XCTAssertEqual(p.value.data[0], 0.49 - 0.0093218, accuracy: 1e-6)
+        XCTAssertEqual(p.value.data[1], 0.52, accuracy: 1e-6)  // constant g: step is exactly lr * sign
+    }
+
+    func testAdamWDecouplesDecay() {
+        // w = 1, g = 0: Adam's update is 0, AdamW still shrinks w by lr * wd * w.
+        let p = Variable(Tensor(shape: [1], data: [1]), requiresGrad: true, name: "p")
+        let adamW = Adam.adamW(learningRate: 0.1, weightDecay: 0.5)
+        p.grad = Tensor(shape: [1], data: [0])
+        adamW.step([p])
+        XCTAssertEqual(p.value.data[0], 0.95, accuracy: 1e-6)
+        // Coupled L2: the decay enters the gradient (g = 0.5), so the first step is lr * sign = 0.1.
+        let q = Variable(Tensor(shape: [1], data: [1]), requiresGrad: true, name: "q")
+        let adam = Adam(learningRate: 0.1, weightDecay: 0.5)
+        q.grad = Tensor(shape: [1], data: [0])
+        adam.step([q])
+        XCTAssertEqual(q.value.data[0], 0.9, accuracy: 1e-5)
+    }
+
+    func testLazyAdamTouchesOnlyPresentRows() {
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [3, 2], repeating: 1))
+        let opt = LazyAdam(learningRate: 0.1)
+        table.setGradient(RowGradient(dimension: 2, rowIDs: [2], values: [0.5, -3]))
+        opt.step([table])
+        assertClose(table.weights.data, [1, 1, 1, 1, 0.9, 1.1], accuracy: 1e-6)
+        XCTAssertEqual(opt.moments.first["t"]![0], 0, "untouched rows keep zero moments")
+    }
+
+    func testLazyAdamEqualsAdamWhenAllRowsPresent() {
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [2, 2], data: [1, 2, 3, 4]))
+        let p = Variable(Tensor(shape: [2, 2], data: [1, 2, 3, 4]), requiresGrad: true, name: "t")
+        let lazy = LazyAdam(learningRate: 0.05), adam = Adam(learningRate: 0.05)
+        for step in 0..<3 {
+            let g: [Float] = [0.1 * Float(step + 1), -0.2, 0.3, 0.05 * Float(step)]
+            table.setGradient(RowGradient(dimension: 2, rowIDs: [0, 1], values: g))
+            p.grad = Tensor(shape: [2, 2], data: g)
+            lazy.step([table]); adam.step([p])
+        }
+        assertClose(table.weights.data, p.value.data, accuracy: 1e-6)
+    }
+
+    func testRowAdagrad() {
+        // acc = 0 + g^2 = 4; w -= 0.1 * 2 / 2 = 0.1.  Second step: acc = 8, w -= 0.1 * 2 / sqrt(8).
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [1, 1], data: [1]))
+        let opt = RowAdagrad(learningRate: 0.1)
+        table.setGradient(RowGradient(dimension: 1, rowIDs: [0], values: [2]))
+        opt.step([table])
+        XCTAssertEqual(table.weights.data[0], 0.9, accuracy: 1e-6)
+        opt.step([table])
+        XCTAssertEqual(table.weights.data[0], 0.9 - 0.2 / Float(8).squareRoot(), accuracy: 1e-6)
+    }
+}
