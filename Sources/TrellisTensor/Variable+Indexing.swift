@@ -151,6 +151,12 @@ extension Variable {
 }
 
 extension Tensor {
+    /// Rows `ids` of a rank >= 1 tensor, outside any graph: (N, …) -> (ids.count, …).
+    public func rows(_ ids: [Int32]) -> Tensor {
+        let (n, width) = rowLayout
+        return Variable.gatherRows(self, ids, rowCount: n, width: width)
+    }
+
     /// (number of rows, elements per row) for a rank >= 1 tensor.
     var rowLayout: (rows: Int, width: Int) {
         precondition(rank >= 1, "row op on a scalar")

@@ -1,0 +1,67 @@
+import TrellisData
+
+/// A dataset loaded, split, and indexed the way training and evaluation need it.
+public struct PreparedDataset: Sendable {
+    public let name: String
+    public let split: DatasetSplit
+    /// user -> training items (sorted, unique): negatives avoid these; validation masks them.
+    public let trainItems: CSRMatrix
+    /// user -> validation items.
+    public let validItems: CSRMatrix
+    /// user -> test items.
+    public let testItems: CSRMatrix
+    /// user -> training and validation items: masked when ranking for test.
+    public let trainAndValidItems: CSRMatrix
+
+    public var userCount: Int { split.train.userCount }
+    public var itemCount: Int { split.train.itemCount }
+
+    /// Loads `settings.path` (or the split files) and splits with `seed`.
+    public static func load(_ settings: DataSettings, seed: UInt64) throws -> PreparedDataset {
+        let format = settings.format.map(Self.format)
+        let split: DatasetSplit
+        switch settings.split {
+        case .ratio:
+            split = DatasetSplit.randomRatio(try InteractionLoader.load(path: settings.path, format: format),
+                                             ratios: settings.ratios, seed: seed)
+        case .leaveOneOut:
+            split = DatasetSplit.leaveOneOut(try InteractionLoader.load(path: settings.path, format: format))
+        case .time:
+            split = DatasetSplit.timeCutoff(try InteractionLoader.load(path: settings.path, format: format),
+                                            validFrom: settings.validFrom!, testFrom: settings.testFrom!)
+        case .files:
+            split = try DatasetSplit.fixedFiles(train: settings.trainFile!, valid: settings.validFile,
+                                                test: settings.testFile!, format: format)
+        }
+        return PreparedDataset(name: settings.name, split: split)
+    }
+
+    /// Indexes an existing split.
+    public init(name: String, split: DatasetSplit) {
+        self.name = name
+        // Every part shares the id maps; the largest count covers ids first seen in valid/test.
+        let users = max(split.train.userCount, split.valid.userCount, split.test.userCount)
+        let items = max(split.train.itemCount, split.valid.itemCount, split.test.itemCount)
+        func index(_ t: InteractionTable) -> CSRMatrix {
+            CSRMatrix(rowCount: users, columnCount: items, rows: t.users, columns: t.items, values: nil, sortRows: true)
+                .removingDuplicateColumns()
+        }
+        self.split = split
+        trainItems = index(split.train)
+        validItems = index(split.valid)
+        testItems = index(split.test)
+        trainAndValidItems = CSRMatrix(rowCount: users, columnCount: items,
+                                       rows: split.train.users + split.valid.users,
+                                       columns: split.train.items + split.valid.items,
+                                       values: nil, sortRows: true).removingDuplicateColumns()
+    }
+
+    static func format(_ name: String) -> InteractionFormat {
+        switch InteractionFormatName(rawValue: name)! {
+        case .recbole: return .recboleAtomic
+        case .movielensUData: return .movielensUData
+        case .movielensDat: return .movielensDat
+        case .movielensCSV: return .movielensCSV
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import TrellisData
+import TrellisEval
+import TrellisTensor
+
+/// Full-ranking evaluation: every user with a target item scores all items, items in the
+/// mask (what the user saw before) are excluded, and the top-K are compared to the targets.
+public enum RankingEvaluation {
+    /// Metrics for `targets` (user -> items) given representations users (U, d), items (I, d).
+    public static func evaluate(users: Tensor, items: Tensor, targets: CSRMatrix, mask: CSRMatrix,
+                                ks: [Int], usersPerChunk: Int = 512) -> [String: Double] {
+        let itemCount = items.shape[0], d = items.shape[1]
+        let candidates = (0..<targets.rowCount).filter { targets.rowLength($0) > 0 && $0 < users.shape[0] }
+        var metrics = RankingMetrics(ks: ks, itemCount: itemCount)
+        var scores = [Float](repeating: 0, count: usersPerChunk * itemCount)
+        var start = 0
+        while start < candidates.count {
+            let chunk = Array(candidates[start..<min(start + usersPerChunk, candidates.count)])
+            let rows = users.rows(chunk.map { Int32($0) })   // (chunk, d)
+            rows.data.withUnsafeBufferPointer { u in
+                items.data.withUnsafeBufferPointer { it in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        // scores (chunk, I) = U_chunk (chunk, d) · Items(I, d)ᵀ
+                        BLAS.gemm(transposeA: false, transposeB: true, m: chunk.count, n: itemCount, k: d,
+                                  a: u.baseAddress!, b: it.baseAddress!, c: s.baseAddress!)
+                        for (r, user) in chunk.enumerated() {
+                            let row = UnsafeBufferPointer(rebasing: s[(r * itemCount)..<((r + 1) * itemCount)])
+                            metrics.addUser(scores: row, exclude: mask.row(user), positives: targets.row(user))
+                        }
+                    }
+                }
+            }
+            start += usersPerChunk
+        }
+        var summary = metrics.summary()
+        summary["users"] = Double(metrics.userCount)
+        return summary
+    }
+}
+

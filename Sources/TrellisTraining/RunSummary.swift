@@ -1,0 +1,72 @@
+import Foundation
+
+/// One evaluation during training: a line of `metrics.jsonl`.
+public struct EpochRecord: Sendable, Equatable {
+    public let epoch: Int
+    /// `valid` or `test`.
+    public let split: String
+    /// Mean training loss of the epoch.
+    public let loss: Double
+    public let trainSeconds: Double
+    public let evalSeconds: Double
+    /// `ndcg@10`, `recall@10`, … and `users` (how many users were ranked).
+    public let metrics: [String: Double]
+
+    public func jsonObject() -> [String: Any] {
+        var o: [String: Any] = ["epoch": epoch, "split": split, "loss": loss,
+                                "train_seconds": trainSeconds, "eval_seconds": evalSeconds]
+        for (k, v) in metrics { o[k] = v }
+        return o
+    }
+}
+
+/// What a run produced: `results.json`.
+public struct RunSummary: Sendable, Equatable {
+    public let model: String
+    public let dataset: String
+    /// Epochs trained (early stopping may end before the configured count).
+    public let epochs: Int
+    /// The epoch whose weights were kept.
+    public let bestEpoch: Int
+    /// Mean wall-clock seconds of one training epoch (no evaluation).
+    public let secondsPerEpoch: Double
+    public let medianSecondsPerEpoch: Double
+    public let valid: [String: Double]
+    public let test: [String: Double]
+    public let records: [EpochRecord]
+
+    public func jsonObject(extra: [String: Any] = [:]) -> [String: Any] {
+        var o: [String: Any] = ["model": model, "dataset": dataset, "epochs": epochs, "best_epoch": bestEpoch,
+                                "seconds_per_epoch": secondsPerEpoch, "median_seconds_per_epoch": medianSecondsPerEpoch,
+                                "valid": valid, "test": test]
+        for (k, v) in extra { o[k] = v }
+        return o
+    }
+}
+
+/// Writes `metrics.jsonl` (appended per evaluation) and `results.json` under a folder.
+public struct RunOutput {
+    public let directory: URL
+
+    public init(directory: String) throws {
+        self.directory = URL(fileURLWithPath: directory)
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        // A fresh run starts a fresh metrics log.
+        FileManager.default.createFile(atPath: self.directory.appendingPathComponent("metrics.jsonl").path, contents: nil)
+    }
+
+    public func append(_ record: EpochRecord) throws {
+        let line = try JSONSerialization.data(withJSONObject: record.jsonObject(), options: [.sortedKeys])
+        let handle = try FileHandle(forWritingTo: directory.appendingPathComponent("metrics.jsonl"))
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(line)
+        handle.write(Data("\n".utf8))
+    }
+
+    /// Writes `results.json` atomically.
+    public func writeResults(_ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+        try data.write(to: directory.appendingPathComponent("results.json"), options: .atomic)
+    }
+}

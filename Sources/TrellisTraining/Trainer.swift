@@ -1,0 +1,197 @@
+import Foundation
+import Logging
+import TrellisCore
+import TrellisData
+import TrellisEval
+import TrellisModels
+import TrellisTensor
+
+/// The one-process training loop: shuffled BPR mini-batches, validation every `eval_step`
+/// epochs, early stopping on the validation metric, and a final test with the best weights.
+///
+/// Randomness is split into named streams of the run seed (batch order per epoch, negatives
+/// per (epoch, step)), so a run is reproducible and a resumed run draws the same numbers.
+public final class Trainer {
+    public let config: TrainingConfig
+    public let dataset: PreparedDataset
+    public let model: Recommender
+    private let denseOptimizer: DenseOptimizer
+    private let rowOptimizer: RowOptimizer
+    private let sampler: NegativeSampler
+    private var logger: Logger
+
+    /// Called after every batch with (epoch, step, steps in epoch, batch loss).
+    public var onStep: ((Int, Int, Int, Float) -> Void)?
+    /// Called after every evaluation with its record.
+    public var onEvaluation: ((EpochRecord) -> Void)?
+
+    public init(config: TrainingConfig, dataset: PreparedDataset, logger: Logger = Logger(label: "trellis.train")) {
+        self.config = config
+        self.dataset = dataset
+        self.logger = logger
+        Parallel.threadCount = config.training.threads
+        BLAS.setThreadCount(config.training.threads)
+        model = Self.makeModel(config, dataset)
+        sampler = NegativeSampler(positives: dataset.trainItems)
+        let t = config.training
+        switch t.optimizer {
+        case .adam:
+            denseOptimizer = Adam(learningRate: t.learningRate, weightDecay: t.weightDecay)
+            rowOptimizer = LazyAdam(learningRate: t.learningRate)
+        case .adamw:
+            denseOptimizer = Adam.adamW(learningRate: t.learningRate, weightDecay: t.weightDecay)
+            rowOptimizer = LazyAdam(learningRate: t.learningRate)
+        case .sgd:
+            denseOptimizer = SGD(learningRate: t.learningRate, weightDecay: t.weightDecay)
+            rowOptimizer = RowSGD(learningRate: t.learningRate)
+        case .adagrad:
+            denseOptimizer = SGD(learningRate: t.learningRate, weightDecay: t.weightDecay)
+            rowOptimizer = RowAdagrad(learningRate: t.learningRate)
+        }
+    }
+
+    static func makeModel(_ config: TrainingConfig, _ dataset: PreparedDataset) -> Recommender {
+        let m = config.model
+        switch m.kind {
+        case .bpr:
+            return MatrixFactorization(userCount: dataset.userCount, itemCount: dataset.itemCount,
+                                       dimension: m.embeddingSize, regularization: m.regWeight, seed: config.seed)
+        case .lightgcn:
+            return LightGCN(interactions: dataset.trainItems, dimension: m.embeddingSize, layerCount: m.layers,
+                            regularization: m.regWeight, seed: config.seed)
+        }
+    }
+
+    // MARK: One epoch
+
+    /// The training batches of `epoch`: interactions in a seeded order, negatives drawn per step.
+    public func batches(epoch: Int) -> [TripletBatch] {
+        let train = dataset.split.train
+        var order = Array(0..<train.count)
+        var orderRNG = SeededGenerator(seed: config.seed, stream: [1, UInt64(epoch)])
+        orderRNG.shuffle(&order)
+        let size = config.training.batchSize
+        return stride(from: 0, to: order.count, by: size).enumerated().map { step, start in
+            let rows = order[start..<min(start + size, order.count)]
+            var rng = SeededGenerator(seed: config.seed, stream: [2, UInt64(epoch), UInt64(step)])
+            let users = rows.map { train.users[$0] }
+            return TripletBatch(users: users, positives: rows.map { train.items[$0] },
+                                negatives: users.map { sampler.sample(for: $0, using: &rng) })
+        }
+    }
+
+    /// Forward, backward and one optimizer step on `batch`; returns the loss.
+    @discardableResult
+    public func step(_ batch: TripletBatch) -> Float {
+        let params = model.parameters
+        params.zeroGrad()
+        let loss = model.loss(batch)
+        loss.backward()
+        params.prepareGradients(clipNorm: config.training.clipGradNorm)
+        denseOptimizer.step(params.dense)
+        rowOptimizer.step(params.tables)
+        return loss.value.scalar
+    }
+
+    /// Trains one epoch; returns (mean loss, seconds).
+    public func trainEpoch(_ epoch: Int) -> (loss: Double, seconds: Double) {
+        let start = ResourceUsage.now()
+        let all = batches(epoch: epoch)
+        var total = 0.0
+        for (s, batch) in all.enumerated() {
+            let l = step(batch)
+            total += Double(l)
+            onStep?(epoch, s + 1, all.count, l)
+        }
+        return (total / Double(max(1, all.count)), ResourceUsage.now() - start)
+    }
+
+    // MARK: Evaluation
+
+    /// Metrics on validation (mask: train) or test (mask: train + valid).
+    public func evaluate(_ part: Part) -> [String: Double] {
+        let (users, items) = model.rankingEmbeddings()
+        switch part {
+        case .valid:
+            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.validItems,
+                                              mask: dataset.trainItems, ks: config.evaluation.topk)
+        case .test:
+            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.testItems,
+                                              mask: dataset.trainAndValidItems, ks: config.evaluation.topk)
+        }
+    }
+
+    public enum Part: String, Sendable { case valid, test }
+
+    /// Test metrics of the most-popular-items baseline, for reference.
+    public func popularityBaseline() -> [String: Double] {
+        let pop = PopularityRanker(trainItems: dataset.split.train.items, itemCount: dataset.itemCount).scores()
+        // Popularity as rank-1 embeddings: every user (1) · item (popularity).
+        let users = Tensor(shape: [dataset.userCount, 1], repeating: 1)
+        let items = Tensor(shape: [dataset.itemCount, 1], data: pop)
+        return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.testItems,
+                                          mask: dataset.trainAndValidItems, ks: config.evaluation.topk)
+    }
+
+    // MARK: The whole run
+
+    /// Trains with early stopping and returns the summary; the model ends with its best weights.
+    public func fit() -> RunSummary {
+        var records: [EpochRecord] = []
+        var best = -Double.infinity, bestEpoch = 0, sinceBest = 0
+        var bestWeights = snapshot()
+        var trainingSeconds: [Double] = []
+        var epochsRun = 0
+        for epoch in 1...config.training.epochs {
+            let (loss, seconds) = trainEpoch(epoch)
+            trainingSeconds.append(seconds)
+            epochsRun = epoch
+            guard epoch % config.evaluation.evalStep == 0 || epoch == config.training.epochs else { continue }
+            let evalStart = ResourceUsage.now()
+            let metrics = evaluate(.valid)
+            let record = EpochRecord(epoch: epoch, split: "valid", loss: loss, trainSeconds: seconds,
+                                     evalSeconds: ResourceUsage.now() - evalStart, metrics: metrics)
+            records.append(record)
+            onEvaluation?(record)
+            let score = metrics[config.evaluation.validMetric] ?? 0
+            if score > best {
+                best = score; bestEpoch = epoch; sinceBest = 0
+                bestWeights = snapshot()
+            } else {
+                sinceBest += 1
+                if sinceBest >= config.evaluation.stoppingStep {
+                    logger.info("early stop", metadata: ["epoch": "\(epoch)", "best_epoch": "\(bestEpoch)"])
+                    break
+                }
+            }
+        }
+        restore(bestWeights)
+        let test = evaluate(.test)
+        let valid = records.first { $0.epoch == bestEpoch }?.metrics ?? [:]
+        return RunSummary(model: model.name, dataset: dataset.name, epochs: epochsRun, bestEpoch: bestEpoch,
+                          secondsPerEpoch: trainingSeconds.reduce(0, +) / Double(max(1, trainingSeconds.count)),
+                          medianSecondsPerEpoch: median(trainingSeconds),
+                          valid: valid, test: test, records: records)
+    }
+
+    /// A copy of every table and dense parameter.
+    public func snapshot() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for t in model.parameters.tables { out[t.name] = t.weights }
+        for p in model.parameters.dense { out[p.name] = p.value }
+        return out
+    }
+
+    /// Puts back weights from `snapshot()`.
+    public func restore(_ weights: [String: Tensor]) {
+        for t in model.parameters.tables { if let w = weights[t.name] { t.weights = w } }
+        for p in model.parameters.dense { if let w = weights[p.name] { p.value = w } }
+    }
+}
+
+/// The median of `values` (mean of the middle two for an even count); 0 when empty.
+public func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let s = values.sorted(), n = s.count
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Yams
+
+/// A configuration problem: which file, which key, what was expected.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let file: String
+    public let key: String
+    public let message: String
+    public var description: String { "\(file): \(key.isEmpty ? "" : "\(key): ")\(message)" }
+}
+
+extension TrainingConfig {
+    /// Reads and validates a YAML config file.
+    public static func load(path: String) throws -> TrainingConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(file: path, key: "", message: "cannot read the file")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses YAML text; `file` names it in errors. Unknown keys are errors (a typo should
+    /// not silently fall back to a default).
+    public static func parse(yaml: String, file: String = "<config>") throws -> TrainingConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else { return TrainingConfig() }
+            root = node
+        } catch {
+            throw ConfigError(file: file, key: "", message: "not valid YAML: \(error)")
+        }
+        var reader = ConfigReader(file: file)
+        var config = TrainingConfig()
+        let top = try reader.mapping(root, at: "", allowed: ["seed", "model", "data", "training", "evaluation"])
+        if let v = top["seed"] { config.seed = UInt64(try reader.int(v, at: "seed", min: 0)) }
+        if let m = top["model"] {
+            let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight"])
+            if let v = s["kind"] { config.model.kind = try reader.choice(v, at: "model.kind") }
+            if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1) }
+            if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0) }
+            if let v = s["reg_weight"] { config.model.regWeight = try reader.float(v, at: "model.reg_weight", min: 0) }
+        }
+        if let d = top["data"] {
+            let s = try reader.mapping(d, at: "data", allowed: ["name", "path", "format", "split", "ratios", "train_file",
+                                                                 "valid_file", "test_file", "valid_from", "test_from"])
+            if let v = s["name"] { config.data.name = try reader.string(v, at: "data.name") }
+            if let v = s["path"] { config.data.path = try reader.string(v, at: "data.path") }
+            if let v = s["format"] { config.data.format = try reader.string(v, at: "data.format") }
+            if let v = s["split"] { config.data.split = try reader.choice(v, at: "data.split") }
+            if let v = s["ratios"] { config.data.ratios = try reader.list(v, at: "data.ratios").map { try reader.double($0, at: "data.ratios", min: 0) } }
+            if let v = s["train_file"] { config.data.trainFile = try reader.string(v, at: "data.train_file") }
+            if let v = s["valid_file"] { config.data.validFile = try reader.string(v, at: "data.valid_file") }
+            if let v = s["test_file"] { config.data.testFile = try reader.string(v, at: "data.test_file") }
+            if let v = s["valid_from"] { config.data.validFrom = try reader.double(v, at: "data.valid_from") }
+            if let v = s["test_from"] { config.data.testFrom = try reader.double(v, at: "data.test_from") }
+        }
+        if let t = top["training"] {
+            let s = try reader.mapping(t, at: "training", allowed: ["epochs", "batch_size", "optimizer", "learning_rate",
+                                                                     "weight_decay", "clip_grad_norm", "threads"])
+            if let v = s["epochs"] { config.training.epochs = try reader.int(v, at: "training.epochs", min: 1) }
+            if let v = s["batch_size"] { config.training.batchSize = try reader.int(v, at: "training.batch_size", min: 1) }
+            if let v = s["optimizer"] { config.training.optimizer = try reader.choice(v, at: "training.optimizer") }
+            if let v = s["learning_rate"] { config.training.learningRate = try reader.float(v, at: "training.learning_rate", min: 0) }
+            if let v = s["weight_decay"] { config.training.weightDecay = try reader.float(v, at: "training.weight_decay", min: 0) }
+            if let v = s["clip_grad_norm"], !reader.isNull(v) { config.training.clipGradNorm = try reader.float(v, at: "training.clip_grad_norm", min: 0) }
+            if let v = s["threads"] { config.training.threads = try reader.int(v, at: "training.threads", min: 1) }
+        }
+        if let e = top["evaluation"] {
+            let s = try reader.mapping(e, at: "evaluation", allowed: ["topk", "valid_metric", "stopping_step", "eval_step"])
+            if let v = s["topk"] { config.evaluation.topk = try reader.list(v, at: "evaluation.topk").map { try reader.int($0, at: "evaluation.topk", min: 1) } }
+            if let v = s["valid_metric"] { config.evaluation.validMetric = try reader.string(v, at: "evaluation.valid_metric") }
+            if let v = s["stopping_step"] { config.evaluation.stoppingStep = try reader.int(v, at: "evaluation.stopping_step", min: 1) }
+            if let v = s["eval_step"] { config.evaluation.evalStep = try reader.int(v, at: "evaluation.eval_step", min: 1) }
+        }
+        try config.validate(file: file)
+        return config
+    }
+
+    /// Cross-field checks.
+    public func validate(file: String = "<config>") throws {
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: key, message: message) }
+        switch data.split {
+        case .ratio:
+            guard data.ratios.count == 2 || data.ratios.count == 3, data.ratios.reduce(0, +) > 0 else {
+                throw fail("data.ratios", "expected 2 or 3 non-negative shares with a positive sum, got \(data.ratios)")
+            }
+        case .files:
+            guard data.trainFile != nil, data.testFile != nil else {
+                throw fail("data.split", "split 'files' needs data.train_file and data.test_file")
+            }
+        case .time:
+            guard let v = data.validFrom, let t = data.testFrom, v <= t else {
+                throw fail("data.split", "split 'time' needs data.valid_from <= data.test_from")
+            }
+        case .leaveOneOut: break
+        }
+        if let f = data.format, InteractionFormatName(rawValue: f) == nil {
+            throw fail("data.format", "expected one of \(InteractionFormatName.allCases.map(\.rawValue)), got '\(f)'")
+        }
+        let metric = evaluation.validMetric.split(separator: "@")
+        let names = ["ndcg", "recall", "hit", "precision", "mrr"]
+        guard metric.count == 2, names.contains(String(metric[0])), let k = Int(metric[1]), evaluation.topk.contains(k) else {
+            throw fail("evaluation.valid_metric", "expected NAME@K with NAME in \(names) and K in topk \(evaluation.topk), got '\(evaluation.validMetric)'")
+        }
+    }
+}
+
+/// Config spellings of the interaction formats.
+public enum InteractionFormatName: String, CaseIterable {
+    case recbole
+    case movielensUData = "movielens-udata"
+    case movielensDat = "movielens-dat"
+    case movielensCSV = "movielens-csv"
+}
+
+/// Typed access to YAML nodes with errors that name the key.
+struct ConfigReader {
+    let file: String
+
+    func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: key, message: message) }
+
+    func mapping(_ node: Node, at key: String, allowed: Set<String>) throws -> [String: Node] {
+        guard case .mapping(let m) = node else { throw fail(key, "expected a mapping of keys") }
+        var out: [String: Node] = [:]
+        for (k, v) in m {
+            guard let name = k.string else { throw fail(key, "keys must be strings") }
+            guard allowed.contains(name) else {
+                let path = key.isEmpty ? name : "\(key).\(name)"
+                throw fail(path, "unknown key; expected one of \(allowed.sorted())")
+            }
+            out[name] = v
+        }
+        return out
+    }
+
+    func isNull(_ node: Node) -> Bool { node.null != nil && node.scalar?.style == .plain }
+
+    func string(_ node: Node, at key: String) throws -> String {
+        guard let s = node.string else { throw fail(key, "expected a string") }
+        return s
+    }
+
+    func int(_ node: Node, at key: String, min: Int = .min) throws -> Int {
+        guard let v = node.int else { throw fail(key, "expected an integer, got '\(node.string ?? "?")'") }
+        guard v >= min else { throw fail(key, "expected at least \(min), got \(v)") }
+        return v
+    }
+
+    func double(_ node: Node, at key: String, min: Double = -.infinity) throws -> Double {
+        guard let v = node.float ?? node.int.map(Double.init) else { throw fail(key, "expected a number, got '\(node.string ?? "?")'") }
+        guard v >= min else { throw fail(key, "expected at least \(min), got \(v)") }
+        return v
+    }
+
+    func float(_ node: Node, at key: String, min: Double = -.infinity) throws -> Float {
+        Float(try double(node, at: key, min: min))
+    }
+
+    func list(_ node: Node, at key: String) throws -> [Node] {
+        guard case .sequence(let s) = node else { throw fail(key, "expected a list") }
+        return Array(s)
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ node: Node, at key: String) throws -> T where T.RawValue == String {
+        let s = try string(node, at: key)
+        guard let v = T(rawValue: s) else {
+            throw fail(key, "expected one of \(T.allCases.map(\.rawValue)), got '\(s)'")
+        }
+        return v
+    }
+}

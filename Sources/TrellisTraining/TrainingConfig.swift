@@ -1,0 +1,80 @@
+/// Everything a run needs, read from a YAML file under `configs/`. Each section owns its
+/// defaults; `validate()` says which key is wrong and why. Keys are documented in README.md.
+public struct TrainingConfig: Sendable, Equatable {
+    /// Seeds every random choice of the run.
+    public var seed: UInt64 = 2020
+    public var model = ModelSettings()
+    public var data = DataSettings()
+    public var training = OptimisationSettings()
+    public var evaluation = EvaluationSettings()
+
+    public init() {}
+}
+
+/// `model:` — which recommender and its size.
+public struct ModelSettings: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case bpr, lightgcn }
+    public var kind: Kind = .lightgcn
+    public var embeddingSize = 64
+    /// LightGCN propagation layers.
+    public var layers = 2
+    /// Weight of the batch L2 term on the input embeddings.
+    public var regWeight: Float = 1e-4
+    public init() {}
+}
+
+/// `data:` — where interactions come from and how they are split.
+public struct DataSettings: Sendable, Equatable {
+    public enum SplitKind: String, Sendable, CaseIterable {
+        case ratio
+        case leaveOneOut = "leave_one_out"
+        case files
+        case time
+    }
+    /// Name reported in results.
+    public var name = "ml-100k"
+    /// Interaction file (RecBole `.inter`, `u.data`, `ratings.dat`, `ratings.csv`).
+    public var path = "data/ml-100k/ml-100k.inter"
+    /// `recbole`, `movielens-udata`, `movielens-dat`, `movielens-csv`; nil infers from the file name.
+    public var format: String?
+    public var split: SplitKind = .ratio
+    /// For `ratio`: train/valid/test shares per user.
+    public var ratios: [Double] = [0.8, 0.1, 0.1]
+    /// For `files`: train, optional valid, and test files in the same format as `path`.
+    public var trainFile: String?
+    public var validFile: String?
+    public var testFile: String?
+    /// For `time`: interactions at or after `valid_from` go to valid, at or after `test_from` to test.
+    public var validFrom: Double?
+    public var testFrom: Double?
+    public init() {}
+}
+
+/// `training:` — optimisation.
+public struct OptimisationSettings: Sendable, Equatable {
+    public enum Optimizer: String, Sendable, CaseIterable { case adam, adamw, sgd, adagrad }
+    public var epochs = 300
+    public var batchSize = 2048
+    public var optimizer: Optimizer = .adam
+    public var learningRate: Float = 1e-3
+    /// L2 (adam, sgd) or decoupled (adamw) decay on dense parameters.
+    public var weightDecay: Float = 0
+    /// Clip all gradients to this global L2 norm; nil for no clipping.
+    public var clipGradNorm: Float?
+    /// Compute threads (OpenBLAS and our kernels).
+    public var threads = 2
+    public init() {}
+}
+
+/// `evaluation:` — full-ranking metrics and early stopping.
+public struct EvaluationSettings: Sendable, Equatable {
+    /// Cut-offs for every metric.
+    public var topk: [Int] = [10, 20]
+    /// The validation metric that picks the best epoch, e.g. `ndcg@10`.
+    public var validMetric = "ndcg@10"
+    /// Stop after this many evaluations without improvement.
+    public var stoppingStep = 10
+    /// Evaluate every this many epochs.
+    public var evalStep = 1
+    public init() {}
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrellisCore
+import TrellisTraining
+
+extension Trellis {
+    /// `trellis train`: the one-process embedded default.
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a model in this process, evaluate it, and write metrics and results.")
+
+        @Option(name: .long, help: "YAML config file (see configs/).")
+        var config: String
+
+        @Option(name: .long, help: "Folder for metrics.jsonl and results.json.")
+        var output: String?
+
+        @Option(name: .long, help: "Override training.epochs.")
+        var epochs: Int?
+
+        @Option(name: .long, help: "Override seed.")
+        var seed: UInt64?
+
+        func validate() throws {
+            if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        }
+
+        func run() throws {
+            var cfg: TrainingConfig
+            do { cfg = try TrainingConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+            if let epochs { cfg.training.epochs = epochs }
+            if let seed { cfg.seed = seed }
+            let logger = Logger(label: "trellis.train")
+
+            let loadStart = ResourceUsage.now()
+            let dataset: PreparedDataset
+            do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw ValidationError("\(error)") }
+            print("dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items; "
+                  + "train \(dataset.split.train.count), valid \(dataset.split.valid.count), test \(dataset.split.test.count) "
+                  + String(format: "(%.2f s)", ResourceUsage.now() - loadStart))
+
+            let out = try output.map { try RunOutput(directory: $0) }
+            let trainer = Trainer(config: cfg, dataset: dataset, logger: logger)
+            print("model \(trainer.model.name): \(trainer.model.parameters.scalarCount) parameters; "
+                  + "optimizer \(cfg.training.optimizer.rawValue), lr \(cfg.training.learningRate), batch \(cfg.training.batchSize), "
+                  + "seed \(cfg.seed), threads \(cfg.training.threads)")
+
+            var bar = ProgressBar()
+            let epochsTotal = cfg.training.epochs
+            var lossSum = 0.0
+            trainer.onStep = { epoch, step, steps, loss in
+                if step == 1 { lossSum = 0 }
+                lossSum += Double(loss)
+                bar.update(label: "epoch \(epoch)/\(epochsTotal)", done: step, total: steps,
+                           note: String(format: "loss %.4f", lossSum / Double(step)))
+            }
+            let metric = cfg.evaluation.validMetric
+            trainer.onEvaluation = { record in
+                print(String(format: "  valid  %@ %.4f  recall@10 %.4f  loss %.4f  train %.2fs  eval %.2fs",
+                             metric, record.metrics[metric] ?? 0, record.metrics["recall@10"] ?? 0,
+                             record.loss, record.trainSeconds, record.evalSeconds))
+                try? out?.append(record)
+            }
+            let summary = trainer.fit()
+            let baseline = trainer.popularityBaseline()
+            printTable(summary, baseline: baseline, ks: cfg.evaluation.topk)
+            let peak = ResourceUsage.peakResidentBytes()
+            print(String(format: "%.3f s per training epoch (mean), %.3f median; peak memory %.1f MB",
+                         summary.secondsPerEpoch, summary.medianSecondsPerEpoch, Double(peak) / 1e6))
+            if let out {
+                let test = EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0,
+                                       evalSeconds: 0, metrics: summary.test)
+                try out.append(test)
+                try out.writeResults(summary.jsonObject(extra: [
+                    "seed": Int(cfg.seed), "peak_memory_bytes": peak, "baseline_popularity_test": baseline,
+                    "config": config,
+                ]))
+                print("wrote \(out.directory.path)/metrics.jsonl and results.json")
+            }
+        }
+
+        private func printTable(_ s: RunSummary, baseline: [String: Double], ks: [Int]) {
+            print("\ntest (best epoch \(s.bestEpoch) of \(s.epochs); \(Int(s.test["users"] ?? 0)) users)")
+            print("  model       K    ndcg    recall  hit     precision  mrr     coverage")
+            for (name, m) in [(s.model, s.test), ("popularity", baseline)] {
+                for k in ks {
+                    print(String(format: "  %-10@ %3d  %.4f  %.4f  %.4f  %.4f     %.4f  %.4f", name as NSString, k,
+                                 m["ndcg@\(k)"] ?? 0, m["recall@\(k)"] ?? 0, m["hit@\(k)"] ?? 0,
+                                 m["precision@\(k)"] ?? 0, m["mrr@\(k)"] ?? 0, m["coverage@\(k)"] ?? 0))
+                }
+            }
+        }
+    }
+}

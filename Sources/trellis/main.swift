@@ -1,2 +1,0 @@
-import TrellisTraining
-print("trellis")
