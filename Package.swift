@@ -49,6 +49,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TrellisCore", "TrellisTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TrellisCoreTests", dependencies: ["TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisTensorTests", dependencies: ["TrellisTensor", "TrellisCore", "TestSupport"]),
+        .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

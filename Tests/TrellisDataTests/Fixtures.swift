@@ -1,0 +1,53 @@
+import Foundation
+import XCTest
+@testable import TrellisData
+
+/// A scratch directory for fixture files, removed by `remove()`.
+struct FixtureDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "trellis-data-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Writes `contents` to `name` inside the directory and returns its path.
+    func file(_ name: String, _ contents: String) throws -> String {
+        let target = path + "/" + name
+        try contents.write(toFile: target, atomically: true, encoding: .utf8)
+        return target
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Where the real ml-100k atomic files live: `$TRELLIS_DATA_DIR/ml-100k` or `<repo>/data/ml-100k`.
+func ml100kPath(_ ext: String) throws -> String {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    let root = ProcessInfo.processInfo.environment["TRELLIS_DATA_DIR"] ?? repo + "/data"
+    let path = root + "/ml-100k/ml-100k." + ext
+    guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("missing \(path)") }
+    return path
+}
+
+/// Runs `body`, expecting a `DataError`, and returns it (failing the test otherwise).
+func expectDataError<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> DataError? {
+    do {
+        _ = try body()
+        XCTFail("expected a DataError, got a result", file: file, line: line)
+    } catch let error as DataError {
+        return error
+    } catch {
+        XCTFail("expected a DataError, got \(error)", file: file, line: line)
+    }
+    return nil
+}
+
+/// A small table built from raw (user, item, timestamp) triples.
+func makeTable(_ rows: [(String, String, Double)]) -> InteractionTable {
+    var users = IDMap(), items = IDMap()
+    return InteractionTable(users: rows.map { users.intern($0.0) }, items: rows.map { items.intern($0.1) },
+                            ratings: rows.map { _ in 1 }, timestamps: rows.map { $0.2 },
+                            userIDs: users, itemIDs: items)
+}
