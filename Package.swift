@@ -48,6 +48,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["TrellisCore", "TrellisTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TrellisCoreTests", dependencies: ["TrellisCore", "TestSupport"]),
+        .testTarget(name: "TrellisEvalTests", dependencies: ["TrellisEval"]),
     ],
     swiftLanguageModes: [.v5]
 )
