@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "TrellisCoreTests", dependencies: ["TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisTensorTests", dependencies: ["TrellisTensor", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore"]),
+        .testTarget(name: "TrellisEvalTests", dependencies: ["TrellisEval"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -52,7 +52,7 @@ public struct RunOutput {
         self.directory = URL(fileURLWithPath: directory)
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         // A fresh run starts a fresh metrics log.
-        FileManager.default.createFile(atPath: self.directory.appendingPathComponent("metrics.jsonl").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: self.directory.appendingPathComponent("metrics.jsonl").path, contents: nil)
     }
 
     public func append(_ record: EpochRecord) throws {

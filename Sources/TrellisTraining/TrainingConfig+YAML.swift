@@ -28,7 +28,7 @@ extension TrainingConfig {
         } catch {
             throw ConfigError(file: file, key: "", message: "not valid YAML: \(error)")
         }
-        var reader = ConfigReader(file: file)
+        let reader = ConfigReader(file: file)
         var config = TrainingConfig()
         let top = try reader.mapping(root, at: "", allowed: ["seed", "model", "data", "training", "evaluation"])
         if let v = top["seed"] { config.seed = UInt64(try reader.int(v, at: "seed", min: 0)) }
