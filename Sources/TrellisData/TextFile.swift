@@ -18,10 +18,11 @@ struct TextFile {
 
     /// Reads `path` entirely, throwing `DataError.missingFile` / `.unreadableFile`.
     static func read(_ path: String) throws -> TextFile {
-        guard let handle = fopen(path, "rb") else {
-            if access(path, F_OK) != 0 { throw DataError.missingFile(path) }
-            throw unreadable(path, "could not open")
-        }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw DataError.missingFile(path) }
+        // fopen succeeds on a directory on Linux and ftell then reports nonsense sizes.
+        guard info.st_mode & S_IFMT == S_IFREG else { throw unreadable(path, "not a regular file") }
+        guard let handle = fopen(path, "rb") else { throw unreadable(path, "could not open") }
         defer { fclose(handle) }
         guard fseek(handle, 0, SEEK_END) == 0 else { throw unreadable(path, "not seekable") }
         let size = ftell(handle)

@@ -127,6 +127,13 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertEqual(error, DataError.missingFile("/nonexistent/dir/x.inter"))
     }
 
+    func testDirectoryIsNotAFile() throws {
+        let dir = try FixtureDirectory(); defer { dir.remove() }
+        let error = expectDataError { try InteractionLoader.load(path: dir.path, format: .movielensUData) }
+        XCTAssertEqual(error?.kind, .unreadableFile)
+        XCTAssertEqual(error?.found, "not a regular file")
+    }
+
     func testEmptyFileNeedsHeader() throws {
         let error = try loadError("a.inter", "")
         XCTAssertEqual(error?.kind, .unreadableFile)
