@@ -27,9 +27,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CGlibcMalloc"),
 
         // MARK: Layers
-        .target(name: "TrellisCore", swiftSettings: optimisedKernels),
+        .target(name: "TrellisCore", dependencies: ["CGlibcMalloc"], swiftSettings: optimisedKernels),
         .target(name: "TrellisTensor", dependencies: ["COpenBLAS", "TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),

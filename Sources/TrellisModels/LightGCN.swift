@@ -57,27 +57,23 @@ public final class LightGCN: Recommender {
 
     /// Mean of the K+1 propagated layers: (U+I, d).
     func propagate(_ e0: Variable) -> Variable {
-        var layer = e0
-        var total = e0
-        for _ in 0..<layerCount {
-            layer = Variable.spmm(adjacency, layer)
-            total = total + layer
-        }
-        return total * (1 / Float(layerCount + 1))
+        Variable.propagationMean(adjacency, e0, layers: layerCount)
     }
 
     public func loss(_ batch: TripletBatch) -> Variable {
         let users0 = userEmbedding.all(), items0 = itemEmbedding.all()
-        let final = propagate(Variable.concat([users0, items0], axis: 0))   // (U+I, d)
+        let e0 = Variable.concat([users0, items0], axis: 0)                  // (U+I, d)
+        let final = propagate(e0)                                            // (U+I, d)
         let offset = Int32(userCount)
         let u = final.gather(rows: batch.users)                              // (B, d)
         let p = final.gather(rows: batch.positives.map { $0 + offset })      // (B, d)
         let n = final.gather(rows: batch.negatives.map { $0 + offset })      // (B, d)
         let bpr = BPRLoss.of(users: u, positives: p, negatives: n)
         guard regularization > 0 else { return bpr }
-        // The regulariser acts on the layer-0 (ego) embeddings of the batch, as in the paper.
-        let ego = [userEmbedding.lookup(batch.users), itemEmbedding.lookup(batch.positives),
-                   itemEmbedding.lookup(batch.negatives)]
+        // The regulariser acts on the layer-0 (ego) embeddings of the batch, as in the paper;
+        // gathered from E0 so its gradient joins the dense propagation gradient.
+        let ego = [e0.gather(rows: batch.users), e0.gather(rows: batch.positives.map { $0 + offset }),
+                   e0.gather(rows: batch.negatives.map { $0 + offset })]
         return bpr + BPRLoss.l2(ego, batchSize: batch.count) * regularization
     }
 

@@ -99,11 +99,11 @@ enum Broadcast {
     static func apply(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
         let outShape = shape(a.shape, b.shape)
         let n = outShape.reduce(1, *)
-        var out = [Float](repeating: 0, count: n)
         let la = layout(of: a.shape, in: outShape), lb = layout(of: b.shape, in: outShape)
+        let out = [Float].uninitialized(count: n) { po in
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in
+                do {
                     switch (la, lb) {
                     case (.same, .same):
                         for i in 0..<n { po[i] = op(pa[i], pb[i]) }
@@ -123,6 +123,7 @@ enum Broadcast {
                     }
                 }
             }
+        }
         }
         return Tensor(shape: outShape, data: out)
     }

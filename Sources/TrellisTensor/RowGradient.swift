@@ -28,13 +28,25 @@ public struct RowGradient: Sendable, Equatable {
     /// Appends rows `ids` with gradients `rows` (ids.count x dimension).
     public mutating func add(rowIDs ids: [Int32], values rows: [Float]) {
         precondition(rows.count == ids.count * dimension, "row gradient: \(rows.count) values for \(ids.count) rows")
-        rowIDs.append(contentsOf: ids)
-        values.append(contentsOf: rows)
+        if rowIDs.isEmpty {
+            // The first contribution is adopted, not copied.
+            rowIDs = ids
+            values = rows
+        } else {
+            rowIDs.append(contentsOf: ids)
+            values.append(contentsOf: rows)
+        }
     }
 
     /// Unique ids in ascending order, each row the sum of its contributions in arrival order.
     public func coalesced() -> RowGradient {
         guard !rowIDs.isEmpty else { return self }
+        if isCoalesced { return self }
+        var maxID: Int32 = 0, minID: Int32 = .max
+        for id in rowIDs { maxID = Swift.max(maxID, id); minID = Swift.min(minID, id) }
+        if minID >= 0 && Int(maxID) < 4 * rowIDs.count + 4096 {
+            return coalescedBySlots(rowSpan: Int(maxID) + 1)
+        }
         let order = rowIDs.indices.sorted { (rowIDs[$0], $0) < (rowIDs[$1], $1) }
         var ids: [Int32] = []
         var sums: [Float] = []
@@ -51,6 +63,37 @@ public struct RowGradient: Sendable, Equatable {
             }
         }
         return RowGradient(dimension: dimension, rowIDs: ids, values: sums)
+    }
+
+    /// Coalescing through a dense slot table when ids are few relative to the count: linear
+    /// time, and each row still sums its contributions in arrival order.
+    private func coalescedBySlots(rowSpan: Int) -> RowGradient {
+        var slot = [Int32](repeating: -1, count: rowSpan)
+        var ids: [Int32] = []
+        for id in rowIDs where slot[Int(id)] < 0 { slot[Int(id)] = 0; ids.append(id) }
+        ids.sort()
+        for (k, id) in ids.enumerated() { slot[Int(id)] = Int32(k) }
+        let d = dimension
+        var sums = [Float](repeating: 0, count: ids.count * d)
+        values.withUnsafeBufferPointer { v in
+            sums.withUnsafeMutableBufferPointer { s in
+                for (i, id) in rowIDs.enumerated() {
+                    let dst = Int(slot[Int(id)]) * d, src = i * d
+                    for j in 0..<d { s[dst + j] += v[src + j] }
+                }
+            }
+        }
+        return RowGradient(dimension: dimension, rowIDs: ids, values: sums)
+    }
+
+    /// True when ids are strictly ascending (already unique and sorted).
+    public var isCoalesced: Bool {
+        var previous = Int64(Int32.min) - 1
+        for id in rowIDs {
+            if Int64(id) <= previous { return false }
+            previous = Int64(id)
+        }
+        return true
     }
 
     /// Multiplies every value by `factor` (gradient clipping).

@@ -92,3 +92,17 @@ extension Tensor {
         return uniform(shape, low: -a, high: a, using: &rng)
     }
 }
+
+// MARK: - Buffers
+
+extension Array where Element == Float {
+    /// A buffer of `count` floats that `fill` must write completely; skips the zero-fill that
+    /// `init(repeating:count:)` would do (a visible cost on every op of a training step).
+    @inline(__always)
+    static func uninitialized(count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+            fill(buffer)
+            initialised = count
+        }
+    }
+}

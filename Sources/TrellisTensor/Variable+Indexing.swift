@@ -9,8 +9,25 @@ extension Variable {
         let (n, width) = value.rowLayout
         let out = Self.gatherRows(value, indices, rowCount: n, width: width)
         return Variable(out, inputs: [self]) { [self] g in
-            accumulate(Self.scatterRows(g, indices, rowCount: n, width: width, shape: value.shape))
+            accumulateRows(indices, g, width: width)
         }
+    }
+
+    /// grad[indices[i]] += rows[i], in place when a gradient buffer already exists (several
+    /// gathers from one table then share one buffer instead of each building a dense copy).
+    func accumulateRows(_ indices: [Int32], _ rows: Tensor, width: Int) {
+        guard requiresGrad else { return }
+        var buffer = grad?.data ?? [Float](repeating: 0, count: value.count)
+        grad = nil  // keep `buffer` uniquely referenced
+        buffer.withUnsafeMutableBufferPointer { o in
+            rows.data.withUnsafeBufferPointer { x in
+                for (i, r) in indices.enumerated() {
+                    let src = i * width, dst = Int(r) * width
+                    for j in 0..<width { o[dst + j] += x[src + j] }
+                }
+            }
+        }
+        grad = Tensor(shape: value.shape, data: buffer)
     }
 
     /// Adds row e of self into row `indices[e]` of a zero (rowCount, …) tensor.
@@ -120,9 +137,8 @@ extension Variable {
     static func gatherRows(_ t: Tensor, _ indices: [Int32], rowCount n: Int, width: Int) -> Tensor {
         var outShape = t.shape
         outShape[0] = indices.count
-        var out = [Float](repeating: 0, count: indices.count * width)
-        t.data.withUnsafeBufferPointer { x in
-            out.withUnsafeMutableBufferPointer { o in
+        let out = [Float].uninitialized(count: indices.count * width) { o in
+            t.data.withUnsafeBufferPointer { x in
                 for (i, r) in indices.enumerated() {
                     let row = Int(r)
                     precondition(row >= 0 && row < n, "gather: row \(row) out of 0..<\(n)")

@@ -59,10 +59,12 @@ extension Variable {
         let batch = Swift.max(batchA, batchB)
         var outShape = (ar >= br ? Array(a.shape.dropLast(2)) : Array(b.shape.dropLast(2)))
         outShape += [m, n]
-        var out = [Float](repeating: 0, count: batch * m * n)
-        a.data.withUnsafeBufferPointer { pa in
-            b.data.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in
+        // An empty product, or a sum over nothing (k = 0), is all zeros.
+        guard batch * m * n > 0, k > 0 else { return Tensor(shape: outShape, repeating: 0) }
+        // gemm with beta = 0 writes every element of C.
+        let out = [Float].uninitialized(count: batch * m * n) { po in
+            a.data.withUnsafeBufferPointer { pa in
+                b.data.withUnsafeBufferPointer { pb in
                     if batchB == 1 && !transposeA && batchA > 1 {
                         // (B, m, k) x (k, n): one gemm over B*m rows.
                         BLAS.gemm(transposeA: false, transposeB: transposeB, m: batch * m, n: n, k: k,

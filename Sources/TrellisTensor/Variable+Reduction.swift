@@ -19,6 +19,15 @@ extension Variable {
         var out = [Float](repeating: 0, count: outer * inner)
         value.data.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { o in
+                if inner == 1 {
+                    // Row sums (e.g. per-row dot products): one running total per row.
+                    for a in 0..<outer {
+                        var total: Float = 0
+                        for j in 0..<n { total += x[a * n + j] }
+                        o[a] = total
+                    }
+                    return
+                }
                 for a in 0..<outer {
                     for j in 0..<n {
                         let src = (a * n + j) * inner

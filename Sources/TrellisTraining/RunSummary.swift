@@ -12,6 +12,11 @@ public struct EpochRecord: Sendable, Equatable {
     /// `ndcg@10`, `recall@10`, … and `users` (how many users were ranked).
     public let metrics: [String: Double]
 
+    public init(epoch: Int, split: String, loss: Double, trainSeconds: Double, evalSeconds: Double, metrics: [String: Double]) {
+        self.epoch = epoch; self.split = split; self.loss = loss
+        self.trainSeconds = trainSeconds; self.evalSeconds = evalSeconds; self.metrics = metrics
+    }
+
     public func jsonObject() -> [String: Any] {
         var o: [String: Any] = ["epoch": epoch, "split": split, "loss": loss,
                                 "train_seconds": trainSeconds, "eval_seconds": evalSeconds]

@@ -29,8 +29,12 @@ public final class Trainer {
         self.config = config
         self.dataset = dataset
         self.logger = logger
+        MemoryTuning.keepFreedBuffers()
         Parallel.threadCount = config.training.threads
-        BLAS.setThreadCount(config.training.threads)
+        // These models call BLAS only to score items at evaluation. OpenBLAS worker threads
+        // busy-wait for a while after each call and would steal the cores that the sparse
+        // kernels of the next epoch run on, so BLAS stays single-threaded here.
+        BLAS.setThreadCount(1)
         model = Self.makeModel(config, dataset)
         sampler = NegativeSampler(positives: dataset.trainItems)
         let t = config.training
@@ -85,12 +89,16 @@ public final class Trainer {
     public func step(_ batch: TripletBatch) -> Float {
         let params = model.parameters
         params.zeroGrad()
-        let loss = model.loss(batch)
-        loss.backward()
+        // The graph is released before the update, so weights are not copied on write.
+        let lossValue: Float = {
+            let loss = model.loss(batch)
+            loss.backward()
+            return loss.value.scalar
+        }()
         params.prepareGradients(clipNorm: config.training.clipGradNorm)
         denseOptimizer.step(params.dense)
         rowOptimizer.step(params.tables)
-        return loss.value.scalar
+        return lossValue
     }
 
     /// Trains one epoch; returns (mean loss, seconds).

@@ -91,6 +91,17 @@ final class GradientCheckTests: XCTestCase {
         let a = SparseMatrix(rowCount: 3, columnCount: 4, rows: [0, 0, 1, 2, 2], columns: [1, 3, 0, 2, 3],
                              values: [0.5, -1, 2, 0.25, 1.5])
         GradientCheck.check([x([4, 3], 7)]) { Variable.spmm(a, $0[0]) }
+        GradientCheck.check([x([4, 16], 7)]) { Variable.spmm(a, $0[0]) }   // the SIMD path
+    }
+
+    func testPropagationMean() {
+        let a = SparseMatrix(rowCount: 4, columnCount: 4, rows: [0, 0, 1, 2, 3, 3], columns: [1, 3, 0, 2, 0, 1],
+                             values: [0.5, -1, 2, 0.25, 1.5, 0.3])
+        for width in [3, 16] {
+            for layers in [0, 1, 3] {
+                GradientCheck.check([x([4, width], 7)]) { Variable.propagationMean(a, $0[0], layers: layers) }
+            }
+        }
     }
 
     // MARK: Softmax family and normalisation

@@ -37,6 +37,17 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(a.transposed.multiply(Tensor(shape: [2, 1], data: [1, 1])).data, [3, 4, 2])
     }
 
+    func testPropagationMeanEqualsLayerSum() {
+        var rng = SeededGenerator(seed: 4)
+        let a = SparseMatrix(rowCount: 3, columnCount: 3, rows: [0, 1, 1, 2], columns: [1, 0, 2, 1], values: [0.5, 0.5, 0.7, 0.7])
+        for width in [5, 32] {
+            let x = Tensor.normal([3, width], std: 1, using: &rng)
+            let e1 = a.multiply(x), e2 = a.multiply(e1)
+            let expected = (0..<x.count).map { (x.data[$0] + e1.data[$0] + e2.data[$0]) / 3 }
+            assertClose(Variable.propagationMean(a, Variable(x), layers: 2).value.data, expected, accuracy: 1e-5)
+        }
+    }
+
     func testCrossEntropyValue() {
         // logits [0, ln 3] -> p = [1/4, 3/4]; CE(target 1) = -ln(3/4)
         let ce = Variable(Tensor(shape: [1, 2], data: [0, Float(log(3.0))])).crossEntropy(targets: [1]).value.scalar

@@ -65,27 +65,34 @@ public final class LazyAdam: RowOptimizer {
         for t in tables {
             let g = t.gradient.coalesced(), d = t.dimension
             guard !g.isEmpty else { continue }
-            var m = moments.first[t.name] ?? [Float](repeating: 0, count: t.weights.count)
-            var v = moments.second[t.name] ?? [Float](repeating: 0, count: t.weights.count)
-            t.weights.data.withUnsafeMutableBufferPointer { w in
-                m.withUnsafeMutableBufferPointer { m in
-                    v.withUnsafeMutableBufferPointer { v in
+            let n = t.weights.count
+            // Take the buffers out of the dictionary so they are uniquely referenced and
+            // mutate in place (no copy-on-write copy of a whole table per step).
+            var first = moments.first.removeValue(forKey: t.name) ?? [Float](repeating: 0, count: n)
+            var second = moments.second.removeValue(forKey: t.name) ?? [Float](repeating: 0, count: n)
+            defer { moments.first[t.name] = first; moments.second[t.name] = second }
+            first.withUnsafeMutableBufferPointer { m in
+                second.withUnsafeMutableBufferPointer { v in
+                    t.weights.data.withUnsafeMutableBufferPointer { w in
                         g.values.withUnsafeBufferPointer { gv in
-                            for (k, row) in g.rowIDs.enumerated() {
-                                let base = Int(row) * d
-                                for j in 0..<d {
-                                    let gi = gv[k * d + j], i = base + j
-                                    m[i] = beta1 * m[i] + (1 - beta1) * gi
-                                    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-                                    w[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                            g.rowIDs.withUnsafeBufferPointer { ids in
+                                // Rows are independent, so splitting them over threads changes nothing.
+                                Parallel.forEachChunk(ids.count, minimumChunk: 512) { range in
+                                    for k in range {
+                                        let base = Int(ids[k]) * d
+                                        for j in 0..<d {
+                                            let gi = gv[k * d + j], i = base + j
+                                            m[i] = beta1 * m[i] + (1 - beta1) * gi
+                                            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+                                            w[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-            moments.first[t.name] = m
-            moments.second[t.name] = v
         }
     }
 }
