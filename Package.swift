@@ -52,6 +52,9 @@ let package = Package(
         .testTarget(name: "TrellisTensorTests", dependencies: ["TrellisTensor", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore"]),
         .testTarget(name: "TrellisEvalTests", dependencies: ["TrellisEval"]),
+        .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisTensor", "TestSupport"]),
+        .testTarget(name: "TrellisTrainingTests", dependencies: ["TrellisTraining", "TrellisData", "TrellisModels", "TestSupport"]),
+        .testTarget(name: "TrellisCLITests", dependencies: ["trellis"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `trellis`: train graph and sequential recommenders.
 @main
@@ -8,4 +9,16 @@ struct Trellis: ParsableCommand {
         abstract: "Train graph and sequential recommenders, in one process or across many.",
         subcommands: [Train.self, Bench.self]
     )
+
+    /// Line-buffers standard output so progress (stderr) and results (stdout) interleave in
+    /// order when both go to one log file.
+    static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -70,3 +70,31 @@ public func assertClose(_ a: [Float], _ b: [Float], accuracy: Float = 1e-5,
         return
     }
 }
+
+/// Where test data lives: `$TRELLIS_DATA_DIR`, else `data/` at the package root.
+public enum TestData {
+    public static var directory: String {
+        if let dir = ProcessInfo.processInfo.environment["TRELLIS_DATA_DIR"] { return dir }
+        // Tests/TestSupport/TestSupport.swift -> package root
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent("data").path
+    }
+
+    /// Path of MovieLens-100K's RecBole interaction file; fails the test (with how to fetch it)
+    /// when absent, since CI fetches it first.
+    public static func movieLens100K(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let path = directory + "/ml-100k/ml-100k.inter"
+        guard FileManager.default.fileExists(atPath: path) else {
+            XCTFail("\(path) is missing: run `bash deploy/fetch-ml100k.sh data` first", file: file, line: line)
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return path
+    }
+
+    /// A fresh temporary folder.
+    public static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

@@ -1,0 +1,95 @@
+import XCTest
+import Foundation
+
+/// Runs the real `trellis` executable.
+final class TrainCommandTests: XCTestCase {
+    private var binary: URL {
+        // The test bundle sits beside the built products.
+        var dir = Bundle.main.bundleURL
+        for candidate in [Bundle.main.bundleURL, Bundle(for: Self.self).bundleURL.deletingLastPathComponent()] {
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("trellis").path) { dir = candidate }
+        }
+        return dir.appendingPathComponent("trellis")
+    }
+
+    private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A small synthetic u.data file: 30 users with taste clusters over 40 items.
+    private func writeSyntheticData(to dir: URL) throws -> String {
+        var lines: [String] = []
+        for user in 1...30 {
+            let cluster = user % 3
+            for k in 0..<10 { lines.append("\(user)\t\(cluster * 13 + (user + k) % 13 + 1)\t4\t\(880_000_000 + user * 100 + k)") }
+        }
+        let path = dir.appendingPathComponent("u.data").path
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testTrainWritesMetricsAndResults() throws {
+        let dir = try temporaryDirectory()
+        let data = try writeSyntheticData(to: dir)
+        let config = dir.appendingPathComponent("tiny.yaml").path
+        try """
+        seed: 3
+        model: {kind: lightgcn, embedding_size: 16, layers: 2}
+        data: {name: tiny, path: \(data), split: ratio, ratios: [0.8, 0.1, 0.1]}
+        training: {epochs: 3, batch_size: 64, learning_rate: 0.01, threads: 1}
+        evaluation: {topk: [5, 10], valid_metric: ndcg@10}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run").path
+        let (status, output) = try run(["train", "--config", config, "--output", out])
+        XCTAssertEqual(status, 0, output)
+        XCTAssert(output.contains("test (best epoch"), output)
+
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))) as! [String: Any]
+        XCTAssertEqual(results["model"] as? String, "lightgcn")
+        XCTAssertEqual(results["dataset"] as? String, "tiny")
+        XCTAssertEqual(results["epochs"] as? Int, 3)
+        XCTAssertNotNil(results["seconds_per_epoch"] as? Double)
+        let test = try XCTUnwrap(results["test"] as? [String: Double])
+        for key in ["ndcg@10", "recall@10", "hit@10", "precision@10", "mrr@10", "ndcg@5"] { XCTAssertNotNil(test[key], key) }
+
+        let lines = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 4, "3 validation records and 1 test record")
+        let last = try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as! [String: Any]
+        XCTAssertEqual(last["split"] as? String, "test")
+    }
+
+    func testBadConfigFailsWithTheKey() throws {
+        let dir = try temporaryDirectory()
+        let config = dir.appendingPathComponent("bad.yaml").path
+        try "training: {epohcs: 3}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let (status, output) = try run(["train", "--config", config])
+        XCTAssertNotEqual(status, 0)
+        XCTAssert(output.contains("training.epohcs") && output.contains("unknown key"), output)
+    }
+
+    func testMalformedDataFailsWithFileLineColumn() throws {
+        let dir = try temporaryDirectory()
+        let data = dir.appendingPathComponent("u.data").path
+        try "1\t2\t5\t100\n1\t3\tfive\t101\n".write(toFile: data, atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("c.yaml").path
+        try "data: {path: \(data)}\ntraining: {epochs: 1}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let (status, output) = try run(["train", "--config", config])
+        XCTAssertNotEqual(status, 0)
+        XCTAssert(output.contains("u.data:2") && output.contains("column 3"), output)
+    }
+}

@@ -1,0 +1,55 @@
+import XCTest
+import TrellisTraining
+
+final class ConfigTests: XCTestCase {
+    func testShippedConfigsParse() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let lightgcn = try TrainingConfig.load(path: root.appendingPathComponent("configs/ml100k-lightgcn.yaml").path)
+        XCTAssertEqual(lightgcn.model.kind, .lightgcn)
+        XCTAssertEqual(lightgcn.model.layers, 2)
+        XCTAssertEqual(lightgcn.training.batchSize, 2048)
+        let bpr = try TrainingConfig.load(path: root.appendingPathComponent("configs/ml100k-bpr.yaml").path)
+        XCTAssertEqual(bpr.model.kind, .bpr)
+        XCTAssertEqual(bpr.data.ratios, [0.8, 0.1, 0.1])
+    }
+
+    func testDefaultsAndOverrides() throws {
+        let c = try TrainingConfig.parse(yaml: """
+        seed: 7
+        model: {kind: bpr, embedding_size: 32}
+        training: {learning_rate: 0.01, clip_grad_norm: 5}
+        evaluation: {topk: [5, 10], valid_metric: recall@5}
+        """)
+        XCTAssertEqual(c.seed, 7)
+        XCTAssertEqual(c.model.kind, .bpr)
+        XCTAssertEqual(c.model.embeddingSize, 32)
+        XCTAssertEqual(c.training.learningRate, 0.01)
+        XCTAssertEqual(c.training.clipGradNorm, 5)
+        XCTAssertEqual(c.training.batchSize, 2048, "unset keys keep their defaults")
+        XCTAssertEqual(c.evaluation.validMetric, "recall@5")
+    }
+
+    private func assertConfigError(_ yaml: String, key: String, contains text: String,
+                                   file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try TrainingConfig.parse(yaml: yaml, file: "c.yaml"), file: file, line: line) { error in
+            guard let e = error as? ConfigError else { return XCTFail("not a ConfigError: \(error)", file: file, line: line) }
+            XCTAssertEqual(e.file, "c.yaml", file: file, line: line)
+            XCTAssertEqual(e.key, key, file: file, line: line)
+            XCTAssert(e.description.contains(text), "\(e.description) lacks '\(text)'", file: file, line: line)
+        }
+    }
+
+    func testBadConfigsNameTheKey() {
+        assertConfigError("trainig: {epochs: 3}", key: "trainig", contains: "unknown key")
+        assertConfigError("training: {epoch: 3}", key: "training.epoch", contains: "unknown key")
+        assertConfigError("training: {epochs: many}", key: "training.epochs", contains: "expected an integer")
+        assertConfigError("training: {epochs: 0}", key: "training.epochs", contains: "at least 1")
+        assertConfigError("model: {kind: gcn}", key: "model.kind", contains: "expected one of")
+        assertConfigError("data: {ratios: [0.8]}", key: "data.ratios", contains: "2 or 3")
+        assertConfigError("data: {split: files}", key: "data.split", contains: "train_file")
+        assertConfigError("data: {format: parquet}", key: "data.format", contains: "expected one of")
+        assertConfigError("evaluation: {valid_metric: ndcg@50}", key: "evaluation.valid_metric", contains: "topk")
+        assertConfigError("model: [1, 2]", key: "model", contains: "mapping")
+        assertConfigError("seed: [", key: "", contains: "not valid YAML")
+    }
+}
