@@ -41,10 +41,13 @@ public final class Trainer {
         switch t.optimizer {
         case .adam:
             denseOptimizer = Adam(learningRate: t.learningRate, weightDecay: t.weightDecay)
-            rowOptimizer = LazyAdam(learningRate: t.learningRate)
+            rowOptimizer = LazyAdam(learningRate: t.learningRate, lazy: false)
+        case .lazyAdam:
+            denseOptimizer = Adam(learningRate: t.learningRate, weightDecay: t.weightDecay)
+            rowOptimizer = LazyAdam(learningRate: t.learningRate, lazy: true)
         case .adamw:
             denseOptimizer = Adam.adamW(learningRate: t.learningRate, weightDecay: t.weightDecay)
-            rowOptimizer = LazyAdam(learningRate: t.learningRate)
+            rowOptimizer = LazyAdam(learningRate: t.learningRate, lazy: false)
         case .sgd:
             denseOptimizer = SGD(learningRate: t.learningRate, weightDecay: t.weightDecay)
             rowOptimizer = RowSGD(learningRate: t.learningRate)

@@ -52,7 +52,12 @@ public struct DataSettings: Sendable, Equatable {
 
 /// `training:` — optimisation.
 public struct OptimisationSettings: Sendable, Equatable {
-    public enum Optimizer: String, Sendable, CaseIterable { case adam, adamw, sgd, adagrad }
+    /// `adam`/`adamw`: tables updated densely like PyTorch's Adam on `nn.Embedding`;
+    /// `lazy_adam`: tables updated only on the batch's rows; `sgd`; `adagrad` (row-sparse).
+    public enum Optimizer: String, Sendable, CaseIterable {
+        case adam, adamw, sgd, adagrad
+        case lazyAdam = "lazy_adam"
+    }
     public var epochs = 300
     public var batchSize = 2048
     public var optimizer: Optimizer = .adam

@@ -46,10 +46,10 @@ extension Trellis {
             Thread.sleep(forTimeInterval: 0.5)
 
             var cfg: TrainingConfig
-            do { cfg = try TrainingConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+            do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
             cfg.training.threads = threads
             let dataset: PreparedDataset
-            do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw ValidationError("\(error)") }
+            do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw RunError(error) }
 
             let adjacency = LightGCN.normalisedAdjacency(dataset.trainItems)
             let sp = Benchmarks.sparseMatmul(adjacency, dimension: cfg.model.embeddingSize, repeats: repeats)

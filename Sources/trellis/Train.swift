@@ -28,14 +28,14 @@ extension Trellis {
 
         func run() throws {
             var cfg: TrainingConfig
-            do { cfg = try TrainingConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+            do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
             if let epochs { cfg.training.epochs = epochs }
             if let seed { cfg.seed = seed }
             let logger = Logger(label: "trellis.train")
 
             let loadStart = ResourceUsage.now()
             let dataset: PreparedDataset
-            do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw ValidationError("\(error)") }
+            do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw RunError(error) }
             print("dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items; "
                   + "train \(dataset.split.train.count), valid \(dataset.split.valid.count), test \(dataset.split.test.count) "
                   + String(format: "(%.2f s)", ResourceUsage.now() - loadStart))

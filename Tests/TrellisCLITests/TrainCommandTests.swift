@@ -73,13 +73,20 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(last["split"] as? String, "test")
     }
 
+    func testUnknownFlagIsAUsageError() throws {
+        let (status, output) = try run(["train", "--config", "x.yaml", "--epoch", "3"])
+        XCTAssertEqual(status, 64, output)
+        XCTAssert(output.contains("--epoch"), output)
+    }
+
     func testBadConfigFailsWithTheKey() throws {
         let dir = try temporaryDirectory()
         let config = dir.appendingPathComponent("bad.yaml").path
         try "training: {epohcs: 3}\n".write(toFile: config, atomically: true, encoding: .utf8)
         let (status, output) = try run(["train", "--config", config])
-        XCTAssertNotEqual(status, 0)
+        XCTAssertEqual(status, 1, output)
         XCTAssert(output.contains("training.epohcs") && output.contains("unknown key"), output)
+        XCTAssertFalse(output.contains("Usage:"), "a config error is not a usage error")
     }
 
     func testMalformedDataFailsWithFileLineColumn() throws {
@@ -89,7 +96,7 @@ final class TrainCommandTests: XCTestCase {
         let config = dir.appendingPathComponent("c.yaml").path
         try "data: {path: \(data)}\ntraining: {epochs: 1}\n".write(toFile: config, atomically: true, encoding: .utf8)
         let (status, output) = try run(["train", "--config", config])
-        XCTAssertNotEqual(status, 0)
-        XCTAssert(output.contains("u.data:2") && output.contains("column 3"), output)
+        XCTAssertEqual(status, 1, output)
+        XCTAssert(output.contains("u.data:2: column 3 (rating): expected a number, found \"five\""), output)
     }
 }

@@ -66,6 +66,20 @@ final class OptimizerTests: XCTestCase {
         assertClose(table.weights.data, p.value.data, accuracy: 1e-6)
     }
 
+    func testDenseTableAdamKeepsMovingAbsentRows() {
+        // Step 1 touches row 0 only; step 2 touches nothing in row 0, yet its momentum moves it.
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [2, 1], data: [1, 1]))
+        let p = Variable(Tensor(shape: [2, 1], data: [1, 1]), requiresGrad: true, name: "t")
+        let dense = LazyAdam(learningRate: 0.1, lazy: false), reference = Adam(learningRate: 0.1)
+        for g: [Float] in [[0.5, 0], [0, 0.25]] {
+            table.setGradient(RowGradient(dimension: 1, rowIDs: g[0] != 0 ? [0] : [1], values: [g[0] != 0 ? g[0] : g[1]]))
+            p.grad = Tensor(shape: [2, 1], data: g)
+            dense.step([table]); reference.step([p])
+        }
+        assertClose(table.weights.data, p.value.data, accuracy: 1e-6)
+        XCTAssertNotEqual(table.weights.data[0], 0.9, "row 0 moved again in step 2")
+    }
+
     func testRowAdagrad() {
         // acc = 0 + g^2 = 4; w -= 0.1 * 2 / 2 = 0.1.  Second step: acc = 8, w -= 0.1 * 2 / sqrt(8).
         let table = EmbeddingTable(name: "t", weights: Tensor(shape: [1, 1], data: [1]))

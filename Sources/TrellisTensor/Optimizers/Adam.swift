@@ -46,24 +46,35 @@ public final class Adam: DenseOptimizer {
     }
 }
 
-/// Lazy (row-sparse) Adam: moments and weights change only for rows in the gradient, with
-/// bias correction from the global step. With every row present each step it equals Adam.
+/// Adam for embedding tables.
+///
+/// Lazy (the default, row-sparse): moments and weights change only for rows in the gradient,
+/// with bias correction from the global step; the cost follows the batch, not the table, so
+/// it suits huge sharded tables. Not lazy: every row is updated each step with a zero
+/// gradient where absent, exactly PyTorch's Adam on a dense `nn.Embedding` (rows keep moving
+/// on their momentum). With every row present each step the two are the same.
 public final class LazyAdam: RowOptimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float
+    /// Update only the rows present in the gradient.
+    public let lazy: Bool
     public private(set) var stepCount: Int = 0
     public private(set) var moments = MomentBuffers()
 
-    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                lazy: Bool = true) {
         self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+        self.lazy = lazy
     }
 
     public func step(_ tables: [EmbeddingTable]) {
         stepCount += 1
         let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
         for t in tables {
-            let g = t.gradient.coalesced(), d = t.dimension
+            var g = t.gradient.coalesced()
+            let d = t.dimension
+            if !lazy { g = Self.densified(g, rowCount: t.rowCount) }
             guard !g.isEmpty else { continue }
             let n = t.weights.count
             // Take the buffers out of the dictionary so they are uniquely referenced and
@@ -94,5 +105,16 @@ public final class LazyAdam: RowOptimizer {
                 }
             }
         }
+    }
+
+    /// Every row of the table, zeros where the gradient has none.
+    private static func densified(_ g: RowGradient, rowCount: Int) -> RowGradient {
+        if g.rowIDs.count == rowCount { return g }
+        let d = g.dimension
+        var values = [Float](repeating: 0, count: rowCount * d)
+        for (k, row) in g.rowIDs.enumerated() {
+            for j in 0..<d { values[Int(row) * d + j] = g.values[k * d + j] }
+        }
+        return RowGradient(dimension: d, rowIDs: (0..<Int32(rowCount)).map { $0 }, values: values)
     }
 }
