@@ -78,6 +78,8 @@ public final class SparseMatrix: @unchecked Sendable {
         }
         // Every 16-column block of every row is stored whole, so no zero-fill is needed.
         var out = [Float].uninitialized(count: rowCount * d) { _ in }
+        // Decide from `base`, not from the buffer's address: an empty array still has one.
+        let hasBase = base != nil
         let baseData = base?.data ?? []
         baseData.withUnsafeBufferPointer { pb in
         x.data.withUnsafeBufferPointer { px in
@@ -89,7 +91,7 @@ public final class SparseMatrix: @unchecked Sendable {
                             Parallel.forEachChunk(rowCount, minimumChunk: 256) { range in
                                 for r in range {
                                     Self.accumulateRow(r, d: d, off: off, col: col, val: val, xs: xs,
-                                                       base: pb.baseAddress.map { $0 + r * d }, scale: scale,
+                                                       base: hasBase ? pb.baseAddress! + r * d : nil, scale: scale,
                                                        dst: os + r * d)
                                 }
                             }

@@ -53,11 +53,12 @@ extension Variable {
         let m = transposeA ? ak : am, k = transposeA ? am : ak
         let k2 = transposeB ? bn : bk, n = transposeB ? bk : bn
         precondition(k == k2, "matmul inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") x \(b.shape)\(transposeB ? "ᵀ" : "")")
-        let batchA = a.count / Swift.max(1, am * ak), batchB = b.count / Swift.max(1, bk * bn)
+        let batchA = a.shape.dropLast(2).reduce(1, *), batchB = b.shape.dropLast(2).reduce(1, *)
         precondition(batchA == batchB || batchB == 1 || batchA == 1,
                      "matmul batch sizes differ: \(a.shape) x \(b.shape)")
         let batch = Swift.max(batchA, batchB)
-        var outShape = (ar >= br ? Array(a.shape.dropLast(2)) : Array(b.shape.dropLast(2)))
+        // Batch dimensions come from the operand that carries the batch.
+        var outShape = batchA == batch && (batchB != batch || ar >= br) ? Array(a.shape.dropLast(2)) : Array(b.shape.dropLast(2))
         outShape += [m, n]
         // An empty product, or a sum over nothing (k = 0), is all zeros.
         guard batch * m * n > 0, k > 0 else { return Tensor(shape: outShape, repeating: 0) }

@@ -88,8 +88,10 @@ extension Variable {
         for node in topologicalOrder().reversed() {
             guard let pullback = node.pullback, let g = node.grad else { continue }
             pullback(g)
-            // Intermediate gradients are not needed after their pullback ran.
-            if !node.inputs.isEmpty { node.grad = nil }
+            // Once passed on, a gradient is spent: clearing it keeps a second backward through
+            // the same node (e.g. a table lookup) from passing it on twice. Parameters have no
+            // pullback and keep theirs.
+            node.grad = nil
         }
     }
 

@@ -13,8 +13,9 @@ public struct PreparedDataset: Sendable {
     /// user -> training and validation items: masked when ranking for test.
     public let trainAndValidItems: CSRMatrix
 
-    public var userCount: Int { split.train.userCount }
-    public var itemCount: Int { split.train.itemCount }
+    /// Users and items across all parts (ids first seen in valid or test included).
+    public var userCount: Int { trainItems.rowCount }
+    public var itemCount: Int { trainItems.columnCount }
 
     /// Loads `settings.path` (or the split files) and splits with `seed`.
     public static func load(_ settings: DataSettings, seed: UInt64) throws -> PreparedDataset {

@@ -81,8 +81,11 @@ public final class Trainer {
         return stride(from: 0, to: order.count, by: size).enumerated().map { step, start in
             let rows = order[start..<min(start + size, order.count)]
             var rng = SeededGenerator(seed: config.seed, stream: [2, UInt64(epoch), UInt64(step)])
-            let users = rows.map { train.users[$0] }
-            return TripletBatch(users: users, positives: rows.map { train.items[$0] },
+            // Each positive appears once per negative: (u, i, j1), (u, i, j2), …
+            let n = config.training.negatives
+            let users = rows.flatMap { repeatElement(train.users[$0], count: n) }
+            let positives = rows.flatMap { repeatElement(train.items[$0], count: n) }
+            return TripletBatch(users: users, positives: positives,
                                 negatives: users.map { sampler.sample(for: $0, using: &rng) })
         }
     }
@@ -153,10 +156,22 @@ public final class Trainer {
         var bestWeights = snapshot()
         var trainingSeconds: [Double] = []
         var epochsRun = 0
+        // Without validation targets there is nothing to select on: train every epoch and keep
+        // the final weights.
+        let selecting = dataset.validItems.nnz > 0
+        if !selecting { logger.info("no validation interactions: early stopping is off, the last epoch is kept") }
         for epoch in 1...config.training.epochs {
             let (loss, seconds) = trainEpoch(epoch)
             trainingSeconds.append(seconds)
             epochsRun = epoch
+            guard selecting else {
+                let record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
+                records.append(record)
+                onEvaluation?(record)
+                bestEpoch = epoch
+                bestWeights = snapshot()
+                continue
+            }
             guard epoch % config.evaluation.evalStep == 0 || epoch == config.training.epochs else { continue }
             let evalStart = ResourceUsage.now()
             let metrics = evaluate(.valid)

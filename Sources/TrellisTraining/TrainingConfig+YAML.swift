@@ -54,10 +54,11 @@ extension TrainingConfig {
             if let v = s["test_from"] { config.data.testFrom = try reader.double(v, at: "data.test_from") }
         }
         if let t = top["training"] {
-            let s = try reader.mapping(t, at: "training", allowed: ["epochs", "batch_size", "optimizer", "learning_rate",
+            let s = try reader.mapping(t, at: "training", allowed: ["epochs", "batch_size", "negatives", "optimizer", "learning_rate",
                                                                      "weight_decay", "clip_grad_norm", "threads"])
             if let v = s["epochs"] { config.training.epochs = try reader.int(v, at: "training.epochs", min: 1) }
             if let v = s["batch_size"] { config.training.batchSize = try reader.int(v, at: "training.batch_size", min: 1) }
+            if let v = s["negatives"] { config.training.negatives = try reader.int(v, at: "training.negatives", min: 1) }
             if let v = s["optimizer"] { config.training.optimizer = try reader.choice(v, at: "training.optimizer") }
             if let v = s["learning_rate"] { config.training.learningRate = try reader.float(v, at: "training.learning_rate", min: 0) }
             if let v = s["weight_decay"] { config.training.weightDecay = try reader.float(v, at: "training.weight_decay", min: 0) }

@@ -59,7 +59,11 @@ public struct OptimisationSettings: Sendable, Equatable {
         case lazyAdam = "lazy_adam"
     }
     public var epochs = 300
+    /// Positive interactions per step.
     public var batchSize = 2048
+    /// Negatives sampled per positive (RecBole's `train_neg_sample_args.sample_num`); each
+    /// makes one (user, positive, negative) triple.
+    public var negatives = 1
     public var optimizer: Optimizer = .adam
     public var learningRate: Float = 1e-3
     /// L2 (adam, sgd) or decoupled (adamw) decay on dense parameters.

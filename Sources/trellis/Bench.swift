@@ -27,6 +27,12 @@ extension Trellis {
         @Option(name: .long, help: "Write the figures as JSON to this file.")
         var output: String?
 
+        func validate() throws {
+            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+            guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        }
+
         func run() throws {
             Parallel.threadCount = threads
             BLAS.setThreadCount(threads)

@@ -57,6 +57,7 @@ extension Trellis {
             }
             let metric = cfg.evaluation.validMetric
             trainer.onEvaluation = { record in
+                guard record.split == "valid" else { try? out?.append(record); return }
                 print(String(format: "  valid  %@ %.4f  recall@10 %.4f  loss %.4f  train %.2fs  eval %.2fs",
                              metric, record.metrics[metric] ?? 0, record.metrics["recall@10"] ?? 0,
                              record.loss, record.trainSeconds, record.evalSeconds))
@@ -73,7 +74,7 @@ extension Trellis {
                                        evalSeconds: 0, metrics: summary.test)
                 try out.append(test)
                 try out.writeResults(summary.jsonObject(extra: [
-                    "seed": Int(cfg.seed), "peak_memory_bytes": peak, "baseline_popularity_test": baseline,
+                    "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": peak, "baseline_popularity_test": baseline,
                     "config": config,
                 ]))
                 print("wrote \(out.directory.path)/metrics.jsonl and results.json")

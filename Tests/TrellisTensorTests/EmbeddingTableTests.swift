@@ -31,6 +31,14 @@ final class EmbeddingTableTests: XCTestCase {
         }
     }
 
+    func testSecondBackwardDoesNotRepeatTheFirst() {
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [2, 1], data: [3, 5]))
+        let u = table.lookup([0])
+        u.sum().backward()                 // d/du = 1
+        (u * u).sum().backward()           // d/du = 2u = 6
+        XCTAssertEqual(table.gradient.coalesced().values, [7])
+    }
+
     func testCoalesceSumsDuplicatesInOrder() {
         var g = RowGradient(dimension: 2)
         g.add(rowIDs: [3, 1], values: [1, 2, 3, 4])

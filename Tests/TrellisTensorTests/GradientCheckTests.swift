@@ -42,6 +42,8 @@ final class GradientCheckTests: XCTestCase {
         GradientCheck.check([x([2, 3, 4], 1), x([2, 4, 5], 2)]) { $0[0].matmul($0[1]) }
         GradientCheck.check([x([2, 3, 4], 1), x([4, 5], 2)]) { $0[0].matmul($0[1]) }
         GradientCheck.check([x([2, 3, 4], 1), x([2, 5, 4], 2)]) { $0[0].matmul($0[1], transposeOther: true) }
+        GradientCheck.check([x([1, 3, 4], 1), x([2, 4, 5], 2)]) { $0[0].matmul($0[1]) }
+        GradientCheck.check([x([3, 4], 1), x([2, 4, 5], 2)]) { $0[0].matmul($0[1]) }
     }
 
     // MARK: Activations

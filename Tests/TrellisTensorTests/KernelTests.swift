@@ -37,6 +37,34 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(a.transposed.multiply(Tensor(shape: [2, 1], data: [1, 1])).data, [3, 4, 2])
     }
 
+    func testSparseMultiplySIMDPathMatchesNaive() {
+        // Widths that are multiples of 16 take the SIMD path; with no base it must start at zero.
+        var rng = SeededGenerator(seed: 6)
+        let a = SparseMatrix(rowCount: 3, columnCount: 4, rows: [0, 0, 2, 2, 2], columns: [1, 3, 0, 1, 3],
+                             values: [0.5, -1, 2, 0.25, 1.5])
+        for width in [16, 48] {
+            let x = Tensor.normal([4, width], std: 1, using: &rng)
+            var expected = [Float](repeating: 0, count: 3 * width)
+            for r in 0..<3 {
+                for i in a.offsets[r]..<a.offsets[r + 1] {
+                    for j in 0..<width { expected[r * width + j] += a.values[i] * x.data[Int(a.columns[i]) * width + j] }
+                }
+            }
+            assertClose(a.multiply(x).data, expected, accuracy: 1e-5)
+            let base = Tensor.normal([3, width], std: 1, using: &rng)
+            let fused = a.multiply(x, adding: base, scale: 0.5).data
+            assertClose(fused, (0..<expected.count).map { 0.5 * (base.data[$0] + expected[$0]) }, accuracy: 1e-5)
+        }
+    }
+
+    func testBatchedMatmulShapes() {
+        let a = Variable(Tensor(shape: [1, 2, 3], repeating: 1)), b = Variable(Tensor(shape: [4, 3, 5], repeating: 1))
+        XCTAssertEqual(a.matmul(b).shape, [4, 2, 5])
+        XCTAssertEqual(Variable(Tensor(shape: [2, 0, 3])).matmul(Variable(Tensor(shape: [2, 3, 4]))).shape, [2, 0, 4])
+        XCTAssertEqual(Variable(Tensor(shape: [2, 3, 0])).matmul(Variable(Tensor(shape: [2, 0, 4]))).value.data,
+                       [Float](repeating: 0, count: 24), "a sum over nothing is zero")
+    }
+
     func testPropagationMeanEqualsLayerSum() {
         var rng = SeededGenerator(seed: 4)
         let a = SparseMatrix(rowCount: 3, columnCount: 3, rows: [0, 1, 1, 2], columns: [1, 0, 2, 1], values: [0.5, 0.5, 0.7, 0.7])

@@ -47,6 +47,29 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(a.snapshot(), b.snapshot(), "same seed and batches give bit-identical weights")
     }
 
+    func testWithoutValidationKeepsTheLastEpoch() throws {
+        var cfg = try config(.bpr, epochs: 3, learningRate: 0.005)
+        cfg.data.ratios = [0.8, 0.2]
+        let dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
+        XCTAssertEqual(dataset.split.valid.count, 0)
+        let summary = Trainer(config: cfg, dataset: dataset).fit()
+        XCTAssertEqual(summary.epochs, 3)
+        XCTAssertEqual(summary.bestEpoch, 3)
+        XCTAssertEqual(summary.records.map(\.split), ["train", "train", "train"])
+        XCTAssertGreaterThan(summary.test["ndcg@10"]!, 0)
+    }
+
+    func testNegativesPerPositiveMultiplyTriples() throws {
+        var cfg = try config(.bpr, epochs: 1, learningRate: 0.001)
+        cfg.training.negatives = 3
+        cfg.training.batchSize = 10
+        let trainer = Trainer(config: cfg, dataset: try PreparedDataset.load(cfg.data, seed: cfg.seed))
+        let batch = trainer.batches(epoch: 1)[0]
+        XCTAssertEqual(batch.count, 30)
+        XCTAssertEqual(Array(batch.users.prefix(3)), [Int32](repeating: batch.users[0], count: 3))
+        XCTAssertEqual(Array(batch.positives.prefix(3)), [Int32](repeating: batch.positives[0], count: 3))
+    }
+
     func testSplitHasNoLeakageAndMasksAreRight() throws {
         let cfg = try config(.bpr, epochs: 1, learningRate: 0.001)
         let d = try PreparedDataset.load(cfg.data, seed: cfg.seed)

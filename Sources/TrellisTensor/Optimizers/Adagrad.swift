@@ -16,7 +16,8 @@ public final class RowAdagrad: RowOptimizer {
         for t in tables {
             let g = t.gradient.coalesced(), d = t.dimension
             guard !g.isEmpty else { continue }
-            var acc = accumulators[t.name] ?? [Float](repeating: initialAccumulator, count: t.weights.count)
+            // Taken out of the dictionary so the update below does not copy it.
+            var acc = accumulators.removeValue(forKey: t.name) ?? [Float](repeating: initialAccumulator, count: t.weights.count)
             for (k, row) in g.rowIDs.enumerated() {
                 let base = Int(row) * d
                 for j in 0..<d {

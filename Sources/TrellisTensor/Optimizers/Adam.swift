@@ -29,8 +29,9 @@ public final class Adam: DenseOptimizer {
         let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
         for p in parameters {
             guard let g = p.grad else { continue }
-            var m = moments.first[p.name] ?? [Float](repeating: 0, count: g.count)
-            var v = moments.second[p.name] ?? [Float](repeating: 0, count: g.count)
+            // Taken out of the dictionary so the update below does not copy them.
+            var m = moments.first.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: g.count)
+            var v = moments.second.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: g.count)
             p.value.data.withUnsafeMutableBufferPointer { w in
                 for i in 0..<g.count {
                     var gi = g.data[i]

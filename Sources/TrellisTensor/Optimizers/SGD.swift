@@ -14,7 +14,7 @@ public final class SGD: DenseOptimizer {
     public func step(_ parameters: [Variable]) {
         for p in parameters {
             guard let g = p.grad else { continue }
-            var v = velocity[p.name] ?? [Float](repeating: 0, count: g.count)
+            var v = velocity.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: g.count)
             for i in 0..<g.count {
                 let gi = g.data[i] + weightDecay * p.value.data[i]
                 v[i] = momentum * v[i] + gi
