@@ -61,20 +61,14 @@ public final class LightGCN: Recommender {
     }
 
     public func loss(_ batch: TripletBatch) -> Variable {
-        let users0 = userEmbedding.all(), items0 = itemEmbedding.all()
-        let e0 = Variable.concat([users0, items0], axis: 0)                  // (U+I, d)
-        let final = propagate(e0)                                            // (U+I, d)
+        let e0 = Variable.concat([userEmbedding.all(), itemEmbedding.all()], axis: 0)   // (U+I, d)
+        let final = propagate(e0)                                                        // (U+I, d)
         let offset = Int32(userCount)
-        let u = final.gather(rows: batch.users)                              // (B, d)
-        let p = final.gather(rows: batch.positives.map { $0 + offset })      // (B, d)
-        let n = final.gather(rows: batch.negatives.map { $0 + offset })      // (B, d)
-        let bpr = BPRLoss.of(users: u, positives: p, negatives: n)
-        guard regularization > 0 else { return bpr }
-        // The regulariser acts on the layer-0 (ego) embeddings of the batch, as in the paper;
-        // gathered from E0 so its gradient joins the dense propagation gradient.
-        let ego = [e0.gather(rows: batch.users), e0.gather(rows: batch.positives.map { $0 + offset }),
-                   e0.gather(rows: batch.negatives.map { $0 + offset })]
-        return bpr + BPRLoss.l2(ego, batchSize: batch.count) * regularization
+        // Users and items share the joint node table; items sit after the users. The L2 term
+        // acts on the layer-0 (ego) rows, as in the paper.
+        return BPRLoss.of(users: final, items: final, egoUsers: e0, egoItems: e0, userRows: batch.users,
+                          positiveRows: batch.positives.map { $0 + offset },
+                          negativeRows: batch.negatives.map { $0 + offset }, regularization: regularization)
     }
 
     public func rankingEmbeddings() -> (users: Tensor, items: Tensor) {

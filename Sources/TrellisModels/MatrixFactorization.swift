@@ -20,12 +20,15 @@ public final class MatrixFactorization: Recommender {
     }
 
     public func loss(_ batch: TripletBatch) -> Variable {
-        let u = userEmbedding.lookup(batch.users)       // (B, d)
-        let p = itemEmbedding.lookup(batch.positives)   // (B, d)
-        let n = itemEmbedding.lookup(batch.negatives)   // (B, d)
-        let bpr = BPRLoss.of(users: u, positives: p, negatives: n)
-        guard regularization > 0 else { return bpr }
-        return bpr + BPRLoss.l2([u, p, n], batchSize: batch.count) * regularization
+        // Each distinct row is looked up once; triples index into those rows.
+        let users = BPRLoss.distinct(batch.users)
+        let items = BPRLoss.distinct(batch.positives + batch.negatives)
+        let u = userEmbedding.lookup(users.ids)   // (distinct users, d)
+        let i = itemEmbedding.lookup(items.ids)   // (distinct items, d)
+        let b = batch.count
+        return BPRLoss.of(users: u, items: i, egoUsers: u, egoItems: i, userRows: users.positions,
+                          positiveRows: Array(items.positions[0..<b]), negativeRows: Array(items.positions[b...]),
+                          regularization: regularization)
     }
 
     public func rankingEmbeddings() -> (users: Tensor, items: Tensor) {

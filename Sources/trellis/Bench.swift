@@ -13,10 +13,10 @@ extension Trellis {
             abstract: "Print matmul GFLOP/s (ours vs direct BLAS), sparse propagation speed, seconds per epoch and peak memory.")
 
         @Option(name: .long, help: "Config whose model is timed per epoch.")
-        var config = "configs/ml100k-lightgcn.yaml"
+        var config = "configs/bench-lightgcn-recbole.yaml"
 
         @Option(name: .long, help: "Training epochs to time (the median is reported).")
-        var epochs = 5
+        var epochs = 9
 
         @Option(name: .long, help: "Repeats per kernel measurement.")
         var repeats = 20

@@ -142,6 +142,33 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    // MARK: Fused ranking ops
+
+    func testBPRLoss() {
+        // Separate user and item tables, rows repeating.
+        GradientCheck.check([x([3, 4], 19), x([5, 4], 20)]) {
+            Variable.bprLoss(users: $0[0], items: $0[1], userRows: [0, 2, 0, 1], positiveRows: [1, 4, 1, 0],
+                             negativeRows: [3, 3, 2, 4])
+        }
+        // One joint table for users and items (LightGCN): both gradients land in it.
+        GradientCheck.check([x([6, 3], 21)]) {
+            Variable.bprLoss(users: $0[0], items: $0[0], userRows: [0, 1, 0], positiveRows: [3, 4, 5], negativeRows: [5, 2, 4])
+        }
+    }
+
+    func testBPRLossEqualsUnfusedForm() {
+        let u = Variable(x([3, 4], 22)), i = Variable(x([5, 4], 23))
+        let users: [Int32] = [0, 2, 1], pos: [Int32] = [1, 4, 0], neg: [Int32] = [3, 3, 2]
+        let unfused = ((u.gather(rows: users) * i.gather(rows: neg)).sum(axis: 1)
+                       - (u.gather(rows: users) * i.gather(rows: pos)).sum(axis: 1)).softplus().mean()
+        let fused = Variable.bprLoss(users: u, items: i, userRows: users, positiveRows: pos, negativeRows: neg)
+        XCTAssertEqual(fused.value.scalar, unfused.value.scalar, accuracy: 1e-6)
+    }
+
+    func testSquaredNormSum() {
+        GradientCheck.check([x([4, 3], 24)]) { $0[0].squaredNormSum(rows: [0, 3, 3, 1]) }
+    }
+
     // MARK: Composition
 
     func testTwoLayerNetwork() {
