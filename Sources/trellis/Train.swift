@@ -43,7 +43,8 @@ extension Trellis {
             let out = try output.map { try RunOutput(directory: $0) }
             let trainer = Trainer(config: cfg, dataset: dataset, logger: logger)
             print("model \(trainer.model.name): \(trainer.model.parameters.scalarCount) parameters; "
-                  + "optimizer \(cfg.training.optimizer.rawValue), lr \(cfg.training.learningRate), batch \(cfg.training.batchSize), "
+                  + "optimizer \(cfg.training.optimizer.rawValue), lr \(cfg.training.learningRate), batch \(cfg.training.batchSize) "
+                  + "x \(cfg.training.negatives) negatives, "
                   + "seed \(cfg.seed), threads \(cfg.training.threads)")
 
             var bar = ProgressBar()
