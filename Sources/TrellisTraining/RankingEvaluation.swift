@@ -9,6 +9,9 @@ public enum RankingEvaluation {
     public static func evaluate(users: Tensor, items: Tensor, targets: CSRMatrix, mask: CSRMatrix,
                                 ks: [Int], usersPerChunk: Int = 512) -> [String: Double] {
         let itemCount = items.shape[0], d = items.shape[1]
+        // The score buffer holds (chunk x items) floats: cap it at 16M floats (64 MB), so a
+        // 316K-item catalogue ranks 53 users at a time instead of allocating 650 MB.
+        let usersPerChunk = Swift.max(1, Swift.min(usersPerChunk, (1 << 24) / Swift.max(1, itemCount)))
         let candidates = (0..<targets.rowCount).filter { targets.rowLength($0) > 0 && $0 < users.shape[0] }
         var metrics = RankingMetrics(ks: ks, itemCount: itemCount)
         var scores = [Float](repeating: 0, count: usersPerChunk * itemCount)

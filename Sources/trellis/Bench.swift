@@ -68,9 +68,10 @@ extension Trellis {
             let times = Benchmarks.epochSeconds(trainer, epochs: epochs)
             let med = median(times)
             let peak = ResourceUsage.peakResidentBytes()
-            print(String(format: "\n%@ on %@ (d=%d, layers=%d, batch %d): %.3f s per training epoch (median of %d: %@)",
-                         trainer.model.name as NSString, dataset.name as NSString, cfg.model.embeddingSize,
-                         cfg.model.layers, cfg.training.batchSize, med, epochs,
+            let shape = cfg.model.kind == .lightgcn ? "d=\(cfg.model.embeddingSize), layers=\(cfg.model.layers)" : "d=\(cfg.model.embeddingSize)"
+            print(String(format: "\n%@ on %@ (%@, batch %d x %d negatives): %.3f s per training epoch (median of %d: %@)",
+                         trainer.model.name as NSString, dataset.name as NSString, shape as NSString,
+                         cfg.training.batchSize, cfg.training.negatives, med, epochs,
                          times.map { String(format: "%.3f", $0) }.joined(separator: " ") as NSString))
             print(String(format: "peak resident memory of this process (data, model, benchmarks): %.1f MB", Double(peak) / 1e6))
             // RecBole is not run here (no PyTorch on this machine); its figures were measured on this
