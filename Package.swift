@@ -34,14 +34,19 @@ let package = Package(
         .target(name: "TrellisTensor", dependencies: ["COpenBLAS", "TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
-        .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisGraph", dependencies: ["TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData", "TrellisGraph"], swiftSettings: optimisedKernels),
         .target(name: "TrellisTraining", dependencies: [
             "TrellisTensor", "TrellisData", "TrellisEval", "TrellisModels",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimisedKernels),
+        .target(name: "TrellisCluster", dependencies: [
+            "TrellisTraining", "TrellisGraph", "TrellisModels", "TrellisTensor", "TrellisData",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: optimisedKernels),
         .executableTarget(name: "trellis", dependencies: [
-            "TrellisTraining",
+            "TrellisTraining", "TrellisCluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,8 +57,10 @@ let package = Package(
         .testTarget(name: "TrellisTensorTests", dependencies: ["TrellisTensor", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore"]),
         .testTarget(name: "TrellisEvalTests", dependencies: ["TrellisEval"]),
-        .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisTensor", "TestSupport"]),
+        .testTarget(name: "TrellisGraphTests", dependencies: ["TrellisGraph", "TrellisData", "TrellisCore"]),
+        .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisGraph", "TrellisTensor", "TestSupport"]),
         .testTarget(name: "TrellisTrainingTests", dependencies: ["TrellisTraining", "TrellisData", "TrellisModels", "TestSupport"]),
+        .testTarget(name: "TrellisClusterTests", dependencies: ["TrellisCluster", "TrellisTraining", "TrellisGraph", "TrellisModels", "TrellisData", "TestSupport"]),
         .testTarget(name: "TrellisCLITests", dependencies: ["trellis"]),
     ],
     swiftLanguageModes: [.v5]

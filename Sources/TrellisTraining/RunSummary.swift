@@ -40,6 +40,13 @@ public struct RunSummary: Sendable, Equatable {
     public let test: [String: Double]
     public let records: [EpochRecord]
 
+    public init(model: String, dataset: String, epochs: Int, bestEpoch: Int, secondsPerEpoch: Double,
+                medianSecondsPerEpoch: Double, valid: [String: Double], test: [String: Double], records: [EpochRecord]) {
+        self.model = model; self.dataset = dataset; self.epochs = epochs; self.bestEpoch = bestEpoch
+        self.secondsPerEpoch = secondsPerEpoch; self.medianSecondsPerEpoch = medianSecondsPerEpoch
+        self.valid = valid; self.test = test; self.records = records
+    }
+
     public func jsonObject(extra: [String: Any] = [:]) -> [String: Any] {
         var o: [String: Any] = ["model": model, "dataset": dataset, "epochs": epochs, "best_epoch": bestEpoch,
                                 "seconds_per_epoch": secondsPerEpoch, "median_seconds_per_epoch": medianSecondsPerEpoch,

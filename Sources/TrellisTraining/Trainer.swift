@@ -37,24 +37,7 @@ public final class Trainer {
         BLAS.setThreadCount(1)
         model = Self.makeModel(config, dataset)
         sampler = NegativeSampler(positives: dataset.trainItems)
-        let t = config.training
-        switch t.optimizer {
-        case .adam:
-            denseOptimizer = Adam(learningRate: t.learningRate, weightDecay: t.weightDecay)
-            rowOptimizer = LazyAdam(learningRate: t.learningRate, lazy: false)
-        case .lazyAdam:
-            denseOptimizer = Adam(learningRate: t.learningRate, weightDecay: t.weightDecay)
-            rowOptimizer = LazyAdam(learningRate: t.learningRate, lazy: true)
-        case .adamw:
-            denseOptimizer = Adam.adamW(learningRate: t.learningRate, weightDecay: t.weightDecay)
-            rowOptimizer = LazyAdam(learningRate: t.learningRate, lazy: false)
-        case .sgd:
-            denseOptimizer = SGD(learningRate: t.learningRate, weightDecay: t.weightDecay)
-            rowOptimizer = RowSGD(learningRate: t.learningRate)
-        case .adagrad:
-            denseOptimizer = SGD(learningRate: t.learningRate, weightDecay: t.weightDecay)
-            rowOptimizer = RowAdagrad(learningRate: t.learningRate)
-        }
+        (denseOptimizer, rowOptimizer) = OptimizerChoice.make(config.training)
     }
 
     static func makeModel(_ config: TrainingConfig, _ dataset: PreparedDataset) -> Recommender {
@@ -63,6 +46,8 @@ public final class Trainer {
         case .bpr:
             return MatrixFactorization(userCount: dataset.userCount, itemCount: dataset.itemCount,
                                        dimension: m.embeddingSize, regularization: m.regWeight, seed: config.seed)
+        case .sage:
+            preconditionFailure("GraphSAGE trains on sampled subgraphs through TrellisCluster's partitioned engine, not Trainer")
         case .lightgcn:
             return LightGCN(interactions: dataset.trainItems, dimension: m.embeddingSize, layerCount: m.layers,
                             regularization: m.regWeight, seed: config.seed)

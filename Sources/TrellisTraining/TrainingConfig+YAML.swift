@@ -30,14 +30,25 @@ extension TrainingConfig {
         }
         let reader = ConfigReader(file: file)
         var config = TrainingConfig()
-        let top = try reader.mapping(root, at: "", allowed: ["seed", "model", "data", "training", "evaluation"])
+        let top = try reader.mapping(root, at: "", allowed: ["seed", "model", "data", "training", "evaluation", "cluster"])
         if let v = top["seed"] { config.seed = UInt64(try reader.int(v, at: "seed", min: 0)) }
         if let m = top["model"] {
-            let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight"])
+            let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
+                                                                  "aggregator", "fanouts", "relation_fanouts"])
             if let v = s["kind"] { config.model.kind = try reader.choice(v, at: "model.kind") }
             if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1) }
             if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0) }
             if let v = s["reg_weight"] { config.model.regWeight = try reader.float(v, at: "model.reg_weight", min: 0) }
+            if let v = s["aggregator"] { config.model.aggregator = try reader.choice(v, at: "model.aggregator") }
+            if let v = s["fanouts"] { config.model.fanouts = try reader.list(v, at: "model.fanouts").map { try reader.int($0, at: "model.fanouts", min: -1) } }
+            if let v = s["relation_fanouts"] {
+                guard case .mapping(let m) = v else { throw reader.fail("model.relation_fanouts", "expected a mapping of relation name to a list") }
+                for (k, list) in m {
+                    let name = k.string ?? "?"
+                    config.model.relationFanouts[name] = try reader.list(list, at: "model.relation_fanouts.\(name)")
+                        .map { try reader.int($0, at: "model.relation_fanouts.\(name)", min: -1) }
+                }
+            }
         }
         if let d = top["data"] {
             let s = try reader.mapping(d, at: "data", allowed: ["name", "path", "format", "split", "ratios", "train_file",
@@ -72,6 +83,23 @@ extension TrainingConfig {
             if let v = s["stopping_step"] { config.evaluation.stoppingStep = try reader.int(v, at: "evaluation.stopping_step", min: 1) }
             if let v = s["eval_step"] { config.evaluation.evalStep = try reader.int(v, at: "evaluation.eval_step", min: 1) }
         }
+        if let c = top["cluster"] {
+            let s = try reader.mapping(c, at: "cluster", allowed: ["partitions", "partitioner", "mode", "staleness", "checkpoint_every",
+                                                                    "checkpoints_kept", "heartbeat_ms", "worker_timeout_ms", "takeover_ms",
+                                                                    "value_encoding", "shuffle", "compress"])
+            if let v = s["partitions"] { config.cluster.partitions = try reader.int(v, at: "cluster.partitions", min: 1) }
+            if let v = s["partitioner"] { config.cluster.partitioner = try reader.choice(v, at: "cluster.partitioner") }
+            if let v = s["mode"] { config.cluster.mode = try reader.choice(v, at: "cluster.mode") }
+            if let v = s["staleness"] { config.cluster.staleness = try reader.int(v, at: "cluster.staleness", min: 0) }
+            if let v = s["checkpoint_every"] { config.cluster.checkpointEvery = try reader.int(v, at: "cluster.checkpoint_every", min: 0) }
+            if let v = s["checkpoints_kept"] { config.cluster.checkpointsKept = try reader.int(v, at: "cluster.checkpoints_kept", min: 1) }
+            if let v = s["heartbeat_ms"] { config.cluster.heartbeatMilliseconds = try reader.int(v, at: "cluster.heartbeat_ms", min: 10) }
+            if let v = s["worker_timeout_ms"] { config.cluster.workerTimeoutMilliseconds = try reader.int(v, at: "cluster.worker_timeout_ms", min: 50) }
+            if let v = s["takeover_ms"] { config.cluster.takeoverMilliseconds = try reader.int(v, at: "cluster.takeover_ms", min: 0) }
+            if let v = s["value_encoding"] { config.cluster.valueEncoding = try reader.choice(v, at: "cluster.value_encoding") }
+            if let v = s["shuffle"] { config.cluster.shuffle = try reader.bool(v, at: "cluster.shuffle") }
+            if let v = s["compress"] { config.cluster.compress = try reader.bool(v, at: "cluster.compress") }
+        }
         try config.validate(file: file)
         return config
     }
@@ -96,6 +124,16 @@ extension TrainingConfig {
         }
         if let f = data.format, InteractionFormatName(rawValue: f) == nil {
             throw fail("data.format", "expected one of \(InteractionFormatName.allCases.map(\.rawValue)), got '\(f)'")
+        }
+        if model.kind == .sage {
+            guard model.layers >= 1, model.fanouts.count == model.layers, model.fanouts.allSatisfy({ $0 == -1 || $0 >= 1 }) else {
+                throw fail("model.fanouts", "expected one fanout (>= 1, or -1 for all) per layer (\(model.layers)), got \(model.fanouts)")
+            }
+            let relations = ["item->user", "user->item"]
+            for (name, list) in model.relationFanouts {
+                guard relations.contains(name) else { throw fail("model.relation_fanouts.\(name)", "unknown relation; expected one of \(relations)") }
+                guard list.count == model.layers else { throw fail("model.relation_fanouts.\(name)", "expected \(model.layers) fanouts, got \(list.count)") }
+            }
         }
         let metric = evaluation.validMetric.split(separator: "@")
         let names = ["ndcg", "recall", "hit", "precision", "mrr"]
@@ -154,6 +192,11 @@ struct ConfigReader {
 
     func float(_ node: Node, at key: String, min: Double = -.infinity) throws -> Float {
         Float(try double(node, at: key, min: min))
+    }
+
+    func bool(_ node: Node, at key: String) throws -> Bool {
+        guard let v = node.bool else { throw fail(key, "expected true or false, got '\(node.string ?? "?")'") }
+        return v
     }
 
     func list(_ node: Node, at key: String) throws -> [Node] {

@@ -7,17 +7,25 @@ public struct TrainingConfig: Sendable, Equatable {
     public var data = DataSettings()
     public var training = OptimisationSettings()
     public var evaluation = EvaluationSettings()
+    public var cluster = ClusterSettings()
 
     public init() {}
 }
 
 /// `model:` — which recommender and its size.
 public struct ModelSettings: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case bpr, lightgcn }
+    public enum Kind: String, Sendable, CaseIterable { case bpr, lightgcn, sage }
+    public enum Aggregator: String, Sendable, CaseIterable { case mean, pool }
     public var kind: Kind = .lightgcn
     public var embeddingSize = 64
-    /// LightGCN propagation layers.
+    /// LightGCN propagation layers; GraphSAGE layers (and sampling hops).
     public var layers = 2
+    /// GraphSAGE neighbour aggregator.
+    public var aggregator: Aggregator = .mean
+    /// GraphSAGE neighbours sampled per hop (hop 1 first) and per relation; -1 takes all.
+    public var fanouts: [Int] = [10, 10]
+    /// Per-relation overrides of `fanouts`, keyed by relation name (`item->user`, `user->item`).
+    public var relationFanouts: [String: [Int]] = [:]
     /// Weight of the batch L2 term on the input embeddings.
     public var regWeight: Float = 1e-4
     public init() {}
@@ -85,5 +93,40 @@ public struct EvaluationSettings: Sendable, Equatable {
     public var stoppingStep = 10
     /// Evaluate every this many epochs.
     public var evalStep = 1
+    public init() {}
+}
+
+/// `cluster:` — how a run is partitioned and synchronised. The same keys drive `trellis train`
+/// (all partitions in one process) and `trellis coordinator start` (partitions on workers), so
+/// both compute the same steps.
+public struct ClusterSettings: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Each step sums every partition's gradient in partition order, then applies once.
+        case sync
+        /// Each partition's gradient is applied on arrival, at most `staleness` steps apart.
+        case async
+    }
+    public enum Partitioner: String, Sendable, CaseIterable { case greedy, hash }
+    public enum ValueEncoding: String, Sendable, CaseIterable { case float32, float16, bfloat16 }
+    /// Graph partitions (and training-link shards); workers own one or more each.
+    public var partitions = 1
+    public var partitioner: Partitioner = .greedy
+    public var mode: Mode = .sync
+    /// Asynchronous mode: how many global steps the fastest partition may run ahead of the slowest.
+    public var staleness = 2
+    /// Write a checkpoint every this many global steps (0: at the end of every epoch only).
+    public var checkpointEvery = 0
+    /// Checkpoints kept on disk.
+    public var checkpointsKept = 3
+    /// Workers send a heartbeat this often.
+    public var heartbeatMilliseconds = 250
+    /// A worker silent this long is declared dead and its partitions orphaned.
+    public var workerTimeoutMilliseconds = 3000
+    /// How long orphaned partitions wait for a new worker before the survivors absorb them.
+    public var takeoverMilliseconds = 5000
+    /// Gradient and row payloads on the wire.
+    public var valueEncoding: ValueEncoding = .float32
+    public var shuffle = true
+    public var compress = true
     public init() {}
 }

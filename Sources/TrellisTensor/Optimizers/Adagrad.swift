@@ -4,7 +4,7 @@ public final class RowAdagrad: RowOptimizer {
     public var learningRate: Float
     public let epsilon: Float
     public let initialAccumulator: Float
-    public private(set) var accumulators: [String: [Float]] = [:]
+    public internal(set) var accumulators: [String: [Float]] = [:]
 
     public init(learningRate: Float = 0.01, epsilon: Float = 1e-10, initialAccumulator: Float = 0) {
         self.learningRate = learningRate

@@ -8,8 +8,8 @@ public final class Adam: DenseOptimizer {
     public let weightDecay: Float
     public let decoupledWeightDecay: Bool
     /// Steps taken (bias correction uses it).
-    public private(set) var stepCount: Int = 0
-    public private(set) var moments = MomentBuffers()
+    public internal(set) var stepCount: Int = 0
+    public internal(set) var moments = MomentBuffers()
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
@@ -59,8 +59,8 @@ public final class LazyAdam: RowOptimizer {
     public let beta1: Float, beta2: Float, epsilon: Float
     /// Update only the rows present in the gradient.
     public let lazy: Bool
-    public private(set) var stepCount: Int = 0
-    public private(set) var moments = MomentBuffers()
+    public internal(set) var stepCount: Int = 0
+    public internal(set) var moments = MomentBuffers()
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 lazy: Bool = true) {

@@ -3,7 +3,7 @@ public final class SGD: DenseOptimizer {
     public var learningRate: Float
     public let momentum: Float
     public let weightDecay: Float
-    public private(set) var velocity: [String: [Float]] = [:]
+    public internal(set) var velocity: [String: [Float]] = [:]
 
     public init(learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
         self.learningRate = learningRate

@@ -1,0 +1,60 @@
+import TrellisCore
+import TrellisGraph
+import TrellisTensor
+import TrellisTraining
+
+/// `trellis train` for partitioned models: every partition's step computed in this process,
+/// in partition order, against an in-process parameter server. The same `TrainingRun`,
+/// `PartitionStepper` and `ParameterServer` a cluster uses, with function calls for messages.
+public final class EmbeddedEngine {
+    public let run: TrainingRun
+    public let stepper: PartitionStepper
+    /// Called after each global step with (epoch, step, steps per epoch, step loss).
+    public var onStep: ((Int, Int, Int, Float) -> Void)?
+    /// Called after each step is applied; a checkpoint writer hooks in here.
+    public var afterStep: ((TrainingRun) throws -> Void)?
+    /// Called after each epoch is finished (evaluated).
+    public var afterEpoch: ((TrainingRun) throws -> Void)?
+
+    public init(plan: TrainingPlan, dataset: PreparedDataset) {
+        run = TrainingRun(plan: plan, dataset: dataset)
+        let all = Array(0..<plan.config.cluster.partitions)
+        let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: all)
+        let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.graph.relations)
+        var batches: [Int: LinkBatchSampler] = [:]
+        for p in all { batches[p] = plan.batchSampler(partition: p, shard: shard) }
+        stepper = PartitionStepper(
+            model: TrainingPlan.makeModel(plan.config, graph: plan.graph),
+            subgraphs: SubgraphSampler(relations: plan.graph.relations, nodeTypeCount: plan.graph.nodeTypes.count, fanouts: plan.fanouts),
+            neighbours: source, seed: plan.config.seed, batches: batches, linkCounts: plan.links.map(\.users.count),
+            stepsPerEpoch: plan.stepsPerEpoch, negatives: plan.config.training.negatives,
+            tableDimensions: plan.tables.map(\.dimension))
+    }
+
+    /// Trains until early stopping or the last epoch, then tests the best weights.
+    public func fit() throws -> RunSummary {
+        let server = run.server
+        let partitions = run.plan.config.cluster.partitions
+        while !run.finished {
+            let start = ResourceUsage.now()
+            while !run.epochComplete {
+                let step = run.position, global = run.globalStep
+                var stepLoss: Float = 0
+                for p in 0..<partitions {
+                    precondition(server.canServe(step: global, partition: p), "partition \(p) cannot run step \(global)")
+                    let c = try stepper.compute(partition: p, step: step) { ids in
+                        (try ids.enumerated().map { try server.rows(table: $0, ids: $1) }, server.denseValues())
+                    }
+                    stepLoss += c.loss
+                    try server.accept(c, globalStep: global)
+                }
+                run.advanceStep()
+                onStep?(step.epoch, step.step + 1, run.stepsPerEpoch, stepLoss)
+                try afterStep?(run)
+            }
+            run.finishEpoch(seconds: ResourceUsage.now() - start)
+            try afterEpoch?(run)
+        }
+        return run.summary()
+    }
+}

@@ -1,0 +1,189 @@
+import TrellisCore
+import TrellisTensor
+import TrellisTraining
+
+/// Holds every table and dense weight, and applies the optimizer to what workers push.
+///
+///     sync:  contributions of step g from partitions 0..<P are buffered; when the last one
+///            arrives they are summed in partition order (deterministic), clipped, applied
+///            once; version g -> g + 1.
+///     async: each contribution is applied on arrival, rescaled to its own batch mean; a
+///            partition may pull step g only while g - (slowest partition's step) <= staleness.
+///
+/// A pure state machine: no sockets, no threads. The coordinator and the one-process engine
+/// both drive it, which is why they give the same numbers.
+public final class ParameterServer {
+    public let store: ParameterStore
+    public let partitionCount: Int
+    public let mode: ClusterSettings.Mode
+    public let staleness: Int
+    public let clipNorm: Float?
+    let denseOptimizer: DenseOptimizer
+    let rowOptimizer: RowOptimizer
+    /// Updates applied so far.
+    public private(set) var version = 0
+    /// Next global step each partition must contribute (its data cursor).
+    public private(set) var cursors: [Int]
+    /// Loss of applied steps, summed (the coordinator reads and resets it per epoch).
+    public private(set) var lossSum: Double = 0
+    /// Sync mode: contributions waiting for the rest of their step, by partition.
+    private var pending: [Contribution?]
+    private var pendingStep: Int
+
+    public init(store: ParameterStore, partitionCount: Int, training: OptimisationSettings, cluster: ClusterSettings) {
+        self.store = store
+        self.partitionCount = partitionCount
+        mode = cluster.mode
+        staleness = cluster.staleness
+        clipNorm = training.clipGradNorm
+        (denseOptimizer, rowOptimizer) = OptimizerChoice.make(training)
+        cursors = Array(repeating: 0, count: partitionCount)
+        pending = Array(repeating: nil, count: partitionCount)
+        pendingStep = 0
+    }
+
+    // MARK: Reads
+
+    /// Rows `ids` of table `table`: (ids.count, d). Ids are checked; a bad one throws.
+    public func rows(table: Int, ids: [Int32]) throws -> Tensor {
+        guard table >= 0, table < store.tables.count else { throw ServerError.badTable(table) }
+        let t = store.tables[table]
+        let d = t.dimension
+        var out = [Float](repeating: 0, count: ids.count * d)
+        try t.weights.data.withUnsafeBufferPointer { w in
+            for (k, id) in ids.enumerated() {
+                guard id >= 0, Int(id) < t.rowCount else { throw ServerError.badRow(table: t.name, row: id, rows: t.rowCount) }
+                for j in 0..<d { out[k * d + j] = w[Int(id) * d + j] }
+            }
+        }
+        return Tensor(shape: [ids.count, d], data: out)
+    }
+
+    /// Every dense weight, in parameter order.
+    public func denseValues() -> [Tensor] { store.dense.map(\.value) }
+
+    /// Whether `partition` may compute global step `step` now.
+    public func canServe(step: Int, partition: Int) -> Bool {
+        switch mode {
+        case .sync: return version == step
+        case .async: return step - (cursors.min() ?? 0) <= staleness && cursors[partition] == step
+        }
+    }
+
+    // MARK: Writes
+
+    /// Takes a partition's gradient for global step `step`. Returns true when it was applied
+    /// (async) or completed its step and the step was applied (sync). A duplicate (a step the
+    /// partition already gave) is ignored; anything malformed or out of order throws and
+    /// changes nothing.
+    @discardableResult
+    public func accept(_ c: Contribution, globalStep step: Int) throws -> Bool {
+        guard c.partition >= 0, c.partition < partitionCount else { throw ServerError.badPartition(c.partition) }
+        if step < cursors[c.partition] { return false }  // a resend after a lost reply
+        guard step == cursors[c.partition] else {
+            throw ServerError.outOfOrder(partition: c.partition, step: step, expected: cursors[c.partition])
+        }
+        try validate(c)
+        cursors[c.partition] += 1
+        switch mode {
+        case .async:
+            let scale = c.share > 0 ? 1 / c.share : 0
+            apply([c], scale: scale)
+            return true
+        case .sync:
+            if step != pendingStep { throw ServerError.outOfOrder(partition: c.partition, step: step, expected: pendingStep) }
+            pending[c.partition] = c
+            guard pending.allSatisfy({ $0 != nil }) else { return false }
+            apply(pending.map { $0! }, scale: 1)
+            pending = Array(repeating: nil, count: partitionCount)
+            pendingStep += 1
+            return true
+        }
+    }
+
+    /// Checks every shape and row id before anything is touched.
+    func validate(_ c: Contribution) throws {
+        guard c.rows.count == store.tables.count, c.dense.count == store.dense.count else {
+            throw ServerError.badShape("\(c.rows.count) tables and \(c.dense.count) dense gradients for \(store.tables.count) and \(store.dense.count)")
+        }
+        for (g, t) in zip(c.rows, store.tables) {
+            guard g.dimension == t.dimension else { throw ServerError.badShape("\(t.name): rows of \(g.dimension), table has \(t.dimension)") }
+            for id in g.rowIDs where id < 0 || Int(id) >= t.rowCount { throw ServerError.badRow(table: t.name, row: id, rows: t.rowCount) }
+        }
+        for (g, p) in zip(c.dense, store.dense) {
+            if let g, g.shape != p.value.shape { throw ServerError.badShape("\(p.name): gradient \(g.shape), weight \(p.value.shape)") }
+        }
+        guard c.loss.isFinite, c.share >= 0, c.share <= 1 else { throw ServerError.badShape("loss \(c.loss), share \(c.share)") }
+    }
+
+    /// Sums `parts` in the given (partition) order and takes one optimizer step.
+    func apply(_ parts: [Contribution], scale: Float) {
+        store.zeroGrad()
+        for (k, t) in store.tables.enumerated() {
+            var g = RowGradient(dimension: t.dimension)
+            for c in parts where !c.rows[k].isEmpty { g.add(rowIDs: c.rows[k].rowIDs, values: c.rows[k].values) }
+            if scale != 1 { g.scale(by: scale) }
+            t.setGradient(g)
+        }
+        for (k, p) in store.dense.enumerated() {
+            var sum: [Float]?
+            for c in parts {
+                guard let g = c.dense[k] else { continue }
+                if sum == nil { sum = g.data } else { for i in 0..<g.count { sum![i] += g.data[i] } }
+            }
+            if let sum { p.grad = Tensor(shape: p.value.shape, data: scale == 1 ? sum : sum.map { $0 * scale }) }
+        }
+        store.prepareGradients(clipNorm: clipNorm)
+        denseOptimizer.step(store.dense)
+        rowOptimizer.step(store.tables)
+        store.zeroGrad()
+        // Losses are already shares of the global step, so their sum is the step's mean loss.
+        for c in parts { lossSum += Double(c.loss) }
+        version += 1
+    }
+
+    /// Reads and clears the loss accumulated since the last call.
+    public func takeLoss() -> Double {
+        defer { lossSum = 0 }
+        return lossSum
+    }
+
+    // MARK: Checkpoints
+
+    /// Optimizer state of (dense, rows).
+    public func optimizerStates() -> (dense: OptimizerState, rows: OptimizerState) {
+        ((denseOptimizer as? StatefulOptimizer)?.exportState() ?? OptimizerState(),
+         (rowOptimizer as? StatefulOptimizer)?.exportState() ?? OptimizerState())
+    }
+
+    /// Puts back a checkpointed state: weights are already in `store`; this sets the
+    /// optimizers, the version and every partition's cursor (all at `version` in sync mode).
+    public func restore(version: Int, cursors: [Int], dense: OptimizerState, rows: OptimizerState) {
+        (denseOptimizer as? StatefulOptimizer)?.importState(dense)
+        (rowOptimizer as? StatefulOptimizer)?.importState(rows)
+        self.version = version
+        self.cursors = cursors
+        pending = Array(repeating: nil, count: partitionCount)
+        pendingStep = version
+        lossSum = 0
+    }
+}
+
+/// Why the parameter server refused a request; nothing was changed.
+public enum ServerError: Error, CustomStringConvertible, Equatable {
+    case badTable(Int)
+    case badRow(table: String, row: Int32, rows: Int)
+    case badPartition(Int)
+    case badShape(String)
+    case outOfOrder(partition: Int, step: Int, expected: Int)
+
+    public var description: String {
+        switch self {
+        case .badTable(let t): return "no table \(t)"
+        case .badRow(let t, let r, let n): return "\(t): row \(r) out of range 0..<\(n)"
+        case .badPartition(let p): return "no partition \(p)"
+        case .badShape(let why): return "shape mismatch: \(why)"
+        case .outOfOrder(let p, let s, let e): return "partition \(p) sent step \(s), expected \(e)"
+        }
+    }
+}

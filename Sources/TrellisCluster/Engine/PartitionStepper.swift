@@ -1,0 +1,110 @@
+import TrellisCore
+import TrellisGraph
+import TrellisModels
+import TrellisTensor
+
+/// The worker's side of a step, for one partition:
+///
+///     batch (seed, partition, epoch, step) -> seeds -> k-hop sample (remote owners asked)
+///       -> pull layer-0 rows + dense weights -> forward, BPR loss, backward -> Contribution
+///
+/// The same object runs inside `trellis worker join` and inside the one-process engine.
+public final class PartitionStepper {
+    public let model: SampledRecommender
+    public let subgraphs: SubgraphSampler
+    public let neighbours: NeighbourSource
+    public let seed: UInt64
+    let batches: [Int: LinkBatchSampler]
+    let linkCounts: [Int]
+    let stepsPerEpoch: Int
+    let negatives: Int
+    let tableDimensions: [Int]
+    /// Seconds spent sampling, waiting for pulls, and computing, since the last `takeTimings`.
+    public private(set) var timings = StepTimings()
+    /// Seeds and sampled edges since the last `takeTimings`.
+    public private(set) var sampledSeeds = 0, sampledEdges = 0
+
+    public init(model: SampledRecommender, subgraphs: SubgraphSampler, neighbours: NeighbourSource, seed: UInt64,
+                batches: [Int: LinkBatchSampler], linkCounts: [Int], stepsPerEpoch: Int, negatives: Int, tableDimensions: [Int]) {
+        self.model = model
+        self.subgraphs = subgraphs
+        self.neighbours = neighbours
+        self.seed = seed
+        self.batches = batches
+        self.linkCounts = linkCounts
+        self.stepsPerEpoch = stepsPerEpoch
+        self.negatives = negatives
+        self.tableDimensions = tableDimensions
+    }
+
+    /// Partitions this stepper can compute.
+    public var partitions: [Int] { batches.keys.sorted() }
+
+    /// Computes `partition`'s contribution to `step`. `pull` fetches the rows of each table
+    /// (ids per table) and every dense weight, as of the step's parameter version.
+    public func compute(partition: Int, step: StepID,
+                        pull: (_ rows: [[Int32]]) throws -> (rows: [Tensor], dense: [Tensor])) throws -> Contribution {
+        guard let sampler = batches[partition] else { throw PlanError("partition \(partition) is not held by this stepper") }
+        let denseCount = model.parameters.dense.count
+        var clock = ResourceUsage.now()
+        func lap(_ field: WritableKeyPath<StepTimings, Double>) {
+            let now = ResourceUsage.now()
+            timings[keyPath: field] += now - clock
+            clock = now
+        }
+        let batch = sampler.batch(epoch: step.epoch, step: step.step)
+        guard batch.count > 0 else {
+            return .empty(step: step, partition: partition, tables: tableDimensions, denseCount: denseCount)
+        }
+        let total = TrainingPlan.globalCount(step: step.step, linkCounts: linkCounts, stepsPerEpoch: stepsPerEpoch, negatives: negatives)
+        let users = BPRLoss.distinct(batch.users)
+        let items = BPRLoss.distinct(batch.positives + batch.negatives)
+        let g = try subgraphs.sample(seeds: [users.ids, items.ids], source: neighbours, seed: seed, epoch: step.epoch, step: step.step)
+        sampledSeeds += users.ids.count + items.ids.count
+        sampledEdges += g.edgeCount
+        lap(\.sample)
+
+        let pulled = try pull(g.nodes[0])
+        lap(\.pull)
+
+        for (p, value) in zip(model.parameters.dense, pulled.dense) {
+            p.value = value
+            p.zeroGrad()
+        }
+        let inputs = pulled.rows.map { Variable($0, requiresGrad: true) }  // (nodes[0][t].count, d)
+        let b = batch.count
+        let share = Float(b) / Float(total)
+        let lossValue: Float = {
+            let loss = model.loss(g, inputs: inputs, userRows: users.positions,
+                                  positiveRows: Array(items.positions[0..<b]), negativeRows: Array(items.positions[b...]),
+                                  share: share)
+            loss.backward()
+            return loss.value.scalar
+        }()
+        let rows = zip(inputs, g.nodes[0]).enumerated().map { t, pair -> RowGradient in
+            let (input, ids) = pair
+            guard let grad = input.grad else { return RowGradient(dimension: tableDimensions[t]) }
+            return RowGradient(dimension: tableDimensions[t], rowIDs: ids, values: grad.data).coalesced()
+        }
+        let dense = model.parameters.dense.map(\.grad)
+        lap(\.compute)
+        return Contribution(step: step, partition: partition, rows: rows, dense: dense, loss: lossValue, triples: b, share: share)
+    }
+
+    /// Reads and clears the timings.
+    public func takeTimings() -> StepTimings {
+        defer { timings = StepTimings() }
+        return timings
+    }
+}
+
+/// Where a worker's time goes.
+public struct StepTimings: Sendable, Equatable {
+    public var sample = 0.0, pull = 0.0, compute = 0.0, push = 0.0
+    public init() {}
+    public static func + (a: StepTimings, b: StepTimings) -> StepTimings {
+        var c = a
+        c.sample += b.sample; c.pull += b.pull; c.compute += b.compute; c.push += b.push
+        return c
+    }
+}

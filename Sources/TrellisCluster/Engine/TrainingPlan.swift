@@ -1,0 +1,117 @@
+import TrellisCore
+import TrellisData
+import TrellisGraph
+import TrellisModels
+import TrellisTensor
+import TrellisTraining
+
+/// Everything every role derives the same way from the config and the dataset: the graph, its
+/// partitioning, each partition's training links, the step count, the tables. The coordinator
+/// (or a one-process run) builds it from the whole dataset; workers receive the parts they need.
+public struct TrainingPlan: Sendable {
+    public let config: TrainingConfig
+    public let graph: GraphTopology
+    public let book: PartitionBook
+    public let report: PartitionReport
+    /// Training links per partition: users owned by the partition and their items.
+    public let links: [(users: [Int32], items: [Int32])]
+    /// Global steps per epoch: ceil(training links / batch size).
+    public let stepsPerEpoch: Int
+    /// (name, rows, dimension) of each embedding table, in table order (node-type order).
+    public let tables: [TableSpec]
+
+    public struct TableSpec: Sendable, Equatable {
+        public var name: String
+        public var rows: Int
+        public var dimension: Int
+        public init(name: String, rows: Int, dimension: Int) {
+            self.name = name
+            self.rows = rows
+            self.dimension = dimension
+        }
+    }
+
+    public init(config: TrainingConfig, dataset: PreparedDataset) throws {
+        guard config.model.kind != .lightgcn else {
+            throw PlanError("model.kind lightgcn propagates over the whole graph every step and is not partitioned; "
+                            + "use `trellis train` (it runs on the full graph) or model.kind sage/bpr")
+        }
+        self.config = config
+        graph = GraphTopology.userItem(dataset.trainItems)
+        let method: Partitioner = config.cluster.partitioner == .hash ? .hash : .greedy
+        book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
+        report = PartitionReport(method: method.rawValue, book: book, graph: graph)
+        var links = [(users: [Int32], items: [Int32])](repeating: ([], []), count: config.cluster.partitions)
+        let train = dataset.split.train
+        for k in 0..<train.count {
+            let p = book.owner(type: GraphTopology.user, node: train.users[k])
+            links[p].users.append(train.users[k])
+            links[p].items.append(train.items[k])
+        }
+        self.links = links
+        stepsPerEpoch = max(1, (train.count + config.training.batchSize - 1) / config.training.batchSize)
+        tables = zip(graph.nodeTypes, graph.nodeCounts).map {
+            TableSpec(name: InputTables.name($0), rows: $1, dimension: config.model.embeddingSize)
+        }
+    }
+
+    /// Fanouts per relation and hop, with per-relation overrides applied.
+    public var fanouts: [[Int]] {
+        guard config.model.kind == .sage else { return graph.relations.map { _ in [] } }
+        return graph.relations.map { config.model.relationFanouts[$0.name] ?? config.model.fanouts }
+    }
+
+    /// Triples in global step `step` over all partitions (the loss is a mean over these).
+    public func globalCount(step: Int) -> Int {
+        Self.globalCount(step: step, linkCounts: links.map(\.users.count), stepsPerEpoch: stepsPerEpoch,
+                         negatives: config.training.negatives)
+    }
+
+    /// The same from the partitions' link counts alone (what a worker knows).
+    public static func globalCount(step: Int, linkCounts: [Int], stepsPerEpoch: Int, negatives: Int) -> Int {
+        linkCounts.reduce(0) { total, n in
+            let chunk = (n + stepsPerEpoch - 1) / stepsPerEpoch
+            let start = min(n, step * chunk)
+            return total + negatives * (min(n, start + chunk) - start)
+        }
+    }
+
+    /// The model's dense part, initialised from the seed.
+    public static func makeModel(_ config: TrainingConfig, graph: GraphTopology) -> SampledRecommender {
+        let m = config.model
+        switch m.kind {
+        case .sage:
+            return GraphSAGE(relations: graph.relations, nodeTypeCount: graph.nodeTypes.count, dimension: m.embeddingSize,
+                             layerCount: m.layers, aggregator: m.aggregator == .pool ? .pool : .mean,
+                             regularization: m.regWeight, seed: config.seed)
+        case .bpr, .lightgcn:
+            return ShardedMatrixFactorization(regularization: m.regWeight)
+        }
+    }
+
+    /// The initial parameter server state: tables from the seed, dense weights from the model.
+    public func initialParameters() -> ParameterStore {
+        let store = ParameterStore()
+        for (name, t) in InputTables.initial(nodeTypes: graph.nodeTypes, nodeCounts: graph.nodeCounts,
+                                             dimension: config.model.embeddingSize, seed: config.seed) {
+            store.addTable(name, t)
+        }
+        for p in Self.makeModel(config, graph: graph).parameters.dense { store.addDense(p.name, p.value) }
+        return store
+    }
+
+    /// The batch sampler of `partition`, reading known items from `shard` (which must hold the
+    /// partition's users).
+    public func batchSampler(partition: Int, shard: GraphShard) -> LinkBatchSampler {
+        LinkBatchSampler(partition: partition, users: links[partition].users, items: links[partition].items,
+                         itemCount: graph.nodeCounts[GraphTopology.item], stepsPerEpoch: stepsPerEpoch,
+                         negatives: config.training.negatives, seed: config.seed,
+                         knownItems: { shard.row(relation: 0, node: $0) ?? [] })
+    }
+}
+
+/// A configuration the partitioned engine cannot run.
+public struct PlanError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

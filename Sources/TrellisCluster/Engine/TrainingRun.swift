@@ -1,0 +1,147 @@
+import Foundation
+import TrellisCore
+import TrellisGraph
+import TrellisModels
+import TrellisTensor
+import TrellisTraining
+
+/// The coordinator's view of a run, whoever computes the steps: the parameter server, where
+/// the run stands (epoch, step), per-epoch evaluation with early stopping, the best weights,
+/// and the final test. The one-process engine and `trellis coordinator start` both drive one.
+public final class TrainingRun {
+    public let plan: TrainingPlan
+    public let dataset: PreparedDataset
+    public let server: ParameterServer
+    /// A model instance for evaluation (dense weights copied in from the server).
+    let evaluationModel: SampledRecommender
+    public private(set) var stopping: EarlyStopping
+    public private(set) var records: [EpochRecord] = []
+    public private(set) var bestWeights: [String: Tensor]
+    /// The epoch being trained (from 1) and its next step.
+    public private(set) var position: StepID
+    public private(set) var trainingSeconds: [Double] = []
+    /// True once early stopping fired or the last epoch was evaluated.
+    public private(set) var finished = false
+    /// Called with every evaluation record.
+    public var onEvaluation: ((EpochRecord) -> Void)?
+
+    public init(plan: TrainingPlan, dataset: PreparedDataset) {
+        self.plan = plan
+        self.dataset = dataset
+        let store = plan.initialParameters()
+        server = ParameterServer(store: store, partitionCount: plan.config.cluster.partitions,
+                                 training: plan.config.training, cluster: plan.config.cluster)
+        evaluationModel = TrainingPlan.makeModel(plan.config, graph: plan.graph)
+        stopping = EarlyStopping(metric: plan.config.evaluation.validMetric, patience: plan.config.evaluation.stoppingStep)
+        position = StepID(epoch: 1, step: 0)
+        bestWeights = [:]
+        bestWeights = snapshot()
+    }
+
+    public var config: TrainingConfig { plan.config }
+    public var stepsPerEpoch: Int { plan.stepsPerEpoch }
+    /// The global index of `position`.
+    public var globalStep: Int { position.global(stepsPerEpoch: plan.stepsPerEpoch) }
+
+    /// Marks the current step as done by every partition (the server has applied it).
+    public func advanceStep() {
+        position.step += 1
+    }
+
+    /// Whether every step of the current epoch has been applied.
+    public var epochComplete: Bool { position.step >= plan.stepsPerEpoch }
+
+    /// Ends the current epoch: evaluates when due, updates early stopping, moves to the next
+    /// epoch. Returns the record written (if any).
+    @discardableResult
+    public func finishEpoch(seconds: Double) -> EpochRecord {
+        precondition(epochComplete, "epoch \(position.epoch) has steps left")
+        let epoch = position.epoch
+        let loss = server.takeLoss() / Double(plan.stepsPerEpoch)
+        trainingSeconds.append(seconds)
+        let last = epoch == config.training.epochs
+        let record: EpochRecord
+        if dataset.validItems.nnz == 0 {
+            record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
+            stopping.keep(epoch: epoch)
+            bestWeights = snapshot()
+        } else if epoch % config.evaluation.evalStep == 0 || last {
+            let start = ResourceUsage.now()
+            let metrics = evaluate(.valid)
+            record = EpochRecord(epoch: epoch, split: "valid", loss: loss, trainSeconds: seconds,
+                                 evalSeconds: ResourceUsage.now() - start, metrics: metrics)
+            let (improved, stop) = stopping.record(epoch: epoch, metrics: metrics)
+            if improved { bestWeights = snapshot() }
+            if stop { finished = true }
+        } else {
+            record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
+        }
+        records.append(record)
+        onEvaluation?(record)
+        if last { finished = true }
+        position = StepID(epoch: epoch + 1, step: 0)
+        return record
+    }
+
+    // MARK: Evaluation
+
+    /// User and item representations from the server's current weights: the tables for MF,
+    /// a full-neighbourhood forward pass for a GNN (as PyG's layer-wise inference).
+    public func rankingEmbeddings() -> (users: Tensor, items: Tensor) {
+        for (p, w) in zip(evaluationModel.parameters.dense, server.store.dense) { p.value = w.value }
+        let tables = server.store.tables.map(\.weights)
+        guard evaluationModel.layerCount > 0 else { return (tables[0], tables[1]) }
+        let full = SubgraphSampler.full(plan.graph, layers: evaluationModel.layerCount)
+        let out = evaluationModel.forward(full, inputs: tables.map { Variable($0) })
+        return (out[0].value, out[1].value)
+    }
+
+    public func evaluate(_ part: Trainer.Part) -> [String: Double] {
+        let (users, items) = rankingEmbeddings()
+        switch part {
+        case .valid:
+            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.validItems,
+                                              mask: dataset.trainItems, ks: config.evaluation.topk)
+        case .test:
+            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.testItems,
+                                              mask: dataset.trainAndValidItems, ks: config.evaluation.topk)
+        }
+    }
+
+    /// Restores the best weights and tests them.
+    public func summary() -> RunSummary {
+        restoreWeights(bestWeights)
+        let test = evaluate(.test)
+        let valid = records.first { $0.epoch == stopping.bestEpoch && $0.split == "valid" }?.metrics ?? [:]
+        return RunSummary(model: evaluationModel.name, dataset: dataset.name, epochs: records.last?.epoch ?? 0,
+                          bestEpoch: stopping.bestEpoch,
+                          secondsPerEpoch: trainingSeconds.reduce(0, +) / Double(max(1, trainingSeconds.count)),
+                          medianSecondsPerEpoch: median(trainingSeconds), valid: valid, test: test, records: records)
+    }
+
+    /// A copy of every weight on the server.
+    public func snapshot() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for t in server.store.tables { out[t.name] = t.weights }
+        for p in server.store.dense { out[p.name] = p.value }
+        return out
+    }
+
+    func restoreWeights(_ weights: [String: Tensor]) {
+        for t in server.store.tables { if let w = weights[t.name] { t.weights = w } }
+        for p in server.store.dense { if let w = weights[p.name] { p.value = w } }
+    }
+
+    // MARK: Resuming
+
+    /// Puts the run back where a checkpoint left it.
+    func restore(position: StepID, stopping: EarlyStopping, records: [EpochRecord], trainingSeconds: [Double],
+                 bestWeights: [String: Tensor], finished: Bool) {
+        self.position = position
+        self.stopping = stopping
+        self.records = records
+        self.trainingSeconds = trainingSeconds
+        self.bestWeights = bestWeights
+        self.finished = finished
+    }
+}

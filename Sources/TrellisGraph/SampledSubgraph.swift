@@ -1,0 +1,117 @@
+/// The k-hop neighbourhood of a mini-batch, as the bipartite layers a GNN consumes
+/// (DGL's "message flow graphs").
+///
+///     layer 0 (inputs) --edges[0]--> layer 1 --edges[1]--> ... --> layer L (the seeds)
+///
+/// `nodes[l][t]` are the global ids of type-t nodes whose layer-l representation is needed;
+/// each layer's list starts with the next layer's list (a node needs its own previous
+/// representation), so the first `nodes[l+1][t].count` rows of layer l are layer l+1's nodes.
+public struct SampledSubgraph: Sendable, Equatable {
+    /// One relation's edges between two layers, as local indices.
+    public struct Edges: Sendable, Equatable {
+        /// Row in nodes[l][relation.source] of each edge's sender.
+        public var sources: [Int32] = []
+        /// Row in nodes[l + 1][relation.target] of each edge's receiver.
+        public var targets: [Int32] = []
+        public init(sources: [Int32] = [], targets: [Int32] = []) {
+            self.sources = sources
+            self.targets = targets
+        }
+        public var count: Int { sources.count }
+    }
+
+    /// nodes[layer][type]: global ids, layer 0 = inputs, layer `layerCount` = seeds.
+    public var nodes: [[[Int32]]]
+    /// edges[layer][relation]: edges feeding layer + 1 from layer.
+    public var edges: [[Edges]]
+
+    public var layerCount: Int { edges.count }
+    /// Sampled edges over all layers and relations.
+    public var edgeCount: Int { edges.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } }
+}
+
+/// Builds `SampledSubgraph`s from seeds with per-hop, per-relation fanouts.
+public struct SubgraphSampler {
+    public let relations: [GraphTopology.Relation]
+    public let nodeTypeCount: Int
+    /// fanouts[relation][hop - 1]; hop 1 samples the seeds' neighbours. -1 takes all.
+    public let fanouts: [[Int]]
+
+    public init(relations: [GraphTopology.Relation], nodeTypeCount: Int, fanouts: [[Int]]) {
+        precondition(fanouts.count == relations.count, "one fanout list per relation")
+        precondition(Set(fanouts.map(\.count)).count <= 1, "every relation needs the same number of hops")
+        self.relations = relations
+        self.nodeTypeCount = nodeTypeCount
+        self.fanouts = fanouts
+    }
+
+    /// Same fanouts for every relation.
+    public init(graph: GraphTopology, fanouts: [Int]) {
+        self.init(relations: graph.relations, nodeTypeCount: graph.nodeTypes.count,
+                  fanouts: graph.relations.map { _ in fanouts })
+    }
+
+    public var hopCount: Int { fanouts.first?.count ?? 0 }
+
+    /// Samples the neighbourhood of `seeds[type]` (distinct ids per type) through `source`.
+    public func sample(seeds: [[Int32]], source: NeighbourSource, seed: UInt64, epoch: Int, step: Int) throws -> SampledSubgraph {
+        precondition(seeds.count == nodeTypeCount, "seeds for \(seeds.count) of \(nodeTypeCount) node types")
+        let hops = hopCount
+        // Built from the seeds outwards, then reversed so layer 0 is the inputs.
+        var layers: [[[Int32]]] = [seeds]
+        var edgeLayers: [[SampledSubgraph.Edges]] = []
+        for hop in 1...max(1, hops) where hops > 0 {
+            let outer = layers.last!
+            var inner = outer
+            var index: [[Int32: Int32]] = outer.map { ids in
+                var m = [Int32: Int32](minimumCapacity: ids.count * 2)
+                for (k, v) in ids.enumerated() { m[v] = Int32(k) }
+                return m
+            }
+            var edges: [SampledSubgraph.Edges] = []
+            let tag = SampleTag(seed: seed, epoch: epoch, step: step, hop: hop)
+            for (r, relation) in relations.enumerated() {
+                let targets = outer[relation.target]
+                var e = SampledSubgraph.Edges()
+                if !targets.isEmpty {
+                    let drawn = try source.sample(relation: r, nodes: targets, fanout: fanouts[r][hop - 1], tag: tag)
+                    var k = 0
+                    for (t, c) in drawn.counts.enumerated() {
+                        for _ in 0..<Int(c) {
+                            let u = drawn.neighbours[k]
+                            k += 1
+                            let local: Int32
+                            if let existing = index[relation.source][u] {
+                                local = existing
+                            } else {
+                                local = Int32(inner[relation.source].count)
+                                inner[relation.source].append(u)
+                                index[relation.source][u] = local
+                            }
+                            e.sources.append(local)
+                            e.targets.append(Int32(t))
+                        }
+                    }
+                }
+                edges.append(e)
+            }
+            layers.append(inner)
+            edgeLayers.append(edges)
+        }
+        return SampledSubgraph(nodes: layers.reversed(), edges: edgeLayers.reversed())
+    }
+
+    /// Every node with every neighbour: the graph a full-graph inference pass reads, in the
+    /// same shape as a sampled one (for small graphs and tests).
+    public static func full(_ graph: GraphTopology, layers: Int) -> SampledSubgraph {
+        let all = graph.nodeCounts.map { n in (0..<n).map { Int32($0) } }
+        let edges = graph.adjacency.map { a -> SampledSubgraph.Edges in
+            var e = SampledSubgraph.Edges()
+            e.sources = a.columns
+            e.targets.reserveCapacity(a.nnz)
+            for v in 0..<a.rowCount { e.targets.append(contentsOf: repeatElement(Int32(v), count: a.rowLength(v))) }
+            return e
+        }
+        return SampledSubgraph(nodes: Array(repeating: all, count: layers + 1), edges: Array(repeating: edges, count: layers))
+    }
+}
