@@ -4,6 +4,7 @@
 //   C shims (COpenBLAS, CZeroMQ, CLZ4)  ->  TrellisCore (RNG, shared utilities)
 //   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
 //   TrellisEval (full-ranking metrics)   TrellisModels (BPR-MF, LightGCN)
+//   TrellisCheckpoint (safetensors files, crash-safe checkpoint store)
 //   TrellisTraining (config, trainer, benchmarks)  ->  trellis (command-line tool)
 import PackageDescription
 
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "TrellisTensor", dependencies: ["COpenBLAS", "TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisCheckpoint", dependencies: ["TrellisCore", "TrellisTensor"], swiftSettings: optimisedKernels),
         .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData"], swiftSettings: optimisedKernels),
         .target(name: "TrellisTraining", dependencies: [
             "TrellisTensor", "TrellisData", "TrellisEval", "TrellisModels",
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisTensor", "TestSupport"]),
         .testTarget(name: "TrellisTrainingTests", dependencies: ["TrellisTraining", "TrellisData", "TrellisModels", "TestSupport"]),
         .testTarget(name: "TrellisCLITests", dependencies: ["trellis"]),
+        .testTarget(name: "TrellisCheckpointTests", dependencies: ["TrellisCheckpoint", "TrellisTensor", "TrellisCore"]),
     ],
     swiftLanguageModes: [.v5]
 )
