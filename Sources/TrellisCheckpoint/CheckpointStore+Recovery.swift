@@ -27,6 +27,11 @@ extension CheckpointStore {
     func readManifest(step: Int) throws -> CheckpointInfo {
         let name = Self.folderName(step: step)
         let label = name + "/" + Self.manifestFileName
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path(step: step), isDirectory: &isDirectory),
+              isDirectory.boolValue else {
+            throw CheckpointError(kind: .missingFile, file: name, expected: "a checkpoint folder", found: "none")
+        }
         guard let bytes = readFile(path(step: step) + "/" + Self.manifestFileName) else {
             throw CheckpointError(kind: .incomplete, file: label,
                                   expected: "a manifest (written last, so the save was interrupted)",

@@ -59,6 +59,11 @@ public struct CheckpointStore: Sendable {
     public func save(step: Int, entries: [SafeTensorsEntry], metadata: [String: String] = [:],
                      extras: [String: String] = [:]) throws -> CheckpointInfo {
         precondition(step >= 0, "checkpoint step must be non-negative, got \(step)")
+        var seen = Set<String>()
+        for entry in entries where !seen.insert(entry.name).inserted {
+            throw CheckpointError(kind: .invalidState, file: "", tensor: entry.name,
+                                  expected: "unique tensor names", found: "the name twice")
+        }
         let fileManager = FileManager.default
         let name = Self.folderName(step: step)
         let temp = directory + "/.tmp-" + name

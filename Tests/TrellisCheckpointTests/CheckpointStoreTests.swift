@@ -160,6 +160,15 @@ final class CheckpointStoreTests: XCTestCase {
         XCTAssertEqual(contents(root), [])
     }
 
+    func testLoadOfUnknownStepAndDuplicateNamesThrow() {
+        let store = CheckpointStore(directory: root)
+        XCTAssertThrowsError(try store.load(step: 99)) { XCTAssertEqual(($0 as? CheckpointError)?.kind, .missingFile) }
+        let twice = [SafeTensorsEntry(name: "x", uint8s: [1]), SafeTensorsEntry(name: "x", uint8s: [2])]
+        XCTAssertThrowsError(try store.save(step: 1, entries: twice)) {
+            XCTAssertEqual(($0 as? CheckpointError)?.kind, .invalidState)
+        }
+    }
+
     func testFolderNames() {
         XCTAssertEqual(CheckpointStore.folderName(step: 0), "ckpt-000000000")
         XCTAssertEqual(CheckpointStore.folderName(step: 40), "ckpt-000000040")
