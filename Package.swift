@@ -4,6 +4,7 @@
 //   C shims (COpenBLAS, CZeroMQ, CLZ4)  ->  TrellisCore (RNG, shared utilities)
 //   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
 //   TrellisEval (full-ranking metrics)   TrellisModels (BPR-MF, LightGCN)
+//   TrellisCheckpoint (safetensors files, crash-safe checkpoint store)
 //   TrellisTraining (config, trainer, benchmarks)  ->  trellis (command-line tool)
 import PackageDescription
 
@@ -35,6 +36,7 @@ let package = Package(
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisGraph", dependencies: ["TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisCheckpoint", dependencies: ["TrellisCore", "TrellisTensor"], swiftSettings: optimisedKernels),
         .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData", "TrellisGraph"], swiftSettings: optimisedKernels),
         .target(name: "TrellisTraining", dependencies: [
             "TrellisTensor", "TrellisData", "TrellisEval", "TrellisModels",
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "TrellisTrainingTests", dependencies: ["TrellisTraining", "TrellisData", "TrellisModels", "TestSupport"]),
         .testTarget(name: "TrellisClusterTests", dependencies: ["TrellisCluster", "TrellisTraining", "TrellisGraph", "TrellisModels", "TrellisData", "TestSupport"]),
         .testTarget(name: "TrellisCLITests", dependencies: ["trellis"]),
+        .testTarget(name: "TrellisCheckpointTests", dependencies: ["TrellisCheckpoint", "TrellisTensor", "TrellisCore"]),
     ],
     swiftLanguageModes: [.v5]
 )
