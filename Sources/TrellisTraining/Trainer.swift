@@ -124,12 +124,17 @@ public final class Trainer {
 
     /// Test metrics of the most-popular-items baseline, for reference.
     public func popularityBaseline() -> [String: Double] {
+        Self.popularity(dataset: dataset, ks: config.evaluation.topk)
+    }
+
+    /// Test metrics of ranking every user's unseen items by training popularity.
+    public static func popularity(dataset: PreparedDataset, ks: [Int]) -> [String: Double] {
         let pop = PopularityRanker(trainItems: dataset.split.train.items, itemCount: dataset.itemCount).scores()
         // Popularity as rank-1 embeddings: every user (1) · item (popularity).
         let users = Tensor(shape: [dataset.userCount, 1], repeating: 1)
         let items = Tensor(shape: [dataset.itemCount, 1], data: pop)
         return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.testItems,
-                                          mask: dataset.trainAndValidItems, ks: config.evaluation.topk)
+                                          mask: dataset.trainAndValidItems, ks: ks)
     }
 
     // MARK: The whole run

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TrellisCluster
 import TrellisCore
 import TrellisTraining
 
@@ -41,31 +42,45 @@ extension Trellis {
                   + String(format: "(%.2f s)", ResourceUsage.now() - loadStart))
 
             let out = try output.map { try RunOutput(directory: $0) }
-            let trainer = Trainer(config: cfg, dataset: dataset, logger: logger)
-            print("model \(trainer.model.name): \(trainer.model.parameters.scalarCount) parameters; "
-                  + "optimizer \(cfg.training.optimizer.rawValue), lr \(cfg.training.learningRate), batch \(cfg.training.batchSize) "
-                  + "x \(cfg.training.negatives) negatives, "
-                  + "seed \(cfg.seed), threads \(cfg.training.threads)")
-
-            var bar = ProgressBar()
-            let epochsTotal = cfg.training.epochs
-            var lossSum = 0.0
-            trainer.onStep = { epoch, step, steps, loss in
-                if step == 1 { lossSum = 0 }
-                lossSum += Double(loss)
-                bar.update(label: "epoch \(epoch)/\(epochsTotal)", done: step, total: steps,
-                           note: String(format: "loss %.4f", lossSum / Double(step)))
-            }
             let metric = cfg.evaluation.validMetric
-            trainer.onEvaluation = { record in
+            let onEvaluation: (EpochRecord) -> Void = { record in
                 guard record.split == "valid" else { try? out?.append(record); return }
                 print(String(format: "  valid  %@ %.4f  recall@10 %.4f  loss %.4f  train %.2fs  eval %.2fs",
                              metric, record.metrics[metric] ?? 0, record.metrics["recall@10"] ?? 0,
                              record.loss, record.trainSeconds, record.evalSeconds))
                 try? out?.append(record)
             }
-            let summary = trainer.fit()
-            let baseline = trainer.popularityBaseline()
+            var bar = ProgressBar()
+            let epochsTotal = cfg.training.epochs
+            var lossSum = 0.0
+            let onStep: (Int, Int, Int, Float) -> Void = { epoch, step, steps, loss in
+                if step == 1 { lossSum = 0 }
+                lossSum += Double(loss)
+                bar.update(label: "epoch \(epoch)/\(epochsTotal)", done: step, total: steps,
+                           note: String(format: "loss %.4f", lossSum / Double(step)))
+            }
+            let summary: RunSummary
+            let baseline: [String: Double]
+            if cfg.model.kind == .lightgcn {
+                // LightGCN propagates over the whole graph every step: the full-graph trainer.
+                let trainer = Trainer(config: cfg, dataset: dataset, logger: logger)
+                print("model \(trainer.model.name): \(trainer.model.parameters.scalarCount) parameters; "
+                      + "optimizer \(cfg.training.optimizer.rawValue), lr \(cfg.training.learningRate), batch \(cfg.training.batchSize) "
+                      + "x \(cfg.training.negatives) negatives, seed \(cfg.seed), threads \(cfg.training.threads)")
+                trainer.onStep = onStep
+                trainer.onEvaluation = onEvaluation
+                summary = trainer.fit()
+                baseline = trainer.popularityBaseline()
+            } else {
+                // Sampled models run the cluster's code paths with every partition in this process.
+                let engine: EmbeddedEngine
+                do { engine = try EmbeddedEngine(config: cfg, dataset: dataset) } catch { throw RunError(error) }
+                print(engine.describe())
+                engine.onStep = onStep
+                engine.run.onEvaluation = onEvaluation
+                do { summary = try engine.fit() } catch { throw RunError(error) }
+                baseline = Trainer.popularity(dataset: dataset, ks: cfg.evaluation.topk)
+            }
             printTable(summary, baseline: baseline, ks: cfg.evaluation.topk)
             let peak = ResourceUsage.peakResidentBytes()
             print(String(format: "%.3f s per training epoch (mean), %.3f median; peak memory %.1f MB",

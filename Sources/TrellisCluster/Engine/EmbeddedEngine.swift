@@ -1,3 +1,4 @@
+import Foundation
 import TrellisCore
 import TrellisGraph
 import TrellisTensor
@@ -29,6 +30,22 @@ public final class EmbeddedEngine {
             neighbours: source, seed: plan.config.seed, batches: batches, linkCounts: plan.links.map(\.users.count),
             stepsPerEpoch: plan.stepsPerEpoch, negatives: plan.config.training.negatives,
             tableDimensions: plan.tables.map(\.dimension))
+    }
+
+    /// Plans the run (partitioning included) and builds the engine.
+    public convenience init(config: TrainingConfig, dataset: PreparedDataset) throws {
+        self.init(plan: try TrainingPlan(config: config, dataset: dataset), dataset: dataset)
+    }
+
+    /// Two lines for the run header: the model and the partitioning.
+    public func describe() -> String {
+        let c = run.config
+        let dense = stepper.model.parameters.dense.reduce(0) { $0 + $1.value.count }
+        let rows = run.plan.tables.reduce(0) { $0 + $1.rows * $1.dimension }
+        let fanouts = stepper.subgraphs.hopCount > 0 ? ", fanouts \(run.plan.fanouts)" : ""
+        return "model \(stepper.model.name): \(rows) table + \(dense) dense parameters\(fanouts); optimizer \(c.training.optimizer.rawValue), "
+            + "lr \(c.training.learningRate), batch \(c.training.batchSize) x \(c.training.negatives) negatives, seed \(c.seed), "
+            + "\(c.cluster.mode.rawValue), \(run.stepsPerEpoch) steps per epoch\n\(run.plan.report)"
     }
 
     /// Trains until early stopping or the last epoch, then tests the best weights.
