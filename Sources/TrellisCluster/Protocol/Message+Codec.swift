@@ -1,0 +1,256 @@
+import TrellisGraph
+import TrellisTensor
+import TrellisWire
+
+// MARK: Encoding
+
+extension Message {
+    /// The message as a frame; float payloads use `codec`. Returns the frame and the raw vs
+    /// encoded size of its float payloads (for the compression figures).
+    public func frame(codec: CodecOptions = .default) -> (frame: Frame, stats: EncodedStats) {
+        var h = ByteWriter()
+        var stats = EncodedStats.zero
+        switch self {
+        case .join(let token, let name):
+            h.string(token); h.string(name)
+        case .welcome(let w):
+            h.u64(w.session); h.u32(UInt32(w.rank)); h.string(w.configYAML); h.u64(w.seed)
+            h.u32(UInt32(w.epochs)); h.u32(UInt32(w.stepsPerEpoch))
+            Self.ints(w.linkCounts, &h); Self.ints(w.nodeCounts, &h)
+            h.u32(UInt32(w.owners.count))
+            for o in w.owners { h.u32(UInt32(o.count)); for v in o { h.u16(v) } }
+            Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
+            h.u8(w.codec.encoding.rawValue); h.u8(w.codec.shuffle ? 1 : 0); h.u8(w.codec.lz4 ? 1 : 0)
+        case .assignment(let a):
+            h.u64(a.session); Self.ints(a.partitions, &h)
+            h.u32(UInt32(a.targets.count))
+            for r in a.targets.indices { Self.ids(a.targets[r], &h); Self.ints(a.offsets[r], &h); Self.ids(a.sources[r], &h) }
+            h.u32(UInt32(a.linkUsers.count))
+            for k in a.linkUsers.indices { Self.ids(a.linkUsers[k], &h); Self.ids(a.linkItems[k], &h) }
+        case .taskRequest(let s), .heartbeat(let s):
+            h.u64(s)
+        case .task(let s, let p, let e, let step):
+            h.u64(s); h.u32(UInt32(p)); h.u32(UInt32(e)); h.u32(UInt32(step))
+        case .finished:
+            break
+        case .pull(let s, let p, let g, let ids):
+            h.u64(s); h.u32(UInt32(p)); h.u64(UInt64(g)); h.u32(UInt32(ids.count))
+            for list in ids { Self.ids(list, &h) }
+        case .rows(let rows, let dense):
+            h.u32(UInt32(rows.count))
+            for t in rows { h.u32(UInt32(t.shape[0])); stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
+            h.u32(UInt32(dense.count))
+            for t in dense { stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
+        case .push(let s, let g, let c):
+            h.u64(s); h.u64(UInt64(g)); h.u32(UInt32(c.step.epoch)); h.u32(UInt32(c.step.step)); h.u32(UInt32(c.partition))
+            h.f32(c.loss); h.u32(UInt32(c.triples)); h.f32(c.share)
+            h.u32(UInt32(c.rows.count))
+            for g in c.rows {
+                stats = stats + RowBlockCodec.encode(rowIDs: g.rowIDs, values: g.values, dimension: g.dimension, options: codec, into: &h)
+            }
+            h.u32(UInt32(c.dense.count))
+            for g in c.dense {
+                h.u8(g == nil ? 0 : 1)
+                if let g { stats = stats + TensorCodec.encode(g.data, options: codec, into: &h) }
+            }
+        case .ack(let applied):
+            h.u8(applied ? 1 : 0)
+        case .sampleRequest(let r):
+            h.u64(r.session); h.u64(r.requestID); h.u32(UInt32(r.owner)); h.u32(UInt32(r.relation))
+            h.i32(Int32(r.fanout)); h.u64(r.tag.seed); h.u32(UInt32(r.tag.epoch)); h.u32(UInt32(r.tag.step)); h.u32(UInt32(r.tag.hop))
+            Self.ids(r.nodes, &h)
+        case .sampleReply(let s, let id, let sample):
+            h.u64(s); h.u64(id); Self.ids(sample.counts, &h); Self.ids(sample.neighbours, &h)
+        case .error(let text):
+            h.string(text)
+        }
+        return (Frame(kind: kind.rawValue, header: h.bytes), stats)
+    }
+
+    static func ints(_ values: [Int], _ w: inout ByteWriter) {
+        w.u32(UInt32(values.count))
+        for v in values { w.u64(UInt64(v)) }
+    }
+
+    static func ids(_ values: [Int32], _ w: inout ByteWriter) {
+        w.u32(UInt32(values.count))
+        w.int32s(values)
+    }
+}
+
+// MARK: Decoding
+
+extension Message {
+    /// Parses a frame received from a peer, checking every count, id and shape against
+    /// `limits`. Throws `WireError` naming the field; never traps.
+    public static func decode(_ frame: Frame, limits: WireLimits) throws -> Message {
+        guard let kind = Kind(rawValue: frame.kind) else {
+            throw WireError.outOfRange("message.kind", what: "kind", found: "\(frame.kind)", allowed: "1...\(Kind.allCases.count)")
+        }
+        var r = ByteReader(frame.header)
+        let n = limits.maxItems
+        let message: Message
+        switch kind {
+        case .join:
+            message = .join(token: try r.readString("join.token", maxBytes: 4096), name: try r.readString("join.name", maxBytes: 4096))
+        case .welcome:
+            let session = try r.u64("welcome.session"), rank = Int(try r.u32("welcome.rank"))
+            let yaml = try r.readString("welcome.config", maxBytes: limits.maxStringBytes)
+            let seed = try r.u64("welcome.seed"), epochs = Int(try r.u32("welcome.epochs")), steps = Int(try r.u32("welcome.steps"))
+            let linkCounts = try ints("welcome.linkCounts", &r, max: 1 << 16, valueMax: n)
+            let nodeCounts = try ints("welcome.nodeCounts", &r, max: 64, valueMax: n)
+            let typeCount = try r.count("welcome.owners", max: 64)
+            var owners: [[UInt16]] = []
+            for t in 0..<typeCount {
+                let c = try r.count("welcome.owners[\(t)]", max: n)
+                guard c * 2 <= r.remaining else { throw WireError.truncated("welcome.owners[\(t)]", needed: c * 2, offset: r.offset, available: r.remaining) }
+                var list = [UInt16](); list.reserveCapacity(c)
+                for _ in 0..<c {
+                    let p = try r.u16("welcome.owners[\(t)]")
+                    guard Int(p) < linkCounts.count else { throw WireError.outOfRange("welcome.owners[\(t)]", what: "partition", found: "\(p)", allowed: "0..<\(linkCounts.count)") }
+                    list.append(p)
+                }
+                owners.append(list)
+            }
+            let tableRows = try ints("welcome.tableRows", &r, max: 64, valueMax: n)
+            let tableDims = try ints("welcome.tableDimensions", &r, max: 64, valueMax: 1 << 16)
+            let enc = try r.u8("welcome.codec.encoding")
+            guard let encoding = ValueEncoding(rawValue: enc) else { throw WireError.outOfRange("welcome.codec.encoding", what: "encoding", found: "\(enc)", allowed: "0...2") }
+            let codec = CodecOptions(encoding: encoding, shuffle: try r.u8("welcome.codec.shuffle") != 0, lz4: try r.u8("welcome.codec.lz4") != 0)
+            guard steps >= 1, owners.count == nodeCounts.count, zip(owners, nodeCounts).allSatisfy({ $0.count == $1 }),
+                  tableRows.count == tableDims.count else {
+                throw WireError.mismatch("welcome", expected: "consistent counts", found: "steps \(steps), \(owners.count) owner lists for \(nodeCounts.count) types")
+            }
+            message = .welcome(Welcome(session: session, rank: rank, configYAML: yaml, seed: seed, epochs: epochs, stepsPerEpoch: steps,
+                                       linkCounts: linkCounts, nodeCounts: nodeCounts, owners: owners, tableRows: tableRows,
+                                       tableDimensions: tableDims, codec: codec))
+        case .assignment:
+            let session = try r.u64("assignment.session")
+            let partitions = try ints("assignment.partitions", &r, max: limits.partitionCount, valueMax: limits.partitionCount - 1)
+            let relations = try r.count("assignment.relations", max: limits.relationCount)
+            var targets: [[Int32]] = [], offsets: [[Int]] = [], sources: [[Int32]] = []
+            for k in 0..<relations {
+                targets.append(try ids("assignment.targets[\(k)]", &r, max: n))
+                offsets.append(try ints("assignment.offsets[\(k)]", &r, max: n, valueMax: n))
+                sources.append(try ids("assignment.sources[\(k)]", &r, max: n))
+            }
+            let linkLists = try r.count("assignment.links", max: limits.partitionCount)
+            var users: [[Int32]] = [], items: [[Int32]] = []
+            for k in 0..<linkLists {
+                users.append(try ids("assignment.links[\(k)].users", &r, max: n))
+                items.append(try ids("assignment.links[\(k)].items", &r, max: n))
+                guard users[k].count == items[k].count else { throw WireError.mismatch("assignment.links[\(k)]", expected: "\(users[k].count) items", found: "\(items[k].count)") }
+            }
+            guard linkLists == partitions.count else { throw WireError.mismatch("assignment.links", expected: "\(partitions.count)", found: "\(linkLists)") }
+            message = .assignment(Assignment(session: session, partitions: partitions, targets: targets, offsets: offsets,
+                                             sources: sources, linkUsers: users, linkItems: items))
+        case .taskRequest:
+            message = .taskRequest(session: try r.u64("taskRequest.session"))
+        case .heartbeat:
+            message = .heartbeat(session: try r.u64("heartbeat.session"))
+        case .task:
+            message = .task(session: try r.u64("task.session"), partition: Int(try r.u32("task.partition")),
+                            epoch: Int(try r.u32("task.epoch")), step: Int(try r.u32("task.step")))
+        case .finished:
+            message = .finished
+        case .pull:
+            let s = try r.u64("pull.session"), p = try partition("pull.partition", &r, limits)
+            let g = try r.u64("pull.globalStep")
+            let tables = try r.count("pull.tables", max: limits.tableRows.count)
+            guard tables == limits.tableRows.count else { throw WireError.mismatch("pull.tables", expected: "\(limits.tableRows.count)", found: "\(tables)") }
+            var lists: [[Int32]] = []
+            for t in 0..<tables {
+                let list = try ids("pull.ids[\(t)]", &r, max: limits.tableRows[t])
+                for (k, id) in list.enumerated() where id < 0 || Int(id) >= limits.tableRows[t] {
+                    throw WireError.outOfRange("pull.ids[\(t)][\(k)]", what: "row id", found: "\(id)", allowed: "0..<\(limits.tableRows[t])")
+                }
+                lists.append(list)
+            }
+            message = .pull(session: s, partition: p, globalStep: Int(clamping: g), ids: lists)
+        case .rows:
+            let tables = try r.count("rows.tables", max: limits.tableDimensions.count)
+            var rows: [Tensor] = []
+            for t in 0..<tables {
+                let count = try r.count("rows[\(t)].count", max: limits.tableRows.isEmpty ? n : limits.tableRows[t])
+                let d = limits.tableDimensions[t]
+                rows.append(Tensor(shape: [count, d], data: try TensorCodec.decode(from: &r, field: "rows[\(t)]", count: .exactly(count * d))))
+            }
+            let denseCount = try r.count("rows.dense", max: limits.denseShapes.count)
+            var dense: [Tensor] = []
+            for k in 0..<denseCount {
+                let shape = limits.denseShapes[k]
+                dense.append(Tensor(shape: shape, data: try TensorCodec.decode(from: &r, field: "dense[\(k)]", count: .exactly(shape.reduce(1, *)))))
+            }
+            message = .rows(rows: rows, dense: dense)
+        case .push:
+            let s = try r.u64("push.session"), g = Int(clamping: try r.u64("push.globalStep"))
+            let epoch = Int(try r.u32("push.epoch")), step = Int(try r.u32("push.step"))
+            let p = try partition("push.partition", &r, limits)
+            let loss = try r.f32("push.loss"), triples = Int(try r.u32("push.triples")), share = try r.f32("push.share")
+            let tables = try r.count("push.tables", max: limits.tableRows.count)
+            guard tables == limits.tableRows.count else { throw WireError.mismatch("push.tables", expected: "\(limits.tableRows.count)", found: "\(tables)") }
+            var rows: [RowGradient] = []
+            for t in 0..<tables {
+                let b = try RowBlockCodec.decode(from: &r, field: "push.rows[\(t)]", dimension: limits.tableDimensions[t], rowLimit: limits.tableRows[t])
+                rows.append(RowGradient(dimension: b.dimension, rowIDs: b.rowIDs, values: b.values))
+            }
+            let denseCount = try r.count("push.dense", max: limits.denseShapes.count)
+            guard denseCount == limits.denseShapes.count else { throw WireError.mismatch("push.dense", expected: "\(limits.denseShapes.count)", found: "\(denseCount)") }
+            var dense: [Tensor?] = []
+            for k in 0..<denseCount {
+                if try r.u8("push.dense[\(k)].present") == 0 { dense.append(nil); continue }
+                let shape = limits.denseShapes[k]
+                dense.append(Tensor(shape: shape, data: try TensorCodec.decode(from: &r, field: "push.dense[\(k)]", count: .exactly(shape.reduce(1, *)))))
+            }
+            message = .push(session: s, globalStep: g, contribution: Contribution(
+                step: StepID(epoch: epoch, step: step), partition: p, rows: rows, dense: dense, loss: loss, triples: triples, share: share))
+        case .ack:
+            message = .ack(applied: try r.u8("ack.applied") != 0)
+        case .sampleRequest:
+            let s = try r.u64("sample.session"), id = try r.u64("sample.requestID")
+            let owner = try partition("sample.owner", &r, limits)
+            let relation = Int(try r.u32("sample.relation"))
+            guard relation < limits.relationCount else { throw WireError.outOfRange("sample.relation", what: "relation", found: "\(relation)", allowed: "0..<\(limits.relationCount)") }
+            let fanout = Int(try r.i32("sample.fanout"))
+            let tag = SampleTag(seed: try r.u64("sample.seed"), epoch: Int(try r.u32("sample.epoch")),
+                                step: Int(try r.u32("sample.step")), hop: Int(try r.u32("sample.hop")))
+            let nodes = try ids("sample.nodes", &r, max: n)
+            message = .sampleRequest(SampleRequest(session: s, requestID: id, owner: owner, relation: relation, fanout: fanout, tag: tag, nodes: nodes))
+        case .sampleReply:
+            let s = try r.u64("sampleReply.session"), id = try r.u64("sampleReply.requestID")
+            let counts = try ids("sampleReply.counts", &r, max: n), neighbours = try ids("sampleReply.neighbours", &r, max: n)
+            guard counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + Int($1) }) == neighbours.count else {
+                throw WireError.mismatch("sampleReply.counts", expected: "non-negative counts summing to \(neighbours.count)", found: "others")
+            }
+            message = .sampleReply(session: s, requestID: id, sample: SampledNeighbours(counts: counts, neighbours: neighbours))
+        case .error:
+            message = .error(try r.readString("error.text", maxBytes: limits.maxStringBytes))
+        }
+        try r.expectEnd("\(kind)")
+        return message
+    }
+
+    static func partition(_ field: String, _ r: inout ByteReader, _ limits: WireLimits) throws -> Int {
+        let p = Int(try r.u32(field))
+        guard p < limits.partitionCount else { throw WireError.outOfRange(field, what: "partition", found: "\(p)", allowed: "0..<\(limits.partitionCount)") }
+        return p
+    }
+
+    static func ints(_ field: String, _ r: inout ByteReader, max: Int, valueMax: Int) throws -> [Int] {
+        let c = try r.count(field, max: max)
+        guard c * 8 <= r.remaining else { throw WireError.truncated(field, needed: c * 8, offset: r.offset, available: r.remaining) }
+        var out: [Int] = []
+        out.reserveCapacity(c)
+        for k in 0..<c {
+            let v = try r.u64(field)
+            guard v <= UInt64(valueMax) else { throw WireError.outOfRange("\(field)[\(k)]", what: "value", found: "\(v)", allowed: "0...\(valueMax)") }
+            out.append(Int(v))
+        }
+        return out
+    }
+
+    static func ids(_ field: String, _ r: inout ByteReader, max: Int) throws -> [Int32] {
+        let c = try r.count(field, max: max)
+        return try r.int32s(field, count: c)
+    }
+}

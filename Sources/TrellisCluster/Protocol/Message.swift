@@ -1,0 +1,116 @@
+import TrellisGraph
+import TrellisTensor
+import TrellisWire
+
+/// Everything coordinator and workers say to each other. Each message is one `Frame`
+/// (versioned, length-prefixed, CRC-checked); bulk floats travel as LZ4 blocks, sparse rows
+/// as delta-coded ids plus byte-shuffled values.
+///
+///     worker                         coordinator
+///       join(token) ───────────────▶  checks the token
+///                   ◀─────────────── welcome(session, run spec) + assignment(shards)
+///       taskRequest ───────────────▶  held until one of its partitions may run
+///                   ◀─────────────── task(partition, epoch, step) | finished
+///       sampleRequest(owner) ──────▶  forwarded to the owner's worker, whose reply comes back
+///       pull(rows per table) ──────▶
+///                   ◀─────────────── rows + dense weights
+///       push(contribution) ────────▶  parameter server
+///                   ◀─────────────── ack
+///       heartbeat (own socket) ────▶  liveness
+public enum Message: Equatable {
+    case join(token: String, name: String)
+    case welcome(Welcome)
+    case assignment(Assignment)
+    case taskRequest(session: UInt64)
+    case task(session: UInt64, partition: Int, epoch: Int, step: Int)
+    case finished
+    case pull(session: UInt64, partition: Int, globalStep: Int, ids: [[Int32]])
+    case rows(rows: [Tensor], dense: [Tensor])
+    case push(session: UInt64, globalStep: Int, contribution: Contribution)
+    case ack(applied: Bool)
+    case sampleRequest(SampleRequest)
+    case sampleReply(session: UInt64, requestID: UInt64, sample: SampledNeighbours)
+    case heartbeat(session: UInt64)
+    case error(String)
+
+    /// Raw kinds on the wire.
+    public enum Kind: UInt16, CaseIterable {
+        case join = 1, welcome, assignment, taskRequest, task, finished, pull, rows, push, ack
+        case sampleRequest, sampleReply, heartbeat, error
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .join: return .join
+        case .welcome: return .welcome
+        case .assignment: return .assignment
+        case .taskRequest: return .taskRequest
+        case .task: return .task
+        case .finished: return .finished
+        case .pull: return .pull
+        case .rows: return .rows
+        case .push: return .push
+        case .ack: return .ack
+        case .sampleRequest: return .sampleRequest
+        case .sampleReply: return .sampleReply
+        case .heartbeat: return .heartbeat
+        case .error: return .error
+        }
+    }
+
+    /// The session a worker message claims (nil for join and coordinator messages).
+    public var session: UInt64? {
+        switch self {
+        case .taskRequest(let s), .task(let s, _, _, _), .pull(let s, _, _, _), .push(let s, _, _),
+             .sampleReply(let s, _, _), .heartbeat(let s):
+            return s
+        case .sampleRequest(let r): return r.session
+        default: return nil
+        }
+    }
+}
+
+/// The run spec a worker needs: enough to build the model, the sampler and the batches
+/// without the dataset.
+public struct Welcome: Equatable {
+    public var session: UInt64
+    public var rank: Int
+    /// The coordinator's config file, verbatim, and the overrides it applied.
+    public var configYAML: String
+    public var seed: UInt64
+    public var epochs: Int
+    public var stepsPerEpoch: Int
+    /// Training links per partition (for normalising the loss of a global step).
+    public var linkCounts: [Int]
+    public var nodeCounts: [Int]
+    /// Owner of every node, per type.
+    public var owners: [[UInt16]]
+    public var tableRows: [Int]
+    public var tableDimensions: [Int]
+    public var codec: CodecOptions
+}
+
+/// The partitions a worker now owns, with their adjacency and training links.
+public struct Assignment: Equatable {
+    public var session: UInt64
+    public var partitions: [Int]
+    /// Per relation: owned targets, offsets, sources (see `GraphShard`).
+    public var targets: [[Int32]]
+    public var offsets: [[Int]]
+    public var sources: [[Int32]]
+    /// Per owned partition (same order as `partitions`): users and items of its links.
+    public var linkUsers: [[Int32]]
+    public var linkItems: [[Int32]]
+}
+
+/// "Sample these nodes' neighbours", sent by a worker to the owner of the nodes, through the
+/// coordinator (which knows who owns what now).
+public struct SampleRequest: Equatable {
+    public var session: UInt64
+    public var requestID: UInt64
+    public var owner: Int
+    public var relation: Int
+    public var fanout: Int
+    public var tag: SampleTag
+    public var nodes: [Int32]
+}
