@@ -4,6 +4,7 @@
 //   C shims (COpenBLAS, CZeroMQ, CLZ4)  ->  TrellisCore (RNG, shared utilities)
 //   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
 //   TrellisEval (full-ranking metrics)   TrellisModels (BPR-MF, LightGCN)
+//   TrellisWire (frames, codecs; no sockets)  ->  TrellisTransport (ZeroMQ sockets)
 //   TrellisTraining (config, trainer, benchmarks)  ->  trellis (command-line tool)
 import PackageDescription
 
@@ -35,6 +36,11 @@ let package = Package(
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisWire", dependencies: ["CLZ4", "TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisTransport", dependencies: [
+            "CZeroMQ", "TrellisWire",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: optimisedKernels),
         .target(name: "TrellisTraining", dependencies: [
             "TrellisTensor", "TrellisData", "TrellisEval", "TrellisModels",
             .product(name: "Logging", package: "swift-log"),
@@ -55,6 +61,8 @@ let package = Package(
         .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisTensor", "TestSupport"]),
         .testTarget(name: "TrellisTrainingTests", dependencies: ["TrellisTraining", "TrellisData", "TrellisModels", "TestSupport"]),
         .testTarget(name: "TrellisCLITests", dependencies: ["trellis"]),
+        .testTarget(name: "TrellisWireTests", dependencies: ["TrellisWire", "TrellisCore"]),
+        .testTarget(name: "TrellisTransportTests", dependencies: ["TrellisTransport", "TrellisWire"]),
     ],
     swiftLanguageModes: [.v5]
 )
