@@ -5,6 +5,7 @@
 //   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
 //   TrellisEval (full-ranking metrics)   TrellisModels (BPR-MF, LightGCN)
 //   TrellisCheckpoint (safetensors files, crash-safe checkpoint store)
+//   TrellisWire (frames, codecs; no sockets)  ->  TrellisTransport (ZeroMQ sockets)
 //   TrellisTraining (config, trainer, benchmarks)  ->  trellis (command-line tool)
 import PackageDescription
 
@@ -38,6 +39,11 @@ let package = Package(
         .target(name: "TrellisGraph", dependencies: ["TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
         .target(name: "TrellisCheckpoint", dependencies: ["TrellisCore", "TrellisTensor"], swiftSettings: optimisedKernels),
         .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData", "TrellisGraph"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisWire", dependencies: ["CLZ4", "TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisTransport", dependencies: [
+            "CZeroMQ", "TrellisWire",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: optimisedKernels),
         .target(name: "TrellisTraining", dependencies: [
             "TrellisTensor", "TrellisData", "TrellisEval", "TrellisModels",
             .product(name: "Logging", package: "swift-log"),
@@ -45,6 +51,7 @@ let package = Package(
         ], swiftSettings: optimisedKernels),
         .target(name: "TrellisCluster", dependencies: [
             "TrellisTraining", "TrellisGraph", "TrellisModels", "TrellisTensor", "TrellisData",
+            "TrellisWire", "TrellisTransport", "TrellisCheckpoint",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimisedKernels),
         .executableTarget(name: "trellis", dependencies: [
@@ -65,6 +72,8 @@ let package = Package(
         .testTarget(name: "TrellisClusterTests", dependencies: ["TrellisCluster", "TrellisTraining", "TrellisGraph", "TrellisModels", "TrellisData", "TestSupport"]),
         .testTarget(name: "TrellisCLITests", dependencies: ["trellis"]),
         .testTarget(name: "TrellisCheckpointTests", dependencies: ["TrellisCheckpoint", "TrellisTensor", "TrellisCore"]),
+        .testTarget(name: "TrellisWireTests", dependencies: ["TrellisWire", "TrellisCore"]),
+        .testTarget(name: "TrellisTransportTests", dependencies: ["TrellisTransport", "TrellisWire"]),
     ],
     swiftLanguageModes: [.v5]
 )
