@@ -44,6 +44,11 @@ public struct GraphTopology: Sendable {
     /// Index of the `user` and `item` node types in `userItem(_:)` graphs.
     public static let user = 0, item = 1
 
+    /// The relations of `userItem(_:)` graphs.
+    public static let userItemRelations = [Relation(name: "item->user", source: item, target: user),
+                                           Relation(name: "user->item", source: user, target: item)]
+    public static let userItemNodeTypes = ["user", "item"]
+
     /// The bipartite graph of `interactions` (users x items): relation 0 `item->user`,
     /// relation 1 `user->item`.
     public static func userItem(_ interactions: CSRMatrix) -> GraphTopology {

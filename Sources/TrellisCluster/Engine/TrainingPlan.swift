@@ -78,10 +78,15 @@ public struct TrainingPlan: Sendable {
 
     /// The model's dense part, initialised from the seed.
     public static func makeModel(_ config: TrainingConfig, graph: GraphTopology) -> SampledRecommender {
+        makeModel(config, relations: graph.relations, nodeTypeCount: graph.nodeTypes.count)
+    }
+
+    /// The same from the graph's schema alone (what a worker knows).
+    public static func makeModel(_ config: TrainingConfig, relations: [GraphTopology.Relation], nodeTypeCount: Int) -> SampledRecommender {
         let m = config.model
         switch m.kind {
         case .sage:
-            return GraphSAGE(relations: graph.relations, nodeTypeCount: graph.nodeTypes.count, dimension: m.embeddingSize,
+            return GraphSAGE(relations: relations, nodeTypeCount: nodeTypeCount, dimension: m.embeddingSize,
                              layerCount: m.layers, aggregator: m.aggregator == .pool ? .pool : .mean,
                              regularization: m.regWeight, seed: config.seed)
         case .bpr, .lightgcn:

@@ -41,8 +41,9 @@ extension Message {
             for t in rows { h.u32(UInt32(t.shape[0])); stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
             h.u32(UInt32(dense.count))
             for t in dense { stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
-        case .push(let s, let g, let c):
-            h.u64(s); h.u64(UInt64(g)); h.u32(UInt32(c.step.epoch)); h.u32(UInt32(c.step.step)); h.u32(UInt32(c.partition))
+        case .push(let s, let g, let c, let timings):
+            h.u64(s); h.u64(UInt64(g)); h.u32(UInt32(timings.count)); for t in timings { h.f32(t) }
+            h.u32(UInt32(c.step.epoch)); h.u32(UInt32(c.step.step)); h.u32(UInt32(c.partition))
             h.f32(c.loss); h.u32(UInt32(c.triples)); h.f32(c.share)
             h.u32(UInt32(c.rows.count))
             for g in c.rows {
@@ -184,6 +185,9 @@ extension Message {
             message = .rows(rows: rows, dense: dense)
         case .push:
             let s = try r.u64("push.session"), g = Int(clamping: try r.u64("push.globalStep"))
+            let timingCount = try r.count("push.timings", max: 8)
+            var timings: [Float] = []
+            for _ in 0..<timingCount { timings.append(try r.f32("push.timings")) }
             let epoch = Int(try r.u32("push.epoch")), step = Int(try r.u32("push.step"))
             let p = try partition("push.partition", &r, limits)
             let loss = try r.f32("push.loss"), triples = Int(try r.u32("push.triples")), share = try r.f32("push.share")
@@ -203,7 +207,8 @@ extension Message {
                 dense.append(Tensor(shape: shape, data: try TensorCodec.decode(from: &r, field: "push.dense[\(k)]", count: .exactly(shape.reduce(1, *)))))
             }
             message = .push(session: s, globalStep: g, contribution: Contribution(
-                step: StepID(epoch: epoch, step: step), partition: p, rows: rows, dense: dense, loss: loss, triples: triples, share: share))
+                step: StepID(epoch: epoch, step: step), partition: p, rows: rows, dense: dense, loss: loss, triples: triples, share: share),
+                timings: timings)
         case .ack:
             message = .ack(applied: try r.u8("ack.applied") != 0)
         case .sampleRequest:

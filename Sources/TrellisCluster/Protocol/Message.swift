@@ -26,7 +26,8 @@ public enum Message: Equatable {
     case finished
     case pull(session: UInt64, partition: Int, globalStep: Int, ids: [[Int32]])
     case rows(rows: [Tensor], dense: [Tensor])
-    case push(session: UInt64, globalStep: Int, contribution: Contribution)
+    /// `timings`: the worker's seconds spent sampling, pulling, computing and pushing since its last push.
+    case push(session: UInt64, globalStep: Int, contribution: Contribution, timings: [Float])
     case ack(applied: Bool)
     case sampleRequest(SampleRequest)
     case sampleReply(session: UInt64, requestID: UInt64, sample: SampledNeighbours)
@@ -61,7 +62,7 @@ public enum Message: Equatable {
     /// The session a worker message claims (nil for join and coordinator messages).
     public var session: UInt64? {
         switch self {
-        case .taskRequest(let s), .task(let s, _, _, _), .pull(let s, _, _, _), .push(let s, _, _),
+        case .taskRequest(let s), .task(let s, _, _, _), .pull(let s, _, _, _), .push(let s, _, _, _),
              .sampleReply(let s, _, _), .heartbeat(let s):
             return s
         case .sampleRequest(let r): return r.session
