@@ -17,6 +17,17 @@ public struct EpochRecord: Sendable, Equatable {
         self.trainSeconds = trainSeconds; self.evalSeconds = evalSeconds; self.metrics = metrics
     }
 
+    /// A record read back from `jsonObject()` (checkpoints keep them this way).
+    public init?(jsonObject o: [String: Any]) {
+        guard let epoch = o["epoch"] as? Int, let split = o["split"] as? String, let loss = o["loss"] as? Double,
+              let train = o["train_seconds"] as? Double, let eval = o["eval_seconds"] as? Double else { return nil }
+        var metrics: [String: Double] = [:]
+        for (k, v) in o where !["epoch", "split", "loss", "train_seconds", "eval_seconds"].contains(k) {
+            if let d = v as? Double { metrics[k] = d }
+        }
+        self.init(epoch: epoch, split: split, loss: loss, trainSeconds: train, evalSeconds: eval, metrics: metrics)
+    }
+
     public func jsonObject() -> [String: Any] {
         var o: [String: Any] = ["epoch": epoch, "split": split, "loss": loss,
                                 "train_seconds": trainSeconds, "eval_seconds": evalSeconds]

@@ -25,7 +25,7 @@ public final class ParameterServer {
     /// Next global step each partition must contribute (its data cursor).
     public private(set) var cursors: [Int]
     /// Loss of applied steps, summed (the coordinator reads and resets it per epoch).
-    public private(set) var lossSum: Double = 0
+    public internal(set) var lossSum: Double = 0
     /// Sync mode: contributions waiting for the rest of their step, by partition.
     private var pending: [Contribution?]
     private var pendingStep: Int
@@ -158,14 +158,14 @@ public final class ParameterServer {
 
     /// Puts back a checkpointed state: weights are already in `store`; this sets the
     /// optimizers, the version and every partition's cursor (all at `version` in sync mode).
-    public func restore(version: Int, cursors: [Int], dense: OptimizerState, rows: OptimizerState) {
+    public func restore(version: Int, cursors: [Int], dense: OptimizerState, rows: OptimizerState, lossSum: Double = 0) {
         (denseOptimizer as? StatefulOptimizer)?.importState(dense)
         (rowOptimizer as? StatefulOptimizer)?.importState(rows)
         self.version = version
         self.cursors = cursors
         pending = Array(repeating: nil, count: partitionCount)
         pendingStep = version
-        lossSum = 0
+        self.lossSum = lossSum
     }
 }
 

@@ -106,7 +106,7 @@ public struct Assignment: Equatable {
 
 /// "Sample these nodes' neighbours", sent by a worker to the owner of the nodes, through the
 /// coordinator (which knows who owns what now).
-public struct SampleRequest: Equatable {
+public struct SampleRequest: Hashable {
     public var session: UInt64
     public var requestID: UInt64
     public var owner: Int

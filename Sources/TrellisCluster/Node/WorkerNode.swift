@@ -1,0 +1,235 @@
+import Foundation
+import Logging
+import TrellisCore
+import TrellisGraph
+import TrellisModels
+import TrellisTensor
+import TrellisTraining
+import TrellisTransport
+import TrellisWire
+
+/// `trellis worker join`: joins a coordinator, receives its rank, partitions and run spec,
+/// then loops: ask for a task, sample (asking owners of remote nodes through the
+/// coordinator), pull rows and weights, compute, push. While it waits for any reply it also
+/// answers other workers' sampling requests for the nodes it owns.
+///
+/// Threads: the main thread owns the work socket; a heartbeat thread owns its own socket.
+public final class WorkerNode {
+    public struct Settings {
+        public var coordinator: String
+        public var token: String
+        public var name: String
+        /// Give up if the coordinator cannot be reached (or re-reached) for this long.
+        public var joinTimeoutSeconds: Double = 60
+        public init(coordinator: String, token: String, name: String) {
+            self.coordinator = coordinator
+            self.token = token
+            self.name = name
+        }
+    }
+
+    let settings: Settings
+    var logger: Logger
+    var link: Link!
+    var session: UInt64 = 0
+    var welcome: Welcome?
+    var config = TrainingConfig()
+    var stepper: PartitionStepper?
+    var source: ShardedNeighbourSource?
+    var heartbeat: Heartbeat?
+    var nextRequestID: UInt64 = 1
+    /// Timings since the last push, for the coordinator's progress line.
+    var pushSeconds = 0.0
+
+    public init(settings: Settings, logger: Logger = Logger(label: "trellis.worker")) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Works until the coordinator says the run is finished. A coordinator that restarts
+    /// (with `--resume`) is re-joined.
+    public func run() throws {
+        MemoryTuning.keepFreedBuffers()
+        BLAS.setThreadCount(1)
+        while true {
+            try join()
+            do {
+                try work()
+                heartbeat?.stop()
+                logger.info("run finished", metadata: ["rank": "\(welcome?.rank ?? -1)"])
+                return
+            } catch WorkerError.rejoin(let why) {
+                logger.warning("re-joining", metadata: ["reason": "\(why)"])
+                heartbeat?.stop()
+            }
+        }
+    }
+
+    // MARK: Joining
+
+    func join() throws {
+        let socket = try ZMQSocket(.dealer)
+        try socket.setReconnectInterval(milliseconds: 100, maxMilliseconds: 1000)
+        try socket.connect(settings.coordinator)
+        link = try Link(socket: socket, limits: WireLimits(), codec: .default, logger: logger)
+        let deadline = ResourceUsage.now() + settings.joinTimeoutSeconds
+        var lastTry = -Double.infinity
+        welcome = nil
+        while true {
+            guard ResourceUsage.now() < deadline else { throw WorkerError.coordinatorLost("no welcome from \(settings.coordinator) within \(settings.joinTimeoutSeconds) s") }
+            if ResourceUsage.now() - lastTry > 2 {
+                try link.send(.join(token: settings.token, name: settings.name))
+                lastTry = ResourceUsage.now()
+            }
+            guard let (message, _) = try link.receive(timeoutMilliseconds: 200) else { continue }
+            switch message {
+            case .welcome(let w):
+                try accept(w)
+            case .assignment(let a) where welcome != nil:
+                try assign(a)
+                return
+            case .error(let text):
+                throw WorkerError.refused(text)
+            default:
+                logger.debug("ignored while joining", metadata: ["kind": "\(message.kind)"])
+            }
+        }
+    }
+
+    func accept(_ w: Welcome) throws {
+        var cfg = try TrainingConfig.parse(yaml: w.configYAML, file: "<coordinator config>")
+        cfg.seed = w.seed
+        cfg.training.epochs = w.epochs
+        config = cfg
+        welcome = w
+        session = w.session
+        logger[metadataKey: "rank"] = "\(w.rank)"
+        var limits = WireLimits()
+        limits.tableRows = w.tableRows
+        limits.tableDimensions = w.tableDimensions
+        limits.partitionCount = w.linkCounts.count
+        limits.nodeCounts = w.nodeCounts
+        limits.relationCount = GraphTopology.userItemRelations.count
+        let model = TrainingPlan.makeModel(cfg, relations: GraphTopology.userItemRelations, nodeTypeCount: w.nodeCounts.count)
+        limits.denseShapes = model.parameters.dense.map(\.shape)
+        link.limits = limits
+        link.codec = w.codec
+        heartbeat = try Heartbeat(endpoint: settings.coordinator, session: w.session,
+                                  intervalMilliseconds: cfg.cluster.heartbeatMilliseconds, logger: logger)
+        logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.linkCounts.count)"])
+    }
+
+    func assign(_ a: Assignment) throws {
+        guard let w = welcome else { return }
+        let relations = GraphTopology.userItemRelations
+        let shard = try GraphShard(partitions: a.partitions, targets: a.targets, offsets: a.offsets, sources: a.sources,
+                                   nodeCounts: relations.map { w.nodeCounts[$0.target] })
+        let book = PartitionBook(partitionCount: w.linkCounts.count, owners: w.owners)
+        let source = ShardedNeighbourSource(shard: shard, book: book, relations: relations)
+        source.remote = { [unowned self] owner, relation, nodes, fanout, tag in
+            try self.remoteSample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
+        }
+        var batches: [Int: LinkBatchSampler] = [:]
+        for (k, p) in a.partitions.enumerated() {
+            batches[p] = LinkBatchSampler(partition: p, users: a.linkUsers[k], items: a.linkItems[k],
+                                          itemCount: w.nodeCounts[GraphTopology.item], stepsPerEpoch: w.stepsPerEpoch,
+                                          negatives: config.training.negatives, seed: config.seed,
+                                          knownItems: { shard.row(relation: 0, node: $0) ?? [] })
+        }
+        let model = TrainingPlan.makeModel(config, relations: relations, nodeTypeCount: w.nodeCounts.count)
+        let fanouts = relations.map { config.model.kind == .sage ? (config.model.relationFanouts[$0.name] ?? config.model.fanouts) : [] }
+        self.source = source
+        stepper = PartitionStepper(model: model, subgraphs: SubgraphSampler(relations: relations, nodeTypeCount: w.nodeCounts.count, fanouts: fanouts),
+                                   neighbours: source, seed: config.seed, batches: batches, linkCounts: w.linkCounts,
+                                   stepsPerEpoch: w.stepsPerEpoch, negatives: config.training.negatives, tableDimensions: w.tableDimensions)
+        logger.info("assigned partitions", metadata: ["partitions": "\(a.partitions)", "edges": "\(shard.edgeCount)",
+                                                      "adjacency_bytes": "\(shard.byteCount)"])
+    }
+
+    // MARK: Working
+
+    func work() throws {
+        while true {
+            try link.send(.taskRequest(session: session))
+            let reply = try waitFor { if case .task = $0 { return true }; if case .finished = $0 { return true }; return false }
+            guard case .task(_, let partition, let epoch, let step) = reply else { return }
+            guard let stepper else { throw WorkerError.rejoin("a task before any assignment") }
+            let global = StepID(epoch: epoch, step: step).global(stepsPerEpoch: welcome!.stepsPerEpoch)
+            let c = try stepper.compute(partition: partition, step: StepID(epoch: epoch, step: step)) { ids in
+                try link.send(.pull(session: session, partition: partition, globalStep: global, ids: ids))
+                let rows = try waitFor { if case .rows = $0 { return true }; return false }
+                guard case .rows(let r, let d) = rows, r.count == ids.count, zip(r, ids).allSatisfy({ $0.shape[0] == $1.count }) else {
+                    throw WorkerError.rejoin("rows reply does not match the pull")
+                }
+                return (r, d)
+            }
+            let t = stepper.takeTimings()
+            let start = ResourceUsage.now()
+            try link.send(.push(session: session, globalStep: global, contribution: c,
+                                timings: [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)]))
+            _ = try waitFor { if case .ack = $0 { return true }; return false }
+            pushSeconds = ResourceUsage.now() - start
+        }
+    }
+
+    /// Waits for a message `wanted` accepts, serving sampling requests and new assignments
+    /// meanwhile. An `error` reply (e.g. an unknown session after a coordinator restart) or a
+    /// silent coordinator makes the worker re-join.
+    func waitFor(_ wanted: (Message) -> Bool) throws -> Message {
+        while true {
+            if let hb = heartbeat, hb.silentSeconds > settings.joinTimeoutSeconds {
+                throw WorkerError.rejoin("coordinator silent for \(Int(hb.silentSeconds)) s")
+            }
+            guard let (message, _) = try link.receive(timeoutMilliseconds: 100) else { continue }
+            if wanted(message) { return message }
+            switch message {
+            case .sampleRequest(let r):
+                serve(r)
+            case .assignment(let a):
+                try assign(a)
+            case .error(let text):
+                throw WorkerError.rejoin(text)
+            default:
+                logger.debug("ignored", metadata: ["kind": "\(message.kind)"])
+            }
+        }
+    }
+
+    /// Answers another worker's request for the neighbours of nodes this worker owns.
+    func serve(_ r: SampleRequest) {
+        guard let source else { return }
+        do {
+            let sample = try source.sampleLocal(relation: r.relation, nodes: r.nodes, fanout: r.fanout, tag: r.tag)
+            try link.send(.sampleReply(session: session, requestID: r.requestID, sample: sample))
+        } catch {
+            logger.warning("cannot serve a sampling request", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    func remoteSample(owner: Int, relation: Int, nodes: [Int32], fanout: Int, tag: SampleTag) throws -> SampledNeighbours {
+        let id = nextRequestID
+        nextRequestID += 1
+        try link.send(.sampleRequest(SampleRequest(session: session, requestID: id, owner: owner, relation: relation,
+                                                   fanout: fanout, tag: tag, nodes: nodes)))
+        let reply = try waitFor { if case .sampleReply(_, let rid, _) = $0 { return rid == id }; return false }
+        guard case .sampleReply(_, _, let sample) = reply, sample.counts.count == nodes.count else {
+            throw WorkerError.rejoin("sample reply does not match the request")
+        }
+        return sample
+    }
+}
+
+/// Why a worker stops or starts over.
+public enum WorkerError: Error, CustomStringConvertible {
+    case refused(String)
+    case coordinatorLost(String)
+    case rejoin(String)
+
+    public var description: String {
+        switch self {
+        case .refused(let why): return "the coordinator refused this worker: \(why)"
+        case .coordinatorLost(let why): return "lost the coordinator: \(why)"
+        case .rejoin(let why): return "re-joining: \(why)"
+        }
+    }
+}

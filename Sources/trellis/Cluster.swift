@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrellisCluster
+import TrellisCore
+import TrellisTraining
+
+extension Trellis {
+    /// `trellis coordinator start`.
+    struct Coordinator: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the coordinator and parameter server of a multi-process job.",
+            subcommands: [Start.self])
+
+        struct Start: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Partition the data, host the parameter server, admit workers and drive training.")
+
+            @Option(name: .long, help: "YAML config file (see configs/); its cluster: section sets partitions and mode.")
+            var config: String
+            @Option(name: .long, help: "ZeroMQ endpoint to bind.")
+            var listen = "tcp://*:5555"
+            @Option(name: .long, help: "Workers to wait for before the first step.")
+            var workers = 1
+            @Option(name: .long, help: "Cluster token workers must present (default: $TRELLIS_TOKEN, else empty).")
+            var token: String?
+            @Option(name: .long, help: "Folder for checkpoints.")
+            var checkpointDir: String?
+            @Flag(name: .long, help: "Continue from the newest intact checkpoint in --checkpoint-dir.")
+            var resume = false
+            @Option(name: .long, help: "Folder for metrics.jsonl and results.json.")
+            var output: String?
+            @Option(name: .long, help: "Override training.epochs.")
+            var epochs: Int?
+            @Option(name: .long, help: "Override seed.")
+            var seed: UInt64?
+
+            func validate() throws {
+                if workers < 1 { throw ValidationError("--workers must be at least 1") }
+                if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+            }
+
+            func run() throws {
+                var cfg: TrainingConfig
+                let yaml: String
+                do {
+                    cfg = try TrainingConfig.load(path: config)
+                    yaml = try String(contentsOfFile: config, encoding: .utf8)
+                } catch { throw RunError(error) }
+                if let epochs { cfg.training.epochs = epochs }
+                if let seed { cfg.seed = seed }
+                MemoryTuning.keepFreedBuffers()
+                let dataset: PreparedDataset
+                let plan: TrainingPlan
+                do {
+                    dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
+                    plan = try TrainingPlan(config: cfg, dataset: dataset)
+                } catch { throw RunError(error) }
+                print("dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items; train \(dataset.split.train.count)")
+                print(plan.report)
+                var settings = CoordinatorNode.Settings()
+                settings.listen = listen
+                settings.workers = workers
+                settings.token = token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? ""
+                settings.checkpointDirectory = checkpointDir
+                settings.resume = resume
+                settings.configYAML = yaml
+                let out = try output.map { try RunOutput(directory: $0) }
+                let node: CoordinatorNode
+                do { node = try CoordinatorNode(plan: plan, dataset: dataset, settings: settings) } catch { throw RunError(error) }
+                for record in node.run.records { try out?.append(record) }  // a resumed run keeps its history
+                node.onProgress = { print($0) }
+                node.run.onEvaluation = { try? out?.append($0) }
+                let summary: RunSummary
+                do { summary = try node.serve() } catch { throw RunError(error) }
+                let test = summary.test
+                print(String(format: "test (best epoch %d of %d): ndcg@10 %.4f  recall@10 %.4f  hit@10 %.4f",
+                             summary.bestEpoch, summary.epochs, test["ndcg@10"] ?? 0, test["recall@10"] ?? 0, test["hit@10"] ?? 0))
+                if let out {
+                    try out.append(EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0, evalSeconds: 0, metrics: test))
+                    try out.writeResults(summary.jsonObject(extra: [
+                        "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": ResourceUsage.peakResidentBytes(), "config": config,
+                        "workers": workers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
+                    ]))
+                    print("wrote \(out.directory.path)/metrics.jsonl and results.json")
+                }
+            }
+        }
+    }
+
+    /// `trellis worker join`.
+    struct Worker: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a worker of a multi-process job.", subcommands: [Join.self])
+
+        struct Join: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Join a coordinator, train the partitions it assigns, and exit when the run ends.")
+
+            @Option(name: .long, help: "Coordinator endpoint, e.g. tcp://10.0.0.5:5555.")
+            var coordinator: String
+            @Option(name: .long, help: "Cluster token (default: $TRELLIS_TOKEN, else empty).")
+            var token: String?
+            @Option(name: .long, help: "Name shown in the coordinator's log (default: host:pid).")
+            var name: String?
+            @Option(name: .long, help: "Seconds to keep trying to reach the coordinator.")
+            var joinTimeout: Double = 60
+
+            func run() throws {
+                var settings = WorkerNode.Settings(
+                    coordinator: coordinator, token: token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? "",
+                    name: name ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
+                settings.joinTimeoutSeconds = joinTimeout
+                do { try WorkerNode(settings: settings).run() } catch { throw RunError(error) }
+                print("worker \(settings.name): run finished; peak memory \(String(format: "%.1f MB", Double(ResourceUsage.peakResidentBytes()) / 1e6))")
+            }
+        }
+    }
+}
