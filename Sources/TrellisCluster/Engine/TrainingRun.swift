@@ -26,6 +26,7 @@ public final class TrainingRun {
     public var onEvaluation: ((EpochRecord) -> Void)?
 
     public init(plan: TrainingPlan, dataset: PreparedDataset) {
+        ComputeThreads.configure(plan.config)
         self.plan = plan
         self.dataset = dataset
         let store = plan.initialParameters()
@@ -143,5 +144,16 @@ public final class TrainingRun {
         self.trainingSeconds = trainingSeconds
         self.bestWeights = bestWeights
         self.finished = finished
+    }
+}
+
+/// Thread settings every process of a run uses, so kernels split work the same way everywhere.
+public enum ComputeThreads {
+    public static func configure(_ config: TrainingConfig) {
+        MemoryTuning.keepFreedBuffers()
+        Parallel.threadCount = config.training.threads
+        // Busy-waiting OpenBLAS threads would steal the cores of the sparse kernels and of
+        // other processes on the machine; the dense products here are small.
+        BLAS.setThreadCount(1)
     }
 }

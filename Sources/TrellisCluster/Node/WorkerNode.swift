@@ -101,6 +101,7 @@ public final class WorkerNode {
         cfg.seed = w.seed
         cfg.training.epochs = w.epochs
         config = cfg
+        ComputeThreads.configure(cfg)
         welcome = w
         session = w.session
         logger[metadataKey: "rank"] = "\(w.rank)"
