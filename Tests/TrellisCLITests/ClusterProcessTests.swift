@@ -1,0 +1,117 @@
+import Foundation
+import TrellisTransport
+import TrellisWire
+import XCTest
+
+/// Real multi-process runs on loopback: a coordinator and workers as separate `trellis`
+/// processes, checked against the one-process run of the same config (sync mode is
+/// bit-identical, so test metrics must be equal, not close).
+final class ClusterProcessTests: XCTestCase {
+    // MARK: Scenarios
+
+    func testOneProcessAndOneTwoThreeWorkersGiveIdenticalMetrics() throws {
+        let h = try Harness(name: "layouts")
+        let reference = try h.trainOneProcess()
+        for workers in 1...3 {
+            let port = Harness.freePort()
+            let coordinator = try h.startCoordinator(port: port, workers: workers, output: "cluster\(workers)")
+            let started = try (0..<workers).map { try h.startWorker(port: port, name: "w\($0)") }
+            try h.waitForExit(coordinator, seconds: 240)
+            for w in started { try h.waitForExit(w, seconds: 30) }
+            XCTAssertEqual(try h.testMetrics("cluster\(workers)"), reference, "\(workers) workers")
+        }
+    }
+
+    func testKilledWorkerIsReplacedAndTheRunMatchesAnUninterruptedOne() throws {
+        let h = try Harness(name: "kill-worker")
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
+        let w0 = try h.startWorker(port: port, name: "w0")
+        let w1 = try h.startWorker(port: port, name: "w1")
+        // Mid-epoch 1: some steps have been applied, the epoch is not over.
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(w1.processIdentifier, SIGKILL)
+        try h.waitFor(log: "coordinator", containing: "worker lost", seconds: 30)
+        let replacement = try h.startWorker(port: port, name: "w2")
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        try h.waitForExit(replacement, seconds: 30)
+        XCTAssertEqual(try h.testMetrics("run"), reference)
+        // The loss happened while training was under way: at least one epoch ended after it.
+        let log = try h.log("coordinator")
+        let lost = try XCTUnwrap(log.range(of: "worker lost"))
+        XCTAssert(log[lost.upperBound...].contains("epoch 2 "), log)
+    }
+
+    func testSurvivorsAbsorbAnOrphanedPartitionWhenNoReplacementComes() throws {
+        let h = try Harness(name: "absorb", takeoverMilliseconds: 500)
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
+        let w0 = try h.startWorker(port: port, name: "w0")
+        let w1 = try h.startWorker(port: port, name: "w1")
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(w1.processIdentifier, SIGKILL)
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        XCTAssert(try h.log("coordinator").contains("survivors absorb"))
+        XCTAssertEqual(try h.testMetrics("run"), reference)
+    }
+
+    func testKilledCoordinatorResumesFromItsCheckpoint() throws {
+        let h = try Harness(name: "kill-coordinator", checkpointEvery: 10)
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let first = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true)
+        let w0 = try h.startWorker(port: port, name: "w0")
+        let w1 = try h.startWorker(port: port, name: "w1")
+        // After epoch 1 and a mid-epoch checkpoint of epoch 2.
+        try h.waitFor(log: "coordinator", containing: "step=10 [TrellisCluster] checkpoint written", after: "epoch 1 ", seconds: 120)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, resume: true, logName: "coordinator2")
+        try h.waitForExit(second, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        try h.waitForExit(w1, seconds: 30)
+        let resumed = try h.log("coordinator2")
+        XCTAssert(resumed.contains("resumed"), resumed)
+        XCTAssertEqual(try h.testMetrics("run"), reference)
+    }
+
+    func testMalformedAndUnauthenticatedFramesAreRejectedWhileTrainingGoesOn() throws {
+        let h = try Harness(name: "malformed", token: "s3cret")
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 1, output: "run")
+        let w0 = try h.startWorker(port: port, name: "w0")
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        let intruder = try ZMQSocket(.dealer)
+        try intruder.connect("tcp://127.0.0.1:\(port)")
+        let valid = Frame(kind: 4, header: [1, 2, 3, 4, 5, 6, 7, 8]).encode()  // a task request for a made-up session
+        var badVersion = valid; badVersion[4] = 9
+        var badCRC = valid; badCRC[valid.count - 1] ^= 0xFF
+        var hugeLength = valid; hugeLength[10] = 0xFF; hugeLength[11] = 0xFF; hugeLength[12] = 0xFF; hugeLength[13] = 0x7F
+        let badToken = Frame(kind: 1, header: Self.strings(["wrong", "intruder"])).encode()
+        let badKind = Frame(kind: 999, header: []).encode()
+        for bytes in [Array("not a frame".utf8), badVersion, badCRC, hugeLength, Array(valid.prefix(7)), badToken, badKind, valid] {
+            try intruder.send(parts: [bytes])
+        }
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        intruder.close()
+        let log = try h.log("coordinator")
+        XCTAssert(log.contains("rejected a frame"), log)
+        XCTAssert(log.contains("wrong cluster token"), log)
+        XCTAssert(log.contains("unknown session"), log)
+        XCTAssertEqual(try h.testMetrics("run"), reference)
+    }
+
+    static func strings(_ values: [String]) -> [UInt8] {
+        var w = ByteWriter()
+        for v in values { w.string(v) }
+        return w.bytes
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+
+/// Starts `trellis` processes with logs in a temporary folder, waits on them with bounded
+/// timeouts, and reads their results. Every process still running at the end is killed.
+final class Harness {
+    let dir: URL
+    let config: String
+    let token: String
+    private var processes: [Process] = []
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static var binary: URL {
+        for candidate in [Bundle.main.bundleURL, Bundle(for: Harness.self).bundleURL.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("trellis")
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        return Bundle.main.bundleURL.appendingPathComponent("trellis")
+    }
+
+    /// A small GraphSAGE run on MovieLens-100K: 2 epochs, 4 partitions, sync.
+    init(name: String, token: String = "", checkpointEvery: Int = 0, takeoverMilliseconds: Int = 20000) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-cluster-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        self.token = token
+        let data = Harness.packageRoot.appendingPathComponent("data/ml-100k/ml-100k.inter").path
+        guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("no \(data): run deploy/setup.sh") }
+        config = dir.appendingPathComponent("sage.yaml").path
+        try """
+        seed: 7
+        model: {kind: sage, aggregator: mean, embedding_size: 32, layers: 2, fanouts: [5, 5], reg_weight: 0.001}
+        data: {name: ml-100k, path: \(data), split: ratio, ratios: [0.8, 0.1, 0.1]}
+        training: {epochs: 2, batch_size: 2048, optimizer: adam, learning_rate: 0.002, threads: 1}
+        evaluation: {topk: [10], valid_metric: ndcg@10}
+        cluster: {partitions: 4, mode: sync, checkpoint_every: \(checkpointEvery), heartbeat_ms: 100,
+                  worker_timeout_ms: 1000, takeover_ms: \(takeoverMilliseconds)}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    static func freePort() -> Int { Int.random(in: 20000..<60000) }
+
+    @discardableResult
+    func start(_ arguments: [String], log: String) throws -> Process {
+        let p = Process()
+        p.executableURL = Harness.binary
+        p.arguments = arguments
+        let path = dir.appendingPathComponent("\(log).log").path
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        p.standardOutput = handle
+        p.standardError = handle
+        var env = ProcessInfo.processInfo.environment
+        env["TRELLIS_TOKEN"] = token
+        p.environment = env
+        try p.run()
+        processes.append(p)
+        return p
+    }
+
+    func trainOneProcess() throws -> [String: Double] {
+        let p = try start(["train", "--config", config, "--output", dir.appendingPathComponent("reference").path], log: "train")
+        try waitForExit(p, seconds: 240)
+        return try testMetrics("reference")
+    }
+
+    func startCoordinator(port: Int, workers: Int, output: String, checkpoints: Bool = false, resume: Bool = false,
+                          logName: String = "coordinator") throws -> Process {
+        var args = ["coordinator", "start", "--config", config, "--listen", "tcp://127.0.0.1:\(port)", "--workers", "\(workers)",
+                    "--output", dir.appendingPathComponent(output).path]
+        if checkpoints { args += ["--checkpoint-dir", dir.appendingPathComponent("checkpoints").path] }
+        if resume { args.append("--resume") }
+        return try start(args, log: logName)
+    }
+
+    func startWorker(port: Int, name: String) throws -> Process {
+        try start(["worker", "join", "--coordinator", "tcp://127.0.0.1:\(port)", "--name", name, "--join-timeout", "30"], log: name)
+    }
+
+    func log(_ name: String) throws -> String {
+        try String(contentsOfFile: dir.appendingPathComponent("\(name).log").path, encoding: .utf8)
+    }
+
+    /// Waits until `log` contains `text` (after the first `after`, if given).
+    func waitFor(log name: String, containing text: String, after: String? = nil, seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            var s = Substring((try? log(name)) ?? "")
+            if let after { s = s.range(of: after).map { s[$0.upperBound...] } ?? "" }
+            if s.contains(text) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("\(name).log never showed '\(text)':\n\((try? log(name)) ?? "")")
+        throw XCTSkip("timed out")
+    }
+
+    func waitForExit(_ p: Process, seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            let logs = (try? FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".log") }) ?? []
+            let text = logs.map { "== \($0)\n" + ((try? String(contentsOfFile: dir.appendingPathComponent($0).path, encoding: .utf8)) ?? "") }
+            XCTFail("\(p.arguments?.prefix(2).joined(separator: " ") ?? "") did not exit within \(seconds) s\n" + text.joined(separator: "\n"))
+            throw XCTSkip("timed out")
+        }
+        XCTAssertEqual(p.terminationStatus, 0, "\(p.arguments ?? []) exited with \(p.terminationStatus)")
+    }
+
+    func testMetrics(_ output: String) throws -> [String: Double] {
+        let data = try Data(contentsOf: dir.appendingPathComponent(output).appendingPathComponent("results.json"))
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return (object?["test"] as? [String: Double]) ?? [:]
+    }
+}
