@@ -73,7 +73,7 @@ final class ClusterProcessTests: XCTestCase {
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         let second = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, resume: true, logName: "coordinator2")
-        try h.waitForExit(second, seconds: 240)
+        try h.waitForExit(second, seconds: 60)
         try h.waitForExit(w0, seconds: 30)
         try h.waitForExit(w1, seconds: 30)
         let resumed = try h.log("coordinator2")

@@ -123,7 +123,9 @@ public final class CoordinatorNode {
     func handle(_ message: Message, from envelope: [UInt8]) throws {
         if case .join(let token, let name) = message { return try admit(token: token, name: name, envelope: envelope) }
         guard let session = message.session, var worker = workers[session] else {
-            logger.warning("rejected a message from an unknown session", metadata: ["kind": "\(message.kind)", "peer": "\(hex(envelope))"])
+            // Heartbeats of a previous coordinator's workers arrive often: not worth a warning each.
+            let level: Logger.Level = message.kind == .heartbeat ? .debug : .warning
+            logger.log(level: level, "rejected a message from an unknown session", metadata: ["kind": "\(message.kind)", "peer": "\(hex(envelope))"])
             try link.send(.error("unknown session: join again"), to: envelope)
             return
         }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TrellisCore
 import TrellisTransport
+import TrellisWire
 
 /// Sends `heartbeat(session)` every interval from its own thread and socket (ZeroMQ sockets
 /// are single-threaded), so a worker busy computing still shows it is alive. The coordinator
@@ -12,10 +13,14 @@ final class Heartbeat: @unchecked Sendable {
         private let lock = NSLock()
         private var stopped = false
         private var lastAnswer = ResourceUsage.now()
+        private var rejected = false
         var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
         func answered() { lock.lock(); lastAnswer = ResourceUsage.now(); lock.unlock() }
         var silentSeconds: Double { lock.lock(); defer { lock.unlock() }; return ResourceUsage.now() - lastAnswer }
         func stop() { lock.lock(); stopped = true; lock.unlock() }
+        /// The coordinator no longer knows this session (it restarted): the worker must re-join.
+        func reject() { lock.lock(); rejected = true; lock.unlock() }
+        var isRejected: Bool { lock.lock(); defer { lock.unlock() }; return rejected }
     }
 
     private let state = State()
@@ -30,7 +35,11 @@ final class Heartbeat: @unchecked Sendable {
                 _ = try? socket.send(parts: [beat], dontWait: true)
                 let deadline = ResourceUsage.now() + Double(intervalMilliseconds) / 1000
                 while ResourceUsage.now() < deadline, !state.isStopped {
-                    if let reply = try? socket.receive(timeoutMilliseconds: 20), reply != nil { state.answered() }
+                    guard let reply = try? socket.receive(timeoutMilliseconds: 20), let bytes = reply.last else { continue }
+                    state.answered()
+                    if let frame = try? Frame.decode(bytes, maxBodyBytes: 1 << 16), frame.kind == Message.Kind.error.rawValue {
+                        state.reject()
+                    }
                 }
             }
             socket.close()
@@ -39,5 +48,6 @@ final class Heartbeat: @unchecked Sendable {
     }
 
     var silentSeconds: Double { state.silentSeconds }
+    var sessionRejected: Bool { state.isRejected }
     func stop() { state.stop() }
 }

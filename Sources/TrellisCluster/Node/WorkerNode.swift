@@ -181,6 +181,9 @@ public final class WorkerNode {
             if let hb = heartbeat, hb.silentSeconds > settings.joinTimeoutSeconds {
                 throw WorkerError.rejoin("coordinator silent for \(Int(hb.silentSeconds)) s")
             }
+            if let hb = heartbeat, hb.sessionRejected {
+                throw WorkerError.rejoin("the coordinator does not know this session (restarted?)")
+            }
             guard let (message, _) = try link.receive(timeoutMilliseconds: 100) else { continue }
             if wanted(message) { return message }
             switch message {
