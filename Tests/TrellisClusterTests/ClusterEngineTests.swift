@@ -1,0 +1,138 @@
+import TestSupport
+import TrellisCluster
+import TrellisCore
+import TrellisData
+import TrellisGraph
+import TrellisModels
+import TrellisTensor
+import TrellisTraining
+import TrellisWire
+import XCTest
+
+final class ClusterEngineTests: XCTestCase {
+    /// 60 users in 3 taste groups over 45 items, split 8:1:1.
+    func dataset() -> PreparedDataset {
+        var users: [Int32] = [], items: [Int32] = []
+        for u in 0..<60 {
+            let group = u % 3
+            for k in 0..<12 { users.append(Int32(u)); items.append(Int32(group * 15 + (u * 5 + k * 7) % 15)) }
+        }
+        let table = InteractionTable(users: users, items: items, ratings: users.map { _ in 4 },
+                                     timestamps: users.indices.map(Double.init),
+                                     userIDs: IDMap((0..<60).map { "u\($0)" }), itemIDs: IDMap((0..<45).map { "i\($0)" }))
+        return PreparedDataset(name: "groups", split: DatasetSplit.randomRatio(table, ratios: [0.8, 0.1, 0.1], seed: 1))
+    }
+
+    func config(_ kind: ModelSettings.Kind = .sage, partitions: Int = 3, mode: ClusterSettings.Mode = .sync) -> TrainingConfig {
+        var c = TrainingConfig()
+        c.seed = 11
+        c.model.kind = kind
+        c.model.embeddingSize = 16
+        c.model.layers = 2
+        c.model.fanouts = [4, 4]
+        c.model.regWeight = 1e-4
+        c.training.epochs = 12
+        c.training.batchSize = 64
+        c.training.learningRate = 0.01
+        c.training.threads = 1
+        c.evaluation.topk = [5, 10]
+        c.evaluation.stoppingStep = 50
+        c.cluster.partitions = partitions
+        c.cluster.mode = mode
+        return c
+    }
+
+    func testGraphSAGEAndMatrixFactorisationLearn() throws {
+        let data = dataset()
+        let popularity = Trainer.popularity(dataset: data, ks: [10])["ndcg@10"]!
+        for kind in [ModelSettings.Kind.sage, .bpr] {
+            for aggregator in [ModelSettings.Aggregator.mean, .pool] where kind == .sage || aggregator == .mean {
+                var c = config(kind)
+                c.model.aggregator = aggregator
+                let summary = try EmbeddedEngine(config: c, dataset: data).fit()
+                let first = summary.records.first!.loss, last = summary.records.last!.loss
+                XCTAssertLessThan(last, first * 0.8, "\(kind) \(aggregator): loss falls")
+                XCTAssertGreaterThan(summary.test["ndcg@10"]!, popularity, "\(kind) \(aggregator) beats popularity")
+            }
+        }
+    }
+
+    func testSyncRunsAreBitIdenticalAndAsyncReachesSimilarQuality() throws {
+        let data = dataset()
+        let a = try EmbeddedEngine(config: config(), dataset: data).fit()
+        let b = try EmbeddedEngine(config: config(), dataset: data).fit()
+        XCTAssertEqual(a.test, b.test)
+        let async = try EmbeddedEngine(config: config(mode: .async), dataset: data).fit()
+        XCTAssertEqual(async.test["ndcg@10"]!, a.test["ndcg@10"]!, accuracy: 0.1)
+    }
+
+    func testLightGCNIsRefusedWithAReason() {
+        XCTAssertThrowsError(try TrainingPlan(config: config(.lightgcn), dataset: dataset())) { error in
+            XCTAssert("\(error)".contains("lightgcn"))
+        }
+    }
+
+    func testParameterServerSumsInPartitionOrderAndRejectsBadContributions() throws {
+        let plan = try TrainingPlan(config: config(.bpr, partitions: 2), dataset: dataset())
+        let server = ParameterServer(store: plan.initialParameters(), partitionCount: 2, training: plan.config.training, cluster: plan.config.cluster)
+        let before = try server.rows(table: 0, ids: [3])
+        func contribution(_ p: Int, rows: [Int32], value: Float) -> Contribution {
+            Contribution(step: StepID(epoch: 1, step: 0), partition: p,
+                         rows: [RowGradient(dimension: 16, rowIDs: rows, values: Array(repeating: value, count: rows.count * 16)),
+                                RowGradient(dimension: 16)], dense: [], loss: 0.1, triples: 4, share: 0.5)
+        }
+        XCTAssertFalse(try server.accept(contribution(1, rows: [3], value: 1), globalStep: 0), "waits for partition 0")
+        XCTAssertEqual(try server.rows(table: 0, ids: [3]), before, "nothing applied yet")
+        XCTAssertThrowsError(try server.accept(contribution(0, rows: [100_000], value: 1), globalStep: 0)) // row out of range
+        XCTAssertThrowsError(try server.accept(contribution(0, rows: [3], value: 1), globalStep: 5))      // out of order
+        XCTAssertFalse(try server.accept(contribution(1, rows: [3], value: 1), globalStep: 0), "a duplicate is ignored")
+        XCTAssertEqual(server.version, 0)
+        XCTAssertTrue(try server.accept(contribution(0, rows: [3], value: 1), globalStep: 0))
+        XCTAssertEqual(server.version, 1)
+        XCTAssertNotEqual(try server.rows(table: 0, ids: [3]), before)
+        XCTAssertThrowsError(try server.rows(table: 0, ids: [-1]))
+    }
+
+    func testMessagesRoundTripAndMalformedOnesAreRejected() throws {
+        var limits = WireLimits()
+        limits.tableRows = [50, 40]
+        limits.tableDimensions = [4, 4]
+        limits.denseShapes = [[2, 2]]
+        limits.partitionCount = 3
+        let c = Contribution(step: StepID(epoch: 2, step: 5), partition: 1,
+                             rows: [RowGradient(dimension: 4, rowIDs: [1, 7, 9], values: (0..<12).map { Float($0) / 10 }), RowGradient(dimension: 4)],
+                             dense: [Tensor(shape: [2, 2], data: [1, 2, 3, 4])], loss: 0.25, triples: 8, share: 0.5)
+        let push = Message.push(session: 42, globalStep: 17, contribution: c, timings: [0.1, 0.2, 0.3, 0.4])
+        let bytes = push.frame().frame.encode()
+        XCTAssertEqual(try Message.decode(Frame.decode(bytes, maxBodyBytes: 1 << 20), limits: limits), push)
+        // Every truncation is an error, never a crash.
+        for n in 0..<bytes.count {
+            XCTAssertThrowsError(try Message.decode(Frame.decode(Array(bytes.prefix(n)), maxBodyBytes: 1 << 20), limits: limits))
+        }
+        // A row id past the table, a wrong dense shape, an unknown partition.
+        var bad = c
+        bad.rows[0] = RowGradient(dimension: 4, rowIDs: [60], values: [0, 0, 0, 0])
+        XCTAssertThrowsError(try Message.decode(Message.push(session: 1, globalStep: 0, contribution: bad, timings: []).frame().frame, limits: limits))
+        bad = c
+        bad.dense = [Tensor(shape: [3], data: [1, 2, 3])]
+        XCTAssertThrowsError(try Message.decode(Message.push(session: 1, globalStep: 0, contribution: bad, timings: []).frame().frame, limits: limits))
+        let pull = Message.pull(session: 1, partition: 7, globalStep: 0, ids: [[1], [2]])
+        XCTAssertThrowsError(try Message.decode(pull.frame().frame, limits: limits))
+    }
+
+    func testGraphSAGEGradientsMatchFiniteDifferences() throws {
+        let g = GraphTopology.userItem(CSRMatrix(rowCount: 4, columnCount: 3, rows: [0, 0, 1, 2, 3, 3], columns: [0, 1, 1, 2, 0, 2], values: nil, sortRows: true))
+        let full = SubgraphSampler.full(g, layers: 2)
+        var rng = SeededGenerator(seed: 2)
+        let users = Tensor.normal([4, 3], std: 0.5, using: &rng), items = Tensor.normal([3, 3], std: 0.5, using: &rng)
+        for aggregator in [GraphSAGE.Aggregator.mean, .pool] {
+            let model = GraphSAGE(relations: g.relations, nodeTypeCount: 2, dimension: 3, layerCount: 2, aggregator: aggregator,
+                                  regularization: 0, seed: 3)
+            GradientCheck.check([users, items], epsilon: 1e-2, tolerance: 2e-2, absoluteTolerance: 2e-3) { x in
+                let out = model.forward(full, inputs: x)
+                return Variable.concat([out[0], out[1]], axis: 0)
+            }
+        }
+    }
+}
+

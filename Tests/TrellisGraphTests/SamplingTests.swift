@@ -1,0 +1,123 @@
+import TrellisCore
+import TrellisData
+import TrellisGraph
+import XCTest
+
+final class SamplingTests: XCTestCase {
+    /// 40 users x 30 items, each user with 6 items.
+    func graph() -> GraphTopology {
+        var users: [Int32] = [], items: [Int32] = []
+        for u in 0..<40 { for k in 0..<6 { users.append(Int32(u)); items.append(Int32((u * 7 + k * 5) % 30)) } }
+        let csr = CSRMatrix(rowCount: 40, columnCount: 30, rows: users, columns: items, values: nil, sortRows: true).removingDuplicateColumns()
+        return GraphTopology.userItem(csr)
+    }
+
+    func testDrawIsWithoutReplacementAndTakesAllWhenShort() {
+        let row: ArraySlice<Int32> = [3, 8, 9, 12, 20, 21, 30]
+        let tag = SampleTag(seed: 1, epoch: 1, step: 0, hop: 1)
+        var out: [Int32] = []
+        XCTAssertEqual(NeighbourSampling.draw(row, fanout: 4, relation: 0, node: 5, tag: tag, into: &out), 4)
+        XCTAssertEqual(Set(out).count, 4)
+        XCTAssert(out.allSatisfy { row.contains($0) })
+        XCTAssertEqual(out, out.sorted(), "kept in row order")
+        var again: [Int32] = []
+        _ = NeighbourSampling.draw(row, fanout: 4, relation: 0, node: 5, tag: tag, into: &again)
+        XCTAssertEqual(out, again, "seeded")
+        var all: [Int32] = []
+        XCTAssertEqual(NeighbourSampling.draw(row, fanout: 10, relation: 0, node: 5, tag: tag, into: &all), 7)
+        XCTAssertEqual(all, Array(row))
+    }
+
+    func testEveryNeighbourIsEquallyLikely() {
+        let row = ArraySlice((0..<10).map(Int32.init))
+        var counts = [Int](repeating: 0, count: 10)
+        for step in 0..<5000 {
+            var out: [Int32] = []
+            _ = NeighbourSampling.draw(row, fanout: 3, relation: 0, node: 0, tag: SampleTag(seed: 9, epoch: 1, step: step, hop: 1), into: &out)
+            for v in out { counts[Int(v)] += 1 }
+        }
+        for c in counts { XCTAssertEqual(Double(c), 1500, accuracy: 150) }
+    }
+
+    func testShardedSamplingAsksOwnersAndMatchesTheWholeGraph() throws {
+        let g = graph()
+        let book = Partitioner.hash.partition(g, into: 3, seed: 4)
+        let whole = ShardedNeighbourSource(shard: GraphShard(graph: g, book: book, partitions: [0, 1, 2]), book: book, relations: g.relations)
+        let owners = (0..<3).map { ShardedNeighbourSource(shard: GraphShard(graph: g, book: book, partitions: [$0]), book: book, relations: g.relations) }
+        var asked = Set<Int>()
+        for o in owners {
+            o.remote = { owner, relation, nodes, fanout, tag in
+                asked.insert(owner)
+                return try owners[owner].sampleLocal(relation: relation, nodes: nodes, fanout: fanout, tag: tag)
+            }
+        }
+        let sampler = SubgraphSampler(graph: g, fanouts: [3, 2])
+        let seeds: [[Int32]] = [[0, 5, 17, 33], [2, 11, 29]]
+        let reference = try sampler.sample(seeds: seeds, source: whole, seed: 5, epoch: 2, step: 3)
+        let fromShard = try sampler.sample(seeds: seeds, source: owners[0], seed: 5, epoch: 2, step: 3)
+        XCTAssertEqual(reference, fromShard)
+        XCTAssertFalse(asked.isEmpty, "some nodes live on other partitions")
+        XCTAssertGreaterThan(owners[0].remoteRequests, 0)
+        // Shard memory: only owned rows.
+        XCTAssertLessThan(owners[0].shard.edgeCount, g.edgeCount)
+    }
+
+    func testSubgraphLayersNestAndEdgesPointInside() throws {
+        let g = graph()
+        let book = Partitioner.greedy.partition(g, into: 1, seed: 1)
+        let source = ShardedNeighbourSource(shard: GraphShard(graph: g, book: book, partitions: [0]), book: book, relations: g.relations)
+        let s = try SubgraphSampler(graph: g, fanouts: [4, 4]).sample(seeds: [[1, 2], [3]], source: source, seed: 1, epoch: 1, step: 0)
+        XCTAssertEqual(s.layerCount, 2)
+        XCTAssertEqual(s.nodes[2], [[1, 2], [3]])
+        for l in 0..<2 {
+            for t in 0..<2 { XCTAssertEqual(Array(s.nodes[l][t].prefix(s.nodes[l + 1][t].count)), s.nodes[l + 1][t]) }
+            for (r, rel) in g.relations.enumerated() {
+                let e = s.edges[l][r]
+                for k in 0..<e.count {
+                    let target = s.nodes[l + 1][rel.target][Int(e.targets[k])], source = s.nodes[l][rel.source][Int(e.sources[k])]
+                    XCTAssert(g.adjacency[r].row(Int(target)).contains(source), "edge \(source)->\(target) is in the graph")
+                }
+                // Each target gets min(fanout, degree) neighbours.
+                var perTarget = [Int](repeating: 0, count: s.nodes[l + 1][rel.target].count)
+                for t in e.targets { perTarget[Int(t)] += 1 }
+                for (k, c) in perTarget.enumerated() {
+                    XCTAssertEqual(c, min(4, g.adjacency[r].rowLength(Int(s.nodes[l + 1][rel.target][k]))))
+                }
+            }
+        }
+    }
+
+    func testGreedyPartitioningCutsFewerEdgesThanHashAndStaysBalanced() {
+        // Two communities joined by one edge.
+        var users: [Int32] = [], items: [Int32] = []
+        for u in 0..<40 { for k in 0..<5 { users.append(Int32(u)); items.append(Int32((u < 20 ? 0 : 20) + (u + k * 3) % 20)) } }
+        let g = GraphTopology.userItem(CSRMatrix(rowCount: 40, columnCount: 40, rows: users, columns: items, values: nil, sortRows: true).removingDuplicateColumns())
+        let greedy = PartitionReport(method: "greedy", book: Partitioner.greedy.partition(g, into: 2, seed: 3), graph: g)
+        let hash = PartitionReport(method: "hash", book: Partitioner.hash.partition(g, into: 2, seed: 3), graph: g)
+        XCTAssertLessThan(greedy.edgeCut, hash.edgeCut)
+        XCTAssertLessThan(greedy.edgeCut, 0.2)
+        for b in greedy.nodeBalance { XCTAssertLessThanOrEqual(b, 1.1) }
+    }
+
+    func testLinkBatchesCoverEveryLinkOncePerEpochWithValidNegatives() {
+        let g = graph()
+        let a = g.adjacency[0]
+        var users: [Int32] = [], items: [Int32] = []
+        for u in 0..<a.rowCount { for i in a.row(u) { users.append(Int32(u)); items.append(i) } }
+        let sampler = LinkBatchSampler(partition: 0, users: users, items: items, itemCount: 30, stepsPerEpoch: 7, negatives: 2, seed: 3,
+                                       knownItems: { a.row(Int($0)) })
+        var seen: [String: Int] = [:]
+        for step in 0..<7 {
+            let b = sampler.batch(epoch: 1, step: step)
+            XCTAssertEqual(b.count, sampler.count(step: step))
+            for k in 0..<b.count {
+                seen["\(b.users[k])-\(b.positives[k])", default: 0] += 1
+                XCTAssertFalse(a.row(Int(b.users[k])).contains(b.negatives[k]), "negative is not a known item")
+            }
+        }
+        XCTAssertEqual(seen.count, users.count)
+        XCTAssert(seen.values.allSatisfy { $0 == 2 }, "each link once per negative")
+        XCTAssertEqual(sampler.batch(epoch: 2, step: 1), sampler.batch(epoch: 2, step: 1))
+        XCTAssertNotEqual(sampler.batch(epoch: 2, step: 1), sampler.batch(epoch: 3, step: 1))
+    }
+}
