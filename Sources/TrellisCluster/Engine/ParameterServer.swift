@@ -7,8 +7,9 @@ import TrellisTraining
 ///     sync:  contributions of step g from partitions 0..<P are buffered; when the last one
 ///            arrives they are summed in partition order (deterministic), clipped, applied
 ///            once; version g -> g + 1.
-///     async: each contribution is applied on arrival, rescaled to its own batch mean; a
-///            partition may pull step g only while g - (slowest partition's step) <= staleness.
+///     async: each contribution is applied on arrival, rescaled to its own batch mean, with
+///            the learning rate divided by P; a partition may pull step g only while
+///            g - (slowest partition's step) <= staleness.
 ///
 /// A pure state machine: no sockets, no threads. The coordinator and the one-process engine
 /// both drive it, which is why they give the same numbers.
@@ -36,7 +37,11 @@ public final class ParameterServer {
         mode = cluster.mode
         staleness = cluster.staleness
         clipNorm = training.clipGradNorm
-        (denseOptimizer, rowOptimizer) = OptimizerChoice.make(training)
+        // Async applies P updates per global step where sync applies one; each gets 1/P of
+        // the learning rate so an epoch moves the weights about as far in both modes.
+        var settings = training
+        if cluster.mode == .async { settings.learningRate /= Float(partitionCount) }
+        (denseOptimizer, rowOptimizer) = OptimizerChoice.make(settings)
         cursors = Array(repeating: 0, count: partitionCount)
         pending = Array(repeating: nil, count: partitionCount)
         pendingStep = 0
