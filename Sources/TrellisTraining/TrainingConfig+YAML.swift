@@ -85,7 +85,7 @@ extension TrainingConfig {
         }
         if let c = top["cluster"] {
             let s = try reader.mapping(c, at: "cluster", allowed: ["partitions", "partitioner", "mode", "staleness", "checkpoint_every",
-                                                                    "checkpoints_kept", "heartbeat_ms", "worker_timeout_ms", "takeover_ms",
+                                                                    "checkpoints_kept", "heartbeat_ms", "worker_timeout_ms", "task_timeout_ms", "takeover_ms",
                                                                     "value_encoding", "shuffle", "compress"])
             if let v = s["partitions"] { config.cluster.partitions = try reader.int(v, at: "cluster.partitions", min: 1) }
             if let v = s["partitioner"] { config.cluster.partitioner = try reader.choice(v, at: "cluster.partitioner") }
@@ -95,6 +95,7 @@ extension TrainingConfig {
             if let v = s["checkpoints_kept"] { config.cluster.checkpointsKept = try reader.int(v, at: "cluster.checkpoints_kept", min: 1) }
             if let v = s["heartbeat_ms"] { config.cluster.heartbeatMilliseconds = try reader.int(v, at: "cluster.heartbeat_ms", min: 10) }
             if let v = s["worker_timeout_ms"] { config.cluster.workerTimeoutMilliseconds = try reader.int(v, at: "cluster.worker_timeout_ms", min: 50) }
+            if let v = s["task_timeout_ms"] { config.cluster.taskTimeoutMilliseconds = try reader.int(v, at: "cluster.task_timeout_ms", min: 100) }
             if let v = s["takeover_ms"] { config.cluster.takeoverMilliseconds = try reader.int(v, at: "cluster.takeover_ms", min: 0) }
             if let v = s["value_encoding"] { config.cluster.valueEncoding = try reader.choice(v, at: "cluster.value_encoding") }
             if let v = s["shuffle"] { config.cluster.shuffle = try reader.bool(v, at: "cluster.shuffle") }

@@ -122,6 +122,9 @@ public struct ClusterSettings: Sendable, Equatable {
     public var heartbeatMilliseconds = 250
     /// A worker silent this long is declared dead and its partitions orphaned.
     public var workerTimeoutMilliseconds = 3000
+    /// A worker holding a task this long without pushing is declared hung (its heartbeat
+    /// thread may still be alive) and its partitions orphaned.
+    public var taskTimeoutMilliseconds = 60000
     /// How long orphaned partitions wait for a new worker before the survivors absorb them.
     public var takeoverMilliseconds = 5000
     /// Gradient and row payloads on the wire.

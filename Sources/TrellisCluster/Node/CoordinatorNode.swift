@@ -35,6 +35,8 @@ public final class CoordinatorNode {
         var lastSeen: Double
         /// A task request held until one of its partitions may run.
         var waiting = false
+        /// When the task it is computing was handed out (nil when it holds none).
+        var taskSince: Double?
     }
 
     public let run: TrainingRun
@@ -143,6 +145,7 @@ public final class CoordinatorNode {
         switch message {
         case .taskRequest:
             workers[session]!.waiting = true
+            workers[session]!.taskSince = nil
         case .pull(_, let p, let g, let ids):
             guard worker.partitions.contains(p) else { return try refuse(envelope, "partition \(p) is not assigned to you") }
             if cluster.mode == .sync, g != run.server.version { return try refuse(envelope, "pull for step \(g), the server is at \(run.server.version)") }
@@ -253,8 +256,11 @@ public final class CoordinatorNode {
     /// replacement, the survivors absorb the orphans.
     func detectFailures(now: Double) {
         let timeout = Double(cluster.workerTimeoutMilliseconds) / 1000
-        for (session, w) in workers where now - w.lastSeen > timeout {
-            logger.warning("worker lost", metadata: ["rank": "\(w.rank)", "name": "\(w.name)", "silent_s": "\(String(format: "%.1f", now - w.lastSeen))",
+        let hung = Double(cluster.taskTimeoutMilliseconds) / 1000
+        for (session, w) in workers where now - w.lastSeen > timeout || now - (w.taskSince ?? now) > hung {
+            let why = now - w.lastSeen > timeout ? "no heartbeat for \(String(format: "%.1f", now - w.lastSeen)) s"
+                : "task held for \(String(format: "%.1f", now - w.taskSince!)) s (hung)"
+            logger.warning("worker lost", metadata: ["rank": "\(w.rank)", "name": "\(w.name)", "reason": "\(why)",
                                                      "orphaned": "\(w.partitions)"])
             workers[session] = nil
             for p in w.partitions { owners[p] = nil; orphanedAt[p] = now }
@@ -289,6 +295,7 @@ public final class CoordinatorNode {
             }
             guard let (p, step) = nextTask(for: w) else { continue }
             workers[session]!.waiting = false
+            workers[session]!.taskSince = ResourceUsage.now()
             try? link.send(.task(session: session, partition: p, epoch: step.epoch, step: step.step), to: w.envelope)
         }
     }
