@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import TrellisCore
+import TrellisGraph
+import TrellisTraining
+
+/// Admission, partition assignment and failure detection.
+extension CoordinatorNode {
+    // MARK: Membership
+
+    func admit(token: String, name: String, envelope: [UInt8]) throws {
+        guard token == settings.token else {
+            logger.warning("rejected a join: wrong cluster token", metadata: ["peer": "\(hex(envelope))", "name": "\(name)"])
+            try link.send(.error("wrong cluster token"), to: envelope)
+            return
+        }
+        // A repeated join from the same socket (its welcome was lost) gets the same session.
+        if let existing = workers.values.first(where: { $0.envelope == envelope }) {
+            try sendWelcome(existing)
+            try sendAssignment(existing)
+            return
+        }
+        var session: UInt64 = 0
+        while session == 0 || workers[session] != nil { session = UInt64.random(in: 1...UInt64.max) }
+        let worker = Worker(session: session, rank: nextRank, name: name, envelope: envelope, lastSeen: ResourceUsage.now())
+        nextRank += 1
+        workers[session] = worker
+        logger.info("worker joined", metadata: ["name": "\(name)", "rank": "\(worker.rank)", "session": "\(session)"])
+        try sendWelcome(worker)
+        if !started {
+            if workers.count >= settings.workers { try startRun() }
+        } else if !orphanedAt.isEmpty {
+            // A replacement takes over every orphaned partition.
+            let orphans = orphanedAt.keys.sorted()
+            orphanedAt = [:]
+            try give(orphans, to: session)
+        } else {
+            try sendAssignment(worker)  // a spare with nothing yet
+        }
+    }
+
+    func startRun() throws {
+        started = true
+        let ranked = workers.values.sorted { $0.rank < $1.rank }
+        var plan: [UInt64: [Int]] = [:]
+        for p in 0..<cluster.partitions { plan[ranked[p % ranked.count].session, default: []].append(p) }
+        for w in ranked { try give(plan[w.session] ?? [], to: w.session) }
+        epochStart = ResourceUsage.now()
+        logger.info("run started", metadata: ["workers": "\(ranked.count)", "epoch": "\(run.position.epoch)", "step": "\(run.position.step)"])
+    }
+
+    func give(_ partitions: [Int], to session: UInt64) throws {
+        guard var w = workers[session] else { return }
+        w.partitions = Array(Set(w.partitions + partitions)).sorted()
+        workers[session] = w
+        for p in partitions { owners[p] = session }
+        try sendAssignment(w)
+        logger.info("assigned", metadata: ["rank": "\(w.rank)", "partitions": "\(w.partitions)"])
+        // Sampling requests held for these partitions can now go to their owner.
+        for (r, requester) in heldSamples where partitions.contains(r.owner) {
+            heldSamples[r] = nil
+            try route(r, from: requester)
+        }
+    }
+
+    func sendWelcome(_ w: Worker) throws {
+        let plan = run.plan
+        try link.send(.welcome(Welcome(
+            session: w.session, rank: w.rank, configYAML: settings.configYAML, seed: config.seed, epochs: config.training.epochs,
+            stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), nodeCounts: plan.graph.nodeCounts,
+            owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension),
+            codec: codecOptions)), to: w.envelope)
+    }
+
+    func sendAssignment(_ w: Worker) throws {
+        let plan = run.plan
+        let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: w.partitions)
+        try link.send(.assignment(Assignment(
+            session: w.session, partitions: w.partitions, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
+            linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items })), to: w.envelope)
+    }
+
+    /// Declares silent workers dead, orphaning their partitions; after `takeover_ms` without a
+    /// replacement, the survivors absorb the orphans.
+    func detectFailures(now: Double) {
+        let timeout = Double(cluster.workerTimeoutMilliseconds) / 1000
+        let hung = Double(cluster.taskTimeoutMilliseconds) / 1000
+        for (session, w) in workers where now - w.lastSeen > timeout || now - (w.taskSince ?? now) > hung {
+            let why = now - w.lastSeen > timeout ? "no heartbeat for \(String(format: "%.1f", now - w.lastSeen)) s"
+                : "task held for \(String(format: "%.1f", now - w.taskSince!)) s (hung)"
+            logger.warning("worker lost", metadata: ["rank": "\(w.rank)", "name": "\(w.name)", "reason": "\(why)",
+                                                     "orphaned": "\(w.partitions)"])
+            workers[session] = nil
+            for p in w.partitions { owners[p] = nil; orphanedAt[p] = now }
+            for (id, pending) in pendingSamples where pending.request.owner >= 0 && w.partitions.contains(pending.request.owner) {
+                // The owner died before answering: ask the next owner.
+                pendingSamples[id] = nil
+                heldSamples[pending.request] = pending.requester
+            }
+        }
+        guard started, !orphanedAt.isEmpty, !workers.isEmpty,
+              let oldest = orphanedAt.values.min(), now - oldest > Double(cluster.takeoverMilliseconds) / 1000 else { return }
+        let orphans = orphanedAt.keys.sorted()
+        orphanedAt = [:]
+        logger.warning("no replacement came: survivors absorb the orphaned partitions", metadata: ["partitions": "\(orphans)"])
+        for p in orphans {
+            let target = workers.values.min { ($0.partitions.count, $0.rank) < ($1.partitions.count, $1.rank) }!
+            try? give([p], to: target.session)
+        }
+    }
+}

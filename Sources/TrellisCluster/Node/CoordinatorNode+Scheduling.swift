@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import TrellisCore
+import TrellisGraph
+import TrellisTraining
+
+/// Handing out tasks, moving the run forward, and routing sampling requests.
+extension CoordinatorNode {
+    // MARK: Scheduling
+
+    /// Answers held task requests that can now run (or learn the run is over).
+    func dispatch() {
+        guard started else { return }
+        for (session, w) in workers where w.waiting {
+            if run.finished {
+                try? link.send(.finished, to: w.envelope)
+                finishedSent.insert(session)
+                workers[session]!.waiting = false
+                continue
+            }
+            guard let (p, step) = nextTask(for: w) else { continue }
+            workers[session]!.waiting = false
+            workers[session]!.taskSince = ResourceUsage.now()
+            try? link.send(.task(session: session, partition: p, epoch: step.epoch, step: step.step), to: w.envelope)
+        }
+    }
+
+    /// The partition of `w` that may compute next, and its step.
+    func nextTask(for w: Worker) -> (Int, StepID)? {
+        let server = run.server
+        let epochEnd = run.position.epoch * run.stepsPerEpoch  // global index of the next epoch's first step
+        var best: (Int, Int)?
+        for p in w.partitions {
+            let cursor = server.cursors[p]
+            guard cursor < epochEnd, server.canServe(step: cursor, partition: p) else { continue }
+            if best == nil || cursor < best!.1 { best = (p, cursor) }
+        }
+        guard let (p, g) = best else { return nil }
+        return (p, StepID(epoch: g / run.stepsPerEpoch + 1, step: g % run.stepsPerEpoch))
+    }
+
+    /// After a push: moves the run past every step all partitions have given, ends the epoch
+    /// when its last step is in, and writes checkpoints.
+    func advance() throws {
+        let slowest = run.server.cursors.min() ?? 0
+        while run.globalStep < slowest, !run.epochComplete, run.server.version >= run.globalStep + (cluster.mode == .sync ? 1 : 0) {
+            run.advanceStep()
+            if cluster.checkpointEvery > 0, run.globalStep % cluster.checkpointEvery == 0, !run.epochComplete {
+                try checkpoints?.save(run, logger: logger)
+            }
+        }
+        guard run.epochComplete else { return }
+        let seconds = ResourceUsage.now() - epochStart
+        let record = run.finishEpoch(seconds: seconds)
+        let line = epochStats.line(epoch: record.epoch, seconds: seconds, steps: run.stepsPerEpoch, record: record,
+                                   metric: config.evaluation.validMetric, link: link)
+        onProgress?(line)
+        logger.info("\(line)")
+        epochStats = EpochStats(sentBase: link.bytesSent, receivedBase: link.bytesReceived, payloadBase: link.payload)
+        try checkpoints?.save(run, logger: logger)
+        epochStart = ResourceUsage.now()
+    }
+
+    // MARK: Sampling requests
+
+    /// Sends a sampling request to the current owner of its partition, or holds it until the
+    /// partition has one.
+    func route(_ r: SampleRequest, from requester: [UInt8]) throws {
+        guard let session = owners[r.owner], let owner = workers[session] else {
+            heldSamples[r] = requester
+            return
+        }
+        let id = nextSampleID
+        nextSampleID += 1
+        pendingSamples[id] = (requester, r)
+        var forwarded = r
+        forwarded.requestID = id
+        try link.send(.sampleRequest(forwarded), to: owner.envelope)
+    }
+}

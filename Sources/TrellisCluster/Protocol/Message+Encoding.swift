@@ -1,0 +1,80 @@
+import TrellisGraph
+import TrellisTensor
+import TrellisWire
+
+// MARK: Encoding
+
+extension Message {
+    /// The message as a frame; float payloads use `codec`. Returns the frame and the raw vs
+    /// encoded size of its float payloads (for the compression figures).
+    public func frame(codec: CodecOptions = .default) -> (frame: Frame, stats: EncodedStats) {
+        var h = ByteWriter()
+        var stats = EncodedStats.zero
+        switch self {
+        case .join(let token, let name):
+            h.string(token); h.string(name)
+        case .welcome(let w):
+            h.u64(w.session); h.u32(UInt32(w.rank)); h.string(w.configYAML); h.u64(w.seed)
+            h.u32(UInt32(w.epochs)); h.u32(UInt32(w.stepsPerEpoch))
+            Self.ints(w.linkCounts, &h); Self.ints(w.nodeCounts, &h)
+            h.u32(UInt32(w.owners.count))
+            for o in w.owners { h.u32(UInt32(o.count)); for v in o { h.u16(v) } }
+            Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
+            h.u8(w.codec.encoding.rawValue); h.u8(w.codec.shuffle ? 1 : 0); h.u8(w.codec.lz4 ? 1 : 0)
+        case .assignment(let a):
+            h.u64(a.session); Self.ints(a.partitions, &h)
+            h.u32(UInt32(a.targets.count))
+            for r in a.targets.indices { Self.ids(a.targets[r], &h); Self.ints(a.offsets[r], &h); Self.ids(a.sources[r], &h) }
+            h.u32(UInt32(a.linkUsers.count))
+            for k in a.linkUsers.indices { Self.ids(a.linkUsers[k], &h); Self.ids(a.linkItems[k], &h) }
+        case .taskRequest(let s), .heartbeat(let s):
+            h.u64(s)
+        case .task(let s, let p, let e, let step):
+            h.u64(s); h.u32(UInt32(p)); h.u32(UInt32(e)); h.u32(UInt32(step))
+        case .finished:
+            break
+        case .pull(let s, let p, let g, let ids):
+            h.u64(s); h.u32(UInt32(p)); h.u64(UInt64(g)); h.u32(UInt32(ids.count))
+            for list in ids { Self.ids(list, &h) }
+        case .rows(let rows, let dense):
+            h.u32(UInt32(rows.count))
+            for t in rows { h.u32(UInt32(t.shape[0])); stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
+            h.u32(UInt32(dense.count))
+            for t in dense { stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
+        case .push(let s, let g, let c, let timings):
+            h.u64(s); h.u64(UInt64(g)); h.u32(UInt32(timings.count)); for t in timings { h.f32(t) }
+            h.u32(UInt32(c.step.epoch)); h.u32(UInt32(c.step.step)); h.u32(UInt32(c.partition))
+            h.f32(c.loss); h.u32(UInt32(c.triples)); h.f32(c.share)
+            h.u32(UInt32(c.rows.count))
+            for g in c.rows {
+                stats = stats + RowBlockCodec.encode(rowIDs: g.rowIDs, values: g.values, dimension: g.dimension, options: codec, into: &h)
+            }
+            h.u32(UInt32(c.dense.count))
+            for g in c.dense {
+                h.u8(g == nil ? 0 : 1)
+                if let g { stats = stats + TensorCodec.encode(g.data, options: codec, into: &h) }
+            }
+        case .ack(let applied):
+            h.u8(applied ? 1 : 0)
+        case .sampleRequest(let r):
+            h.u64(r.session); h.u64(r.requestID); h.u32(UInt32(r.owner)); h.u32(UInt32(r.relation))
+            h.i32(Int32(r.fanout)); h.u64(r.tag.seed); h.u32(UInt32(r.tag.epoch)); h.u32(UInt32(r.tag.step)); h.u32(UInt32(r.tag.hop))
+            Self.ids(r.nodes, &h)
+        case .sampleReply(let s, let id, let sample):
+            h.u64(s); h.u64(id); Self.ids(sample.counts, &h); Self.ids(sample.neighbours, &h)
+        case .error(let text):
+            h.string(text)
+        }
+        return (Frame(kind: kind.rawValue, header: h.bytes), stats)
+    }
+
+    static func ints(_ values: [Int], _ w: inout ByteWriter) {
+        w.u32(UInt32(values.count))
+        for v in values { w.u64(UInt64(v)) }
+    }
+
+    static func ids(_ values: [Int32], _ w: inout ByteWriter) {
+        w.u32(UInt32(values.count))
+        w.int32s(values)
+    }
+}
