@@ -40,3 +40,16 @@ public enum RankingEvaluation {
     }
 }
 
+
+extension PreparedDataset {
+    /// Metrics of `part` with the protocol's masks: validation masks train items, test masks
+    /// train and validation items.
+    public func evaluate(_ part: Trainer.Part, users: Tensor, items: Tensor, ks: [Int]) -> [String: Double] {
+        switch part {
+        case .valid:
+            return RankingEvaluation.evaluate(users: users, items: items, targets: validItems, mask: trainItems, ks: ks)
+        case .test:
+            return RankingEvaluation.evaluate(users: users, items: items, targets: testItems, mask: trainAndValidItems, ks: ks)
+        }
+    }
+}

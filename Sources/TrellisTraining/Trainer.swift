@@ -110,14 +110,7 @@ public final class Trainer {
     /// Metrics on validation (mask: train) or test (mask: train + valid).
     public func evaluate(_ part: Part) -> [String: Double] {
         let (users, items) = model.rankingEmbeddings()
-        switch part {
-        case .valid:
-            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.validItems,
-                                              mask: dataset.trainItems, ks: config.evaluation.topk)
-        case .test:
-            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.testItems,
-                                              mask: dataset.trainAndValidItems, ks: config.evaluation.topk)
-        }
+        return dataset.evaluate(part, users: users, items: items, ks: config.evaluation.topk)
     }
 
     public enum Part: String, Sendable { case valid, test }
@@ -133,8 +126,7 @@ public final class Trainer {
         // Popularity as rank-1 embeddings: every user (1) · item (popularity).
         let users = Tensor(shape: [dataset.userCount, 1], repeating: 1)
         let items = Tensor(shape: [dataset.itemCount, 1], data: pop)
-        return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.testItems,
-                                          mask: dataset.trainAndValidItems, ks: ks)
+        return dataset.evaluate(.test, users: users, items: items, ks: ks)
     }
 
     // MARK: The whole run
@@ -142,7 +134,7 @@ public final class Trainer {
     /// Trains with early stopping and returns the summary; the model ends with its best weights.
     public func fit() -> RunSummary {
         var records: [EpochRecord] = []
-        var best = -Double.infinity, bestEpoch = 0, sinceBest = 0
+        var stopping = EarlyStopping(metric: config.evaluation.validMetric, patience: config.evaluation.stoppingStep)
         var bestWeights = snapshot()
         var trainingSeconds: [Double] = []
         var epochsRun = 0
@@ -158,7 +150,7 @@ public final class Trainer {
                 let record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
                 records.append(record)
                 onEvaluation?(record)
-                bestEpoch = epoch
+                stopping.keep(epoch: epoch)
                 bestWeights = snapshot()
                 continue
             }
@@ -169,42 +161,28 @@ public final class Trainer {
                                      evalSeconds: ResourceUsage.now() - evalStart, metrics: metrics)
             records.append(record)
             onEvaluation?(record)
-            let score = metrics[config.evaluation.validMetric] ?? 0
-            if score > best {
-                best = score; bestEpoch = epoch; sinceBest = 0
-                bestWeights = snapshot()
-            } else {
-                sinceBest += 1
-                if sinceBest >= config.evaluation.stoppingStep {
-                    logger.info("early stop", metadata: ["epoch": "\(epoch)", "best_epoch": "\(bestEpoch)"])
-                    break
-                }
+            let (improved, stop) = stopping.record(epoch: epoch, metrics: metrics)
+            if improved { bestWeights = snapshot() }
+            if stop {
+                logger.info("early stop", metadata: ["epoch": "\(epoch)", "best_epoch": "\(stopping.bestEpoch)"])
+                break
             }
         }
         restore(bestWeights)
         let test = evaluate(.test)
-        let valid = records.first { $0.epoch == bestEpoch }?.metrics ?? [:]
-        return RunSummary(model: model.name, dataset: dataset.name, epochs: epochsRun, bestEpoch: bestEpoch,
+        let valid = records.first { $0.epoch == stopping.bestEpoch }?.metrics ?? [:]
+        return RunSummary(model: model.name, dataset: dataset.name, epochs: epochsRun, bestEpoch: stopping.bestEpoch,
                           secondsPerEpoch: trainingSeconds.reduce(0, +) / Double(max(1, trainingSeconds.count)),
                           medianSecondsPerEpoch: median(trainingSeconds),
                           valid: valid, test: test, records: records)
     }
 
     /// A copy of every table and dense parameter.
-    public func snapshot() -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for t in model.parameters.tables { out[t.name] = t.weights }
-        for p in model.parameters.dense { out[p.name] = p.value }
-        return out
-    }
+    public func snapshot() -> [String: Tensor] { model.parameters.snapshot() }
 
     /// Puts back weights from `snapshot()`.
-    public func restore(_ weights: [String: Tensor]) {
-        for t in model.parameters.tables { if let w = weights[t.name] { t.weights = w } }
-        for p in model.parameters.dense { if let w = weights[p.name] { p.value = w } }
-    }
+    public func restore(_ weights: [String: Tensor]) { model.parameters.restore(weights) }
 }
-
 /// The median of `values` (mean of the middle two for an even count); 0 when empty.
 public func median(_ values: [Double]) -> Double {
     guard !values.isEmpty else { return 0 }

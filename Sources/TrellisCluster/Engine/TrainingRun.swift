@@ -99,14 +99,7 @@ public final class TrainingRun {
 
     public func evaluate(_ part: Trainer.Part) -> [String: Double] {
         let (users, items) = rankingEmbeddings()
-        switch part {
-        case .valid:
-            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.validItems,
-                                              mask: dataset.trainItems, ks: config.evaluation.topk)
-        case .test:
-            return RankingEvaluation.evaluate(users: users, items: items, targets: dataset.testItems,
-                                              mask: dataset.trainAndValidItems, ks: config.evaluation.topk)
-        }
+        return dataset.evaluate(part, users: users, items: items, ks: config.evaluation.topk)
     }
 
     /// Restores the best weights and tests them.
@@ -121,17 +114,9 @@ public final class TrainingRun {
     }
 
     /// A copy of every weight on the server.
-    public func snapshot() -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for t in server.store.tables { out[t.name] = t.weights }
-        for p in server.store.dense { out[p.name] = p.value }
-        return out
-    }
+    public func snapshot() -> [String: Tensor] { server.store.snapshot() }
 
-    func restoreWeights(_ weights: [String: Tensor]) {
-        for t in server.store.tables { if let w = weights[t.name] { t.weights = w } }
-        for p in server.store.dense { if let w = weights[p.name] { p.value = w } }
-    }
+    func restoreWeights(_ weights: [String: Tensor]) { server.store.restore(weights) }
 
     // MARK: Resuming
 
