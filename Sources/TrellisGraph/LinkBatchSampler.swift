@@ -20,7 +20,10 @@ public struct LinkBatch: Sendable, Equatable {
 /// whole training set and the global batch size), each taking an even slice of its own links,
 /// so a global step is the union of one batch per partition. A batch depends only on (seed,
 /// partition, epoch, step): whoever computes it, and whenever, gets the same one.
-public struct LinkBatchSampler: Sendable {
+///
+/// The epoch's shuffled order is kept between steps (reshuffling every link for every step
+/// would cost O(links) per step), so one sampler belongs to one thread.
+public final class LinkBatchSampler {
     public let partition: Int
     /// Training links of the partition: users[k] interacted with items[k].
     public let users: [Int32]
@@ -30,10 +33,12 @@ public struct LinkBatchSampler: Sendable {
     public let negatives: Int
     public let seed: UInt64
     /// Sorted training items of each owned user (for negatives), looked up by global user id.
-    private let knownItems: @Sendable (Int32) -> ArraySlice<Int32>
+    private let knownItems: (Int32) -> ArraySlice<Int32>
+    /// The order of the epoch last asked for.
+    private var cachedOrder: (epoch: Int, order: [Int32])?
 
     public init(partition: Int, users: [Int32], items: [Int32], itemCount: Int, stepsPerEpoch: Int, negatives: Int,
-                seed: UInt64, knownItems: @escaping @Sendable (Int32) -> ArraySlice<Int32>) {
+                seed: UInt64, knownItems: @escaping (Int32) -> ArraySlice<Int32>) {
         precondition(users.count == items.count && stepsPerEpoch >= 1 && negatives >= 1)
         self.partition = partition
         self.users = users
@@ -69,15 +74,23 @@ public struct LinkBatchSampler: Sendable {
 
     /// Triples in step `step` (without drawing them): for normalising a global step's loss.
     public func count(step: Int) -> Int {
-        let start = min(users.count, step * chunk)
-        return negatives * (min(users.count, start + chunk) - start)
+        Self.count(step: step, links: users.count, stepsPerEpoch: stepsPerEpoch, negatives: negatives)
     }
 
-    /// The epoch's shuffled link order.
+    /// Triples at `step` of a partition with `links` training links.
+    public static func count(step: Int, links: Int, stepsPerEpoch: Int, negatives: Int) -> Int {
+        let chunk = (links + stepsPerEpoch - 1) / stepsPerEpoch
+        let start = min(links, step * chunk)
+        return negatives * (min(links, start + chunk) - start)
+    }
+
+    /// The epoch's shuffled link order (drawn once per epoch).
     func order(epoch: Int) -> [Int32] {
+        if let cached = cachedOrder, cached.epoch == epoch { return cached.order }
         var order = (0..<users.count).map { Int32($0) }
         var rng = SeededGenerator(seed: seed, stream: [1, UInt64(epoch), UInt64(partition)])
         rng.shuffle(&order)
+        cachedOrder = (epoch, order)
         return order
     }
 

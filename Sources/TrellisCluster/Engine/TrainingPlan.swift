@@ -69,11 +69,7 @@ public struct TrainingPlan: Sendable {
 
     /// The same from the partitions' link counts alone (what a worker knows).
     public static func globalCount(step: Int, linkCounts: [Int], stepsPerEpoch: Int, negatives: Int) -> Int {
-        linkCounts.reduce(0) { total, n in
-            let chunk = (n + stepsPerEpoch - 1) / stepsPerEpoch
-            let start = min(n, step * chunk)
-            return total + negatives * (min(n, start + chunk) - start)
-        }
+        linkCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: negatives) }
     }
 
     /// The model's dense part, initialised from the seed.
