@@ -31,22 +31,15 @@ extension Trellis {
             } catch { throw RunError(error) }
             print(engine.describe())
             // Real gradients: the contributions of the first `steps` global steps of epoch 1.
-            let server = engine.run.server
             var rowBlocks: [[Float]] = [], denseBlocks: [[Float]] = [], ids: [[Int32]] = []
-            var sampleSeconds = 0.0
-            for s in 0..<min(steps, engine.run.stepsPerEpoch) {
-                for p in 0..<cfg.cluster.partitions {
-                    let c = try engine.stepper.compute(partition: p, step: StepID(epoch: 1, step: s)) { wanted in
-                        (try wanted.enumerated().map { try server.rows(table: $0, ids: $1) }, server.denseValues())
-                    }
+            for _ in 0..<min(steps, engine.run.stepsPerEpoch) {
+                for c in try engine.trainStep() {
                     for g in c.rows where !g.isEmpty { rowBlocks.append(g.values); ids.append(g.rowIDs) }
                     for g in c.dense { if let g { denseBlocks.append(g.data) } }
-                    try server.accept(c, globalStep: s)
                 }
-                engine.run.advanceStep()
             }
             let timings = engine.stepper.takeTimings()
-            sampleSeconds = timings.sample
+            let sampleSeconds = timings.sample
             let seeds = engine.stepper.sampledSeeds, edges = engine.stepper.sampledEdges
             print(String(format: "sampler: %d seeds, %d sampled edges in %.3f s: %.0f seeds/s, %.0f edges/s (fanouts %@)",
                          seeds, edges, sampleSeconds, Double(seeds) / sampleSeconds, Double(edges) / sampleSeconds,

@@ -12,24 +12,17 @@ public final class EmbeddedEngine {
     public let stepper: PartitionStepper
     /// Called after each global step with (epoch, step, steps per epoch, step loss).
     public var onStep: ((Int, Int, Int, Float) -> Void)?
-    /// Called after each step is applied; a checkpoint writer hooks in here.
-    public var afterStep: ((TrainingRun) throws -> Void)?
-    /// Called after each epoch is finished (evaluated).
-    public var afterEpoch: ((TrainingRun) throws -> Void)?
 
     public init(plan: TrainingPlan, dataset: PreparedDataset) {
         run = TrainingRun(plan: plan, dataset: dataset)
         let all = Array(0..<plan.config.cluster.partitions)
         let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: all)
         let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.graph.relations)
-        var batches: [Int: LinkBatchSampler] = [:]
-        for p in all { batches[p] = plan.batchSampler(partition: p, shard: shard) }
-        stepper = PartitionStepper(
-            model: TrainingPlan.makeModel(plan.config, graph: plan.graph),
-            subgraphs: SubgraphSampler(relations: plan.graph.relations, nodeTypeCount: plan.graph.nodeTypes.count, fanouts: plan.fanouts),
-            neighbours: source, seed: plan.config.seed, batches: batches, linkCounts: plan.links.map(\.users.count),
-            stepsPerEpoch: plan.stepsPerEpoch, negatives: plan.config.training.negatives,
-            tableDimensions: plan.tables.map(\.dimension))
+        var links: [Int: (users: [Int32], items: [Int32])] = [:]
+        for p in all { links[p] = plan.links[p] }
+        stepper = PartitionStepper(config: plan.config, relations: plan.graph.relations, nodeCounts: plan.graph.nodeCounts,
+                                   source: source, links: links, linkCounts: plan.links.map(\.users.count),
+                                   stepsPerEpoch: plan.stepsPerEpoch, tableDimensions: plan.tables.map(\.dimension))
     }
 
     /// Plans the run (partitioning included) and builds the engine.
@@ -50,28 +43,34 @@ public final class EmbeddedEngine {
 
     /// Trains until early stopping or the last epoch, then tests the best weights.
     public func fit() throws -> RunSummary {
-        let server = run.server
-        let partitions = run.plan.config.cluster.partitions
         while !run.finished {
             let start = ResourceUsage.now()
             while !run.epochComplete {
-                let step = run.position, global = run.globalStep
-                var stepLoss: Float = 0
-                for p in 0..<partitions {
-                    precondition(server.canServe(step: global, partition: p), "partition \(p) cannot run step \(global)")
-                    let c = try stepper.compute(partition: p, step: step) { ids in
-                        (try ids.enumerated().map { try server.rows(table: $0, ids: $1) }, server.denseValues())
-                    }
-                    stepLoss += c.loss
-                    try server.accept(c, globalStep: global)
-                }
-                run.advanceStep()
-                onStep?(step.epoch, step.step + 1, run.stepsPerEpoch, stepLoss)
-                try afterStep?(run)
+                let step = run.position
+                let contributions = try trainStep()
+                onStep?(step.epoch, step.step + 1, run.stepsPerEpoch, contributions.reduce(0) { $0 + $1.loss })
             }
             run.finishEpoch(seconds: ResourceUsage.now() - start)
-            try afterEpoch?(run)
         }
         return run.summary()
+    }
+
+    /// Computes and applies the current global step, partition after partition; returns what
+    /// each partition contributed.
+    @discardableResult
+    public func trainStep() throws -> [Contribution] {
+        let server = run.server
+        let step = run.position, global = run.globalStep
+        var contributions: [Contribution] = []
+        for p in 0..<run.plan.config.cluster.partitions {
+            precondition(server.canServe(step: global, partition: p), "partition \(p) cannot run step \(global)")
+            let c = try stepper.compute(partition: p, step: step) { ids in
+                (try ids.enumerated().map { try server.rows(table: $0, ids: $1) }, server.denseValues())
+            }
+            try server.accept(c, globalStep: global)
+            contributions.append(c)
+        }
+        run.advanceStep()
+        return contributions
     }
 }

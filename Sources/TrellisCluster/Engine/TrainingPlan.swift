@@ -56,9 +56,11 @@ public struct TrainingPlan: Sendable {
     }
 
     /// Fanouts per relation and hop, with per-relation overrides applied.
-    public var fanouts: [[Int]] {
-        guard config.model.kind == .sage else { return graph.relations.map { _ in [] } }
-        return graph.relations.map { config.model.relationFanouts[$0.name] ?? config.model.fanouts }
+    public var fanouts: [[Int]] { Self.fanouts(config, relations: graph.relations) }
+
+    /// Fanouts of `relations` under `config` (none for a model without layers).
+    public static func fanouts(_ config: TrainingConfig, relations: [GraphTopology.Relation]) -> [[Int]] {
+        relations.map { config.model.kind == .sage ? (config.model.relationFanouts[$0.name] ?? config.model.fanouts) : [] }
     }
 
     /// Triples in global step `step` over all partitions (the loss is a mean over these).
@@ -99,15 +101,6 @@ public struct TrainingPlan: Sendable {
         }
         for p in Self.makeModel(config, graph: graph).parameters.dense { store.addDense(p.name, p.value) }
         return store
-    }
-
-    /// The batch sampler of `partition`, reading known items from `shard` (which must hold the
-    /// partition's users).
-    public func batchSampler(partition: Int, shard: GraphShard) -> LinkBatchSampler {
-        LinkBatchSampler(partition: partition, users: links[partition].users, items: links[partition].items,
-                         itemCount: graph.nodeCounts[GraphTopology.item], stepsPerEpoch: stepsPerEpoch,
-                         negatives: config.training.negatives, seed: config.seed,
-                         knownItems: { shard.row(relation: 0, node: $0) ?? [] })
     }
 }
 

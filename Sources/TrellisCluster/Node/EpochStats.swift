@@ -1,4 +1,5 @@
 import Foundation
+import TrellisTraining
 import TrellisWire
 
 /// Throughput and wire figures of one epoch, for the coordinator's progress line.
@@ -27,5 +28,3 @@ struct EpochStats {
         return s
     }
 }
-
-import TrellisTraining

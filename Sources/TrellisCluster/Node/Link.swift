@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TrellisTransport
 import TrellisWire
@@ -36,28 +37,30 @@ public final class Link {
     /// The next valid message within `timeout` ms, with the sender's envelope (ROUTER) — nil on
     /// timeout. A malformed frame is logged, counted and skipped: never a crash.
     public func receive(timeoutMilliseconds timeout: Int) throws -> (message: Message, envelope: [UInt8]?)? {
-        guard let parts = try socket.receive(timeoutMilliseconds: timeout) else { return nil }
-        let envelope = parts.count > 1 ? parts[0] : nil
-        guard let bytes = parts.last else { return nil }
-        bytesReceived += bytes.count
-        do {
-            let frame = try Frame.decode(bytes, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxBodyBytes)
-            let message = try Message.decode(frame, limits: limits)
-            if case .push(_, _, let c, _) = message {
-                let raw = c.rows.reduce(0) { $0 + 4 * ($1.rowIDs.count + $1.values.count) } + c.dense.reduce(0) { $0 + 4 * ($1?.count ?? 0) }
-                payload = payload + EncodedStats(rawBytes: raw, encodedBytes: bytes.count)
+        var wait = timeout
+        // A loop, not recursion: a peer flooding bad frames must not grow the stack.
+        while let parts = try socket.receive(timeoutMilliseconds: wait) {
+            wait = 0  // after a rejected frame, take only what is already queued
+            let envelope = parts.count > 1 ? parts[0] : nil
+            guard let bytes = parts.last else { continue }
+            bytesReceived += bytes.count
+            do {
+                let frame = try Frame.decode(bytes, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxBodyBytes)
+                let message = try Message.decode(frame, limits: limits)
+                if case .push(_, _, let c, _) = message {
+                    let raw = c.rows.reduce(0) { $0 + 4 * ($1.rowIDs.count + $1.values.count) } + c.dense.reduce(0) { $0 + 4 * ($1?.count ?? 0) }
+                    payload = payload + EncodedStats(rawBytes: raw, encodedBytes: bytes.count)
+                }
+                return (message, envelope)
+            } catch {
+                rejected += 1
+                logger.warning("rejected a frame", metadata: ["bytes": "\(bytes.count)", "reason": "\(error)",
+                                                              "peer": "\(envelope.map(hex) ?? "coordinator")"])
             }
-            return (message, envelope)
-        } catch {
-            rejected += 1
-            logger.warning("rejected a frame", metadata: ["bytes": "\(bytes.count)", "reason": "\(error)",
-                                                          "peer": "\(envelope.map(hex) ?? "coordinator")"])
-            return try receive(timeoutMilliseconds: 0)
         }
+        return nil
     }
 }
 
 /// Short hex of a peer id for logs.
 func hex(_ bytes: [UInt8]) -> String { bytes.prefix(8).map { String(format: "%02x", $0) }.joined() }
-
-import Foundation

@@ -130,19 +130,11 @@ public final class WorkerNode {
         source.remote = { [unowned self] owner, relation, nodes, fanout, tag in
             try self.remoteSample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
         }
-        var batches: [Int: LinkBatchSampler] = [:]
-        for (k, p) in a.partitions.enumerated() {
-            batches[p] = LinkBatchSampler(partition: p, users: a.linkUsers[k], items: a.linkItems[k],
-                                          itemCount: w.nodeCounts[GraphTopology.item], stepsPerEpoch: w.stepsPerEpoch,
-                                          negatives: config.training.negatives, seed: config.seed,
-                                          knownItems: { shard.row(relation: 0, node: $0) ?? [] })
-        }
-        let model = TrainingPlan.makeModel(config, relations: relations, nodeTypeCount: w.nodeCounts.count)
-        let fanouts = relations.map { config.model.kind == .sage ? (config.model.relationFanouts[$0.name] ?? config.model.fanouts) : [] }
+        var links: [Int: (users: [Int32], items: [Int32])] = [:]
+        for (k, p) in a.partitions.enumerated() { links[p] = (a.linkUsers[k], a.linkItems[k]) }
         self.source = source
-        stepper = PartitionStepper(model: model, subgraphs: SubgraphSampler(relations: relations, nodeTypeCount: w.nodeCounts.count, fanouts: fanouts),
-                                   neighbours: source, seed: config.seed, batches: batches, linkCounts: w.linkCounts,
-                                   stepsPerEpoch: w.stepsPerEpoch, negatives: config.training.negatives, tableDimensions: w.tableDimensions)
+        stepper = PartitionStepper(config: config, relations: relations, nodeCounts: w.nodeCounts, source: source, links: links,
+                                   linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions)
         logger.info("assigned partitions", metadata: ["partitions": "\(a.partitions)", "edges": "\(shard.edgeCount)",
                                                       "adjacency_bytes": "\(shard.byteCount)"])
     }
