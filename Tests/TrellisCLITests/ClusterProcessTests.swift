@@ -29,7 +29,7 @@ final class ClusterProcessTests: XCTestCase {
         let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
         let w0 = try h.startWorker(port: port, name: "w0")
         let w1 = try h.startWorker(port: port, name: "w1")
-        // Mid-epoch 1: some steps have been applied, the epoch is not over.
+        // Killed about 1.5 s into training; the assertion at the end checks an epoch ended after it.
         try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
         Thread.sleep(forTimeInterval: 1.5)
         kill(w1.processIdentifier, SIGKILL)
@@ -107,6 +107,20 @@ final class ClusterProcessTests: XCTestCase {
         XCTAssert(log.contains("wrong cluster token"), log)
         XCTAssert(log.contains("unknown session"), log)
         XCTAssertEqual(try h.testMetrics("run"), reference)
+    }
+
+    func testAWorkerWithTheWrongTokenIsRefusedWithAClearError() throws {
+        let h = try Harness(name: "token", token: "s3cret")
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 1, output: "run")
+        let intruder = try h.start(["worker", "join", "--coordinator", "tcp://127.0.0.1:\(port)", "--token", "guess",
+                                    "--join-timeout", "30"], log: "intruder")
+        intruder.waitUntilExit()
+        XCTAssertEqual(intruder.terminationStatus, 1)
+        let said = try h.log("intruder")
+        XCTAssert(said.contains("the coordinator refused this worker: wrong cluster token"), said)
+        XCTAssert(try h.log("coordinator").contains("rejected a join: wrong cluster token"))
+        kill(coordinator.processIdentifier, SIGKILL)
     }
 
     static func strings(_ values: [String]) -> [UInt8] {

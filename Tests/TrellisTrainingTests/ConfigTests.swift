@@ -52,4 +52,15 @@ final class ConfigTests: XCTestCase {
         assertConfigError("model: [1, 2]", key: "model", contains: "mapping")
         assertConfigError("seed: [", key: "", contains: "not valid YAML")
     }
+
+    func testBadSamplingAndClusterKeysNameTheKey() {
+        assertConfigError("model: {kind: sage, layers: 2, fanouts: [10]}", key: "model.fanouts", contains: "per layer")
+        assertConfigError("model: {kind: sage, fanouts: [10, 0]}", key: "model.fanouts", contains: "per layer")
+        assertConfigError("model: {kind: sage, relation_fanouts: {user->movie: [5, 5]}}", key: "model.relation_fanouts.user->movie", contains: "unknown relation")
+        assertConfigError("model: {aggregator: lstm}", key: "model.aggregator", contains: "expected one of")
+        assertConfigError("cluster: {partitions: 0}", key: "cluster.partitions", contains: "at least 1")
+        assertConfigError("cluster: {mode: eventual}", key: "cluster.mode", contains: "expected one of")
+        assertConfigError("cluster: {compress: maybe}", key: "cluster.compress", contains: "true or false")
+        assertConfigError("cluster: {heartbeat: 5}", key: "cluster.heartbeat", contains: "unknown key")
+    }
 }
