@@ -1,3 +1,4 @@
+import Foundation
 import TrellisCore
 
 /// What makes a neighbour sample reproducible: the run seed and the (epoch, step, hop) being
@@ -72,8 +73,19 @@ public final class ShardedNeighbourSource: NeighbourSource {
     public let graphRelations: [GraphTopology.Relation]
     /// Asks partition `owner` for the samples of `nodes`; nil when everything is local.
     public var remote: ((_ owner: Int, _ relation: Int, _ nodes: [Int32], _ fanout: Int, _ tag: SampleTag) throws -> SampledNeighbours)?
-    /// Nodes sampled locally and remotely so far (for reports).
-    public private(set) var localRequests = 0, remoteRequests = 0
+    /// Nodes sampled locally and remotely so far (for reports). A worker samples its batches
+    /// on a prefetch thread while its main thread answers other workers, hence the lock.
+    public var localRequests: Int { counts.lock(); defer { counts.unlock() }; return local }
+    public var remoteRequests: Int { counts.lock(); defer { counts.unlock() }; return remoteCount }
+    private var local = 0, remoteCount = 0
+    private let counts = NSLock()
+
+    private func count(local l: Int, remote r: Int) {
+        counts.lock()
+        local += l
+        remoteCount += r
+        counts.unlock()
+    }
 
     public init(shard: GraphShard, book: PartitionBook, relations: [GraphTopology.Relation]) {
         self.shard = shard
@@ -90,7 +102,7 @@ public final class ShardedNeighbourSource: NeighbourSource {
             guard let row = shard.row(relation: relation, node: v) else { throw GraphError.notOwned(relation: relation, node: v) }
             out.counts.append(Int32(NeighbourSampling.draw(row, fanout: fanout, relation: relation, node: v, tag: tag, into: &out.neighbours)))
         }
-        localRequests += nodes.count
+        count(local: nodes.count, remote: 0)
         return out
     }
 
@@ -122,9 +134,10 @@ public final class ShardedNeighbourSource: NeighbourSource {
                 isRemote[k] = true
                 start += Int(c)
             }
-            remoteRequests += positions.count
+            count(local: 0, remote: positions.count)
         }
         var out = SampledNeighbours()
+        count(local: isRemote.lazy.filter { !$0 }.count, remote: 0)
         for (k, v) in nodes.enumerated() {
             if isRemote[k] {
                 out.counts.append(Int32(lists[k].count))
@@ -132,7 +145,6 @@ public final class ShardedNeighbourSource: NeighbourSource {
             } else {
                 let row = shard.row(relation: relation, node: v)!
                 out.counts.append(Int32(NeighbourSampling.draw(row, fanout: fanout, relation: relation, node: v, tag: tag, into: &out.neighbours)))
-                localRequests += 1
             }
         }
         return out

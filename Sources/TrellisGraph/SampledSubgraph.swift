@@ -25,6 +25,11 @@ public struct SampledSubgraph: Sendable, Equatable {
     /// edges[layer][relation]: edges feeding layer + 1 from layer.
     public var edges: [[Edges]]
 
+    public init(nodes: [[[Int32]]] = [], edges: [[Edges]] = []) {
+        self.nodes = nodes
+        self.edges = edges
+    }
+
     public var layerCount: Int { edges.count }
     /// Sampled edges over all layers and relations.
     public var edgeCount: Int { edges.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } }

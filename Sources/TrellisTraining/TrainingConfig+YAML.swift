@@ -86,7 +86,7 @@ extension TrainingConfig {
         if let c = top["cluster"] {
             let s = try reader.mapping(c, at: "cluster", allowed: ["partitions", "partitioner", "mode", "staleness", "checkpoint_every",
                                                                     "checkpoints_kept", "heartbeat_ms", "worker_timeout_ms", "task_timeout_ms", "takeover_ms",
-                                                                    "value_encoding", "shuffle", "compress"])
+                                                                    "value_encoding", "shuffle", "compress", "prefetch"])
             if let v = s["partitions"] { config.cluster.partitions = try reader.int(v, at: "cluster.partitions", min: 1) }
             if let v = s["partitioner"] { config.cluster.partitioner = try reader.choice(v, at: "cluster.partitioner") }
             if let v = s["mode"] { config.cluster.mode = try reader.choice(v, at: "cluster.mode") }
@@ -100,6 +100,7 @@ extension TrainingConfig {
             if let v = s["value_encoding"] { config.cluster.valueEncoding = try reader.choice(v, at: "cluster.value_encoding") }
             if let v = s["shuffle"] { config.cluster.shuffle = try reader.bool(v, at: "cluster.shuffle") }
             if let v = s["compress"] { config.cluster.compress = try reader.bool(v, at: "cluster.compress") }
+            if let v = s["prefetch"] { config.cluster.prefetch = try reader.bool(v, at: "cluster.prefetch") }
         }
         try config.validate(file: file)
         return config

@@ -131,5 +131,7 @@ public struct ClusterSettings: Sendable, Equatable {
     public var valueEncoding: ValueEncoding = .float32
     public var shuffle = true
     public var compress = true
+    /// Sample the next step's batch on a second thread while the current one computes.
+    public var prefetch = true
     public init() {}
 }

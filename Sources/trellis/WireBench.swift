@@ -39,7 +39,7 @@ extension Trellis {
                 }
             }
             let timings = engine.stepper.takeTimings()
-            let sampleSeconds = timings.sample
+            let sampleSeconds = timings.sampleWork  // the sampler's own time, hidden or not
             let seeds = engine.stepper.sampledSeeds, edges = engine.stepper.sampledEdges
             print(String(format: "sampler: %d seeds, %d sampled edges in %.3f s: %.0f seeds/s, %.0f edges/s (fanouts %@)",
                          seeds, edges, sampleSeconds, Double(seeds) / sampleSeconds, Double(edges) / sampleSeconds,

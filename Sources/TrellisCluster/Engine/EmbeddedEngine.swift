@@ -10,6 +10,10 @@ import TrellisTraining
 public final class EmbeddedEngine {
     public let run: TrainingRun
     public let stepper: PartitionStepper
+    /// Samples the next partition's batch while this thread computes the current one.
+    private lazy var prefetcher: BatchPrefetcher = { [stepper] in
+        BatchPrefetcher { try stepper.prepare(partition: $0.partition, step: $0.step) }
+    }()
     /// Called after each global step with (epoch, step, steps per epoch, step loss).
     public var onStep: ((Int, Int, Int, Float) -> Void)?
 
@@ -52,6 +56,7 @@ public final class EmbeddedEngine {
             }
             run.finishEpoch(seconds: ResourceUsage.now() - start)
         }
+        if run.config.cluster.prefetch { prefetcher.stop() }
         return run.summary()
     }
 
@@ -62,9 +67,10 @@ public final class EmbeddedEngine {
         let server = run.server
         let step = run.position, global = run.globalStep
         var contributions: [Contribution] = []
-        for p in 0..<run.plan.config.cluster.partitions {
+        let partitions = Array(0..<run.plan.config.cluster.partitions)
+        for p in partitions {
             precondition(server.canServe(step: global, partition: p), "partition \(p) cannot run step \(global)")
-            let c = try stepper.compute(partition: p, step: step) { ids in
+            let c = try stepper.compute(try batch(StepKey(partition: p, step: step), partitions: partitions)) { ids in
                 (try ids.enumerated().map { try server.rows(table: $0, ids: $1) }, server.denseValues())
             }
             try server.accept(c, globalStep: global)
@@ -72,5 +78,16 @@ public final class EmbeddedEngine {
         }
         run.advanceStep()
         return contributions
+    }
+
+    /// `key`'s batch: from the prefetch thread (which then starts on the next one), or drawn
+    /// here when `cluster.prefetch` is off.
+    func batch(_ key: StepKey, partitions: [Int]) throws -> PreparedBatch {
+        let start = ResourceUsage.now()
+        defer { stepper.addSampleWait(ResourceUsage.now() - start) }
+        guard run.config.cluster.prefetch else { return try stepper.prepare(partition: key.partition, step: key.step) }
+        let next = key.next(partitions: partitions, stepsPerEpoch: run.stepsPerEpoch, epochs: run.config.training.epochs)
+        prefetcher.want([key] + (next.map { [$0] } ?? []))
+        return try prefetcher.take(key)
     }
 }

@@ -40,29 +40,53 @@ public final class PartitionStepper {
     /// Partitions this stepper can compute.
     public var partitions: [Int] { batches.keys.sorted() }
 
+    /// Draws `partition`'s batch for `step` and samples its neighbourhood: everything of a step
+    /// that does not depend on the parameters, so it can run ahead on another thread (see
+    /// `BatchPrefetcher`). Only one thread may call it at a time.
+    public func prepare(partition: Int, step: StepID) throws -> PreparedBatch {
+        guard let sampler = batches[partition] else { throw PlanError("partition \(partition) is not held by this stepper") }
+        let start = ResourceUsage.now()
+        let batch = sampler.batch(epoch: step.epoch, step: step.step)
+        var prepared = PreparedBatch(partition: partition, step: step, batch: batch)
+        guard batch.count > 0 else { return prepared }
+        prepared.users = BPRLoss.distinct(batch.users)
+        prepared.items = BPRLoss.distinct(batch.positives + batch.negatives)
+        prepared.subgraph = try subgraphs.sample(seeds: [prepared.users.ids, prepared.items.ids], source: neighbours,
+                                                 seed: seed, epoch: step.epoch, step: step.step)
+        prepared.seconds = ResourceUsage.now() - start
+        return prepared
+    }
+
     /// Computes `partition`'s contribution to `step`. `pull` fetches the rows of each table
     /// (ids per table) and every dense weight, as of the step's parameter version.
     public func compute(partition: Int, step: StepID,
                         pull: (_ rows: [[Int32]]) throws -> (rows: [Tensor], dense: [Tensor])) throws -> Contribution {
-        guard let sampler = batches[partition] else { throw PlanError("partition \(partition) is not held by this stepper") }
+        let start = ResourceUsage.now()
+        let prepared = try prepare(partition: partition, step: step)
+        addSampleWait(ResourceUsage.now() - start)
+        return try compute(prepared, pull: pull)
+    }
+
+    /// Finishes a prepared step: pull, forward, backward. Sampling time is not counted here;
+    /// the caller adds the time it waited for `prepared` to `timings.sample`.
+    public func compute(_ prepared: PreparedBatch,
+                        pull: (_ rows: [[Int32]]) throws -> (rows: [Tensor], dense: [Tensor])) throws -> Contribution {
+        let (partition, step, batch) = (prepared.partition, prepared.step, prepared.batch)
         let denseCount = model.parameters.dense.count
+        guard batch.count > 0 else {
+            return .empty(step: step, partition: partition, tables: tableDimensions, denseCount: denseCount)
+        }
         var clock = ResourceUsage.now()
         func lap(_ field: WritableKeyPath<StepTimings, Double>) {
             let now = ResourceUsage.now()
             timings[keyPath: field] += now - clock
             clock = now
         }
-        let batch = sampler.batch(epoch: step.epoch, step: step.step)
-        guard batch.count > 0 else {
-            return .empty(step: step, partition: partition, tables: tableDimensions, denseCount: denseCount)
-        }
-        let total = TrainingPlan.globalCount(step: step.step, linkCounts: linkCounts, stepsPerEpoch: stepsPerEpoch, negatives: negatives)
-        let users = BPRLoss.distinct(batch.users)
-        let items = BPRLoss.distinct(batch.positives + batch.negatives)
-        let g = try subgraphs.sample(seeds: [users.ids, items.ids], source: neighbours, seed: seed, epoch: step.epoch, step: step.step)
-        sampledSeeds += users.ids.count + items.ids.count
+        let g = prepared.subgraph
+        timings.sampleWork += prepared.seconds
+        sampledSeeds += prepared.users.ids.count + prepared.items.ids.count
         sampledEdges += g.edgeCount
-        lap(\.sample)
+        let total = TrainingPlan.globalCount(step: step.step, linkCounts: linkCounts, stepsPerEpoch: stepsPerEpoch, negatives: negatives)
 
         let pulled = try pull(g.nodes[0])
         lap(\.pull)
@@ -74,6 +98,7 @@ public final class PartitionStepper {
         let inputs = pulled.rows.map { Variable($0, requiresGrad: true) }  // (nodes[0][t].count, d)
         let b = batch.count
         let share = Float(b) / Float(total)
+        let (users, items) = (prepared.users, prepared.items)
         let lossValue: Float = {
             let loss = model.loss(g, inputs: inputs, userRows: users.positions,
                                   positiveRows: Array(items.positions[0..<b]), negativeRows: Array(items.positions[b...]),
@@ -91,6 +116,9 @@ public final class PartitionStepper {
         return Contribution(step: step, partition: partition, rows: rows, dense: dense, loss: lossValue, triples: b, share: share)
     }
 
+    /// Adds seconds spent waiting for a prepared batch (the part of sampling not hidden).
+    public func addSampleWait(_ seconds: Double) { timings.sample += seconds }
+
     /// Reads and clears the timings.
     public func takeTimings() -> StepTimings {
         defer { timings = StepTimings() }
@@ -98,13 +126,37 @@ public final class PartitionStepper {
     }
 }
 
+/// A step's inputs that do not depend on the parameters: the batch, its distinct users and
+/// items, and their sampled neighbourhood.
+public struct PreparedBatch {
+    public var partition: Int
+    public var step: StepID
+    public var batch: LinkBatch
+    /// Distinct ids and each triple's position among them.
+    public var users: (ids: [Int32], positions: [Int32]) = ([], [])
+    public var items: (ids: [Int32], positions: [Int32]) = ([], [])
+    public var subgraph = SampledSubgraph(nodes: [], edges: [])
+    /// Seconds `prepare` took.
+    public var seconds = 0.0
+
+    public init(partition: Int, step: StepID, batch: LinkBatch) {
+        self.partition = partition
+        self.step = step
+        self.batch = batch
+    }
+}
+
 /// Where a worker's time goes.
 public struct StepTimings: Sendable, Equatable {
+    /// `sample`: time the step waited for its batch; with prefetching most sampling is hidden.
     public var sample = 0.0, pull = 0.0, compute = 0.0, push = 0.0
+    /// Time the sampler worked, wherever it ran (the prefetch thread or inline).
+    public var sampleWork = 0.0
     public init() {}
     public static func + (a: StepTimings, b: StepTimings) -> StepTimings {
         var c = a
         c.sample += b.sample; c.pull += b.pull; c.compute += b.compute; c.push += b.push
+        c.sampleWork += b.sampleWork
         return c
     }
 }

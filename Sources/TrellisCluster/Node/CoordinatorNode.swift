@@ -137,7 +137,9 @@ public final class CoordinatorNode {
             try link.send(.ack(applied: false), to: envelope)  // answered on the heartbeat socket
             return
         }
-        guard envelope == worker.envelope else {
+        // A worker samples on a second socket (its prefetch thread); everything else must
+        // come from the socket that joined.
+        guard envelope == worker.envelope || message.kind == .sampleRequest else {
             logger.warning("rejected a message: session used from another socket", metadata: ["session": "\(session)"])
             return
         }

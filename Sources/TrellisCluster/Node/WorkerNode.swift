@@ -13,7 +13,9 @@ import TrellisWire
 /// coordinator), pull rows and weights, compute, push. While it waits for any reply it also
 /// answers other workers' sampling requests for the nodes it owns.
 ///
-/// Threads: the main thread owns the work socket; a heartbeat thread owns its own socket.
+/// Threads: the main thread owns the work socket and computes; a prefetch thread samples the
+/// next batch meanwhile, asking owners through a socket of its own (`SampleClient`); a
+/// heartbeat thread owns a third.
 public final class WorkerNode {
     public struct Settings {
         public var coordinator: String
@@ -37,7 +39,7 @@ public final class WorkerNode {
     var stepper: PartitionStepper?
     var source: ShardedNeighbourSource?
     var heartbeat: Heartbeat?
-    var nextRequestID: UInt64 = 1
+    var prefetcher: BatchPrefetcher?
     /// Timings since the last push, for the coordinator's progress line.
     var pushSeconds = 0.0
 
@@ -56,11 +58,13 @@ public final class WorkerNode {
             do {
                 try work()
                 heartbeat?.stop()
+                prefetcher?.stop()
                 logger.info("run finished", metadata: ["rank": "\(welcome?.rank ?? -1)"])
                 return
             } catch WorkerError.rejoin(let why) {
                 logger.warning("re-joining", metadata: ["reason": "\(why)"])
                 heartbeat?.stop()
+                prefetcher?.stop()
             }
         }
     }
@@ -127,14 +131,28 @@ public final class WorkerNode {
                                    nodeCounts: relations.map { w.nodeCounts[$0.target] })
         let book = PartitionBook(partitionCount: w.linkCounts.count, owners: w.owners)
         let source = ShardedNeighbourSource(shard: shard, book: book, relations: relations)
-        source.remote = { [unowned self] owner, relation, nodes, fanout, tag in
-            try self.remoteSample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
+        // Batches are sampled on the prefetch thread (or, with prefetch off, on this one); the
+        // client's socket belongs to whichever thread samples.
+        let client = SampleClient(endpoint: settings.coordinator, session: session, limits: link.limits,
+                                  giveUpSeconds: settings.joinTimeoutSeconds, logger: logger)
+        source.remote = { owner, relation, nodes, fanout, tag in
+            try client.sample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
         }
         var links: [Int: (users: [Int32], items: [Int32])] = [:]
         for (k, p) in a.partitions.enumerated() { links[p] = (a.linkUsers[k], a.linkItems[k]) }
         self.source = source
         stepper = PartitionStepper(config: config, relations: relations, nodeCounts: w.nodeCounts, source: source, links: links,
                                    linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions)
+        prefetcher?.stop()
+        prefetcher = nil
+        if config.cluster.prefetch, let stepper = self.stepper {
+            prefetcher = BatchPrefetcher(prepare: { try stepper.prepare(partition: $0.partition, step: $0.step) },
+                                         onExit: { client.close() })
+        } else {
+            client.whileWaiting = { [unowned self] in
+                if let (message, _) = try self.link.receive(timeoutMilliseconds: 0) { try self.handleAside(message) }
+            }
+        }
         logger.info("assigned partitions", metadata: ["partitions": "\(a.partitions)", "edges": "\(shard.edgeCount)",
                                                       "adjacency_bytes": "\(shard.byteCount)"])
     }
@@ -148,7 +166,8 @@ public final class WorkerNode {
             guard case .task(_, let partition, let epoch, let step) = reply else { return }
             guard let stepper else { throw WorkerError.rejoin("a task before any assignment") }
             let global = StepID(epoch: epoch, step: step).global(stepsPerEpoch: welcome!.stepsPerEpoch)
-            let c = try stepper.compute(partition: partition, step: StepID(epoch: epoch, step: step)) { ids in
+            let batch = try prepared(StepKey(partition: partition, step: StepID(epoch: epoch, step: step)), stepper: stepper)
+            let c = try stepper.compute(batch) { ids in
                 try link.send(.pull(session: session, partition: partition, globalStep: global, ids: ids))
                 let rows = try waitFor { if case .rows = $0 { return true }; return false }
                 guard case .rows(let r, let d) = rows, r.count == ids.count, zip(r, ids).allSatisfy({ $0.shape[0] == $1.count }) else {
@@ -165,29 +184,59 @@ public final class WorkerNode {
         }
     }
 
+    /// `key`'s batch, from the prefetch thread (which then starts on the likely next task), or
+    /// sampled here when prefetch is off. Other workers' sampling requests are answered while
+    /// waiting: theirs may be what this worker's prefetch thread is waiting on, and the reverse.
+    func prepared(_ key: StepKey, stepper: PartitionStepper) throws -> PreparedBatch {
+        let start = ResourceUsage.now()
+        defer { stepper.addSampleWait(ResourceUsage.now() - start) }
+        guard let prefetcher else { return try stepper.prepare(partition: key.partition, step: key.step) }
+        let next = key.next(partitions: stepper.partitions, stepsPerEpoch: welcome!.stepsPerEpoch, epochs: config.training.epochs)
+        prefetcher.want([key] + (next.map { [$0] } ?? []))
+        while true {
+            do {
+                if let batch = try prefetcher.take(key, waitMilliseconds: 1) { return batch }
+            } catch {
+                throw WorkerError.rejoin("sampling \(key) failed: \(error)")
+            }
+            try checkCoordinator()
+            if let (message, _) = try link.receive(timeoutMilliseconds: 1) { try handleAside(message) }
+        }
+    }
+
     /// Waits for a message `wanted` accepts, serving sampling requests and new assignments
     /// meanwhile. An `error` reply (e.g. an unknown session after a coordinator restart) or a
     /// silent coordinator makes the worker re-join.
     func waitFor(_ wanted: (Message) -> Bool) throws -> Message {
         while true {
-            if let hb = heartbeat, hb.silentSeconds > settings.joinTimeoutSeconds {
-                throw WorkerError.rejoin("coordinator silent for \(Int(hb.silentSeconds)) s")
-            }
-            if let hb = heartbeat, hb.sessionRejected {
-                throw WorkerError.rejoin("the coordinator does not know this session (restarted?)")
-            }
+            try checkCoordinator()
             guard let (message, _) = try link.receive(timeoutMilliseconds: 100) else { continue }
             if wanted(message) { return message }
-            switch message {
-            case .sampleRequest(let r):
-                serve(r)
-            case .assignment(let a):
-                try assign(a)
-            case .error(let text):
-                throw WorkerError.rejoin(text)
-            default:
-                logger.debug("ignored", metadata: ["kind": "\(message.kind)"])
-            }
+            try handleAside(message)
+        }
+    }
+
+    /// Throws `rejoin` when the heartbeat says the coordinator is gone or restarted.
+    func checkCoordinator() throws {
+        if let hb = heartbeat, hb.silentSeconds > settings.joinTimeoutSeconds {
+            throw WorkerError.rejoin("coordinator silent for \(Int(hb.silentSeconds)) s")
+        }
+        if let hb = heartbeat, hb.sessionRejected {
+            throw WorkerError.rejoin("the coordinator does not know this session (restarted?)")
+        }
+    }
+
+    /// A message that is not the reply being waited for.
+    func handleAside(_ message: Message) throws {
+        switch message {
+        case .sampleRequest(let r):
+            serve(r)
+        case .assignment(let a):
+            try assign(a)
+        case .error(let text):
+            throw WorkerError.rejoin(text)
+        default:
+            logger.debug("ignored", metadata: ["kind": "\(message.kind)"])
         }
     }
 
@@ -200,18 +249,6 @@ public final class WorkerNode {
         } catch {
             logger.warning("cannot serve a sampling request", metadata: ["reason": "\(error)"])
         }
-    }
-
-    func remoteSample(owner: Int, relation: Int, nodes: [Int32], fanout: Int, tag: SampleTag) throws -> SampledNeighbours {
-        let id = nextRequestID
-        nextRequestID += 1
-        try link.send(.sampleRequest(SampleRequest(session: session, requestID: id, owner: owner, relation: relation,
-                                                   fanout: fanout, tag: tag, nodes: nodes)))
-        let reply = try waitFor { if case .sampleReply(_, let rid, _) = $0 { return rid == id }; return false }
-        guard case .sampleReply(_, _, let sample) = reply, sample.counts.count == nodes.count else {
-            throw WorkerError.rejoin("sample reply does not match the request")
-        }
-        return sample
     }
 }
 
