@@ -12,7 +12,7 @@ import Darwin
 public struct TransportError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What was being done, e.g. `zmq_connect tcp://host:5555` or `send part 2 of 3`.
     public var operation: String
-    /// The errno value libzmq reported (0 when the error is Trellis's own, e.g. a closed socket).
+    /// The errno value libzmq reported (0 when the error is Trellis's own, e.g. a malformed key).
     public var errno: Int32
     /// `zmq_strerror(errno)`, or Trellis's own explanation.
     public var message: String
@@ -44,5 +44,6 @@ public struct TransportError: Error, CustomStringConvertible, Equatable, Sendabl
     /// True for ETERM: the context is shutting down.
     public var isTerminated: Bool { errno == ETERM }
 
-    public var description: String { "\(operation): \(message) (errno \(errno))" }
+    /// Trellis's own errors (errno 0, e.g. a malformed key) carry no errno worth showing.
+    public var description: String { errno == 0 ? "\(operation): \(message)" : "\(operation): \(message) (errno \(errno))" }
 }

@@ -27,10 +27,7 @@ extension ZMQSocket {
     /// This socket's routing id as a ROUTER peer sees it (ZMQ_ROUTING_ID; 1 to 255 bytes,
     /// not starting with a zero byte). Set before connecting.
     public func setRoutingID(_ id: [UInt8]) throws {
-        let socket = try open("zmq_setsockopt ZMQ_ROUTING_ID")
-        guard zmq_setsockopt(socket, ZMQ_ROUTING_ID, id, id.count) == 0 else {
-            throw TransportError.last("zmq_setsockopt ZMQ_ROUTING_ID")
-        }
+        try setBytes(ZMQ_ROUTING_ID, "ZMQ_ROUTING_ID", id)
     }
 
     /// This socket's routing id (empty when libzmq generates one).
@@ -84,6 +81,30 @@ extension ZMQSocket {
         try setInt(ZMQ_RECONNECT_IVL_MAX, "ZMQ_RECONNECT_IVL_MAX", maxMilliseconds)
     }
 
+    // MARK: CURVE (SocketSecurity.apply sets these in the right order)
+
+    /// Makes this socket the CURVE server side: it holds a secret key and clients must know
+    /// its public key (ZMQ_CURVE_SERVER). Set before bind.
+    public func setCurveServer(_ on: Bool) throws {
+        try setInt(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", on ? 1 : 0)
+    }
+
+    /// This socket's own CURVE secret key, 40 Z85 characters (ZMQ_CURVE_SECRETKEY).
+    public func setCurveSecretKey(_ key: String) throws {
+        try setCurveKey(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", key, what: "CURVE secret key")
+    }
+
+    /// This socket's own CURVE public key, 40 Z85 characters (ZMQ_CURVE_PUBLICKEY; clients).
+    public func setCurvePublicKey(_ key: String) throws {
+        try setCurveKey(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", key, what: "CURVE public key")
+    }
+
+    /// The public key of the server a client connects to, 40 Z85 characters
+    /// (ZMQ_CURVE_SERVERKEY); the handshake fails against any other server.
+    public func setCurveServerKey(_ key: String) throws {
+        try setCurveKey(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", key, what: "CURVE server public key")
+    }
+
     /// The current linger in milliseconds (ZMQ_LINGER).
     public func linger() throws -> Int {
         try getInt(ZMQ_LINGER, "ZMQ_LINGER")
@@ -100,6 +121,20 @@ extension ZMQSocket {
         guard zmq_setsockopt(socket, option, &c, MemoryLayout<Int32>.size) == 0 else {
             throw TransportError.last("zmq_setsockopt \(name)")
         }
+    }
+
+    func setBytes(_ option: Int32, _ name: String, _ bytes: [UInt8]) throws {
+        let socket = try open("zmq_setsockopt \(name)")
+        guard zmq_setsockopt(socket, option, bytes, bytes.count) == 0 else {
+            throw TransportError.last("zmq_setsockopt \(name)")
+        }
+    }
+
+    /// Checked first: libzmq answers a malformed key with a bare EINVAL.
+    private func setCurveKey(_ option: Int32, _ name: String, _ key: String, what: String) throws {
+        try CurveKeyPair.requireAvailable("zmq_setsockopt \(name)")
+        try CurveKeyPair.validate(key, as: what)
+        try setBytes(option, name, Array(key.utf8))
     }
 
     func getInt(_ option: Int32, _ name: String) throws -> Int {

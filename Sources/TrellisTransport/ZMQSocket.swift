@@ -49,6 +49,9 @@ public final class ZMQSocket: @unchecked Sendable {
     public var logger: Logger
     /// The libzmq socket handle; nil once closed.
     var handle: UnsafeMutableRawPointer?
+    /// True after the first bind or connect: libzmq copies security options into each endpoint
+    /// when it is made, so setting them later would leave that endpoint in plaintext.
+    var hasEndpoint = false
 
     /// A new socket of `kind` with linger 0.
     public init(_ kind: Kind, context: ZMQContext = .shared,
@@ -74,6 +77,7 @@ public final class ZMQSocket: @unchecked Sendable {
     public func bind(_ endpoint: String) throws {
         let socket = try open("zmq_bind \(endpoint)")
         guard zmq_bind(socket, endpoint) == 0 else { throw TransportError.last("zmq_bind \(endpoint)") }
+        hasEndpoint = true
         logger.debug("bound", metadata: ["kind": "\(kind)", "endpoint": "\(endpoint)"])
     }
 
@@ -81,6 +85,7 @@ public final class ZMQSocket: @unchecked Sendable {
     public func connect(_ endpoint: String) throws {
         let socket = try open("zmq_connect \(endpoint)")
         guard zmq_connect(socket, endpoint) == 0 else { throw TransportError.last("zmq_connect \(endpoint)") }
+        hasEndpoint = true
         logger.debug("connected", metadata: ["kind": "\(kind)", "endpoint": "\(endpoint)"])
     }
 

@@ -34,6 +34,7 @@ extension Trellis {
             var epochs: Int?
             @Option(name: .long, help: "Override seed.")
             var seed: UInt64?
+            @OptionGroup var curve: CurveServerOptions
 
             func validate() throws {
                 if workers < 1 { throw ValidationError("--workers must be at least 1") }
@@ -41,6 +42,8 @@ extension Trellis {
             }
 
             func run() throws {
+                // Before the data loads: a bad key file should not cost a minute of loading first.
+                let security = try curve.security(logger: Logger(label: "trellis.coordinator"))
                 var cfg: TrainingConfig
                 let yaml: String
                 do {
@@ -65,6 +68,7 @@ extension Trellis {
                 settings.checkpointDirectory = checkpointDir
                 settings.resume = resume
                 settings.configYAML = yaml
+                settings.security = security
                 let out = try output.map { try RunOutput(directory: $0) }
                 let node: CoordinatorNode
                 do { node = try CoordinatorNode(plan: plan, dataset: dataset, settings: settings) } catch { throw RunError(error) }
@@ -105,13 +109,19 @@ extension Trellis {
             var name: String?
             @Option(name: .long, help: "Seconds to keep trying to reach the coordinator.")
             var joinTimeout: Double = 60
+            @OptionGroup var curve: CurveClientOptions
 
             func run() throws {
                 var settings = WorkerNode.Settings(
                     coordinator: coordinator, token: token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? "",
                     name: name ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
                 settings.joinTimeoutSeconds = joinTimeout
-                do { try WorkerNode(settings: settings).run() } catch { throw RunError(error) }
+                settings.security = try curve.security()
+                do { try WorkerNode(settings: settings).run() } catch WorkerError.coordinatorLost(let why) where curve.curveServerKey != nil {
+                    // A CURVE handshake with the wrong server key fails without a word on the worker's side.
+                    throw RunError(message: "\(WorkerError.coordinatorLost(why)); with CURVE, a wrong --curve-server-key looks just like this: "
+                                   + "check it is the public key the coordinator logged")
+                } catch { throw RunError(error) }
                 print("worker \(settings.name): run finished; peak memory \(String(format: "%.1f MB", Double(ResourceUsage.peakResidentBytes()) / 1e6))")
             }
         }

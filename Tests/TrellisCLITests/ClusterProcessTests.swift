@@ -124,6 +124,31 @@ final class ClusterProcessTests: XCTestCase {
         kill(coordinator.processIdentifier, SIGKILL)
     }
 
+    func testCurveEncryptedRunWithKeygenKeysMatchesThePlaintextOne() throws {
+        let h = try Harness(name: "curve")
+        let reference = try h.trainOneProcess()
+        let keys = h.dir.appendingPathComponent("keys")
+        try h.waitForExit(try h.start(["keygen", "--output-dir", keys.path], log: "keygen"), seconds: 30)
+        let serverKey = try String(contentsOf: keys.appendingPathComponent("curve.pub"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run",
+                                                 extra: ["--curve-secret-key-file", keys.appendingPathComponent("curve.key").path])
+        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)", extra: ["--curve-server-key", serverKey]) }
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        // A plaintext peer's bytes never reach the coordinator (a plaintext one would log "rejected a frame").
+        let plaintext = try ZMQSocket(.dealer)
+        try plaintext.connect("tcp://127.0.0.1:\(port)")
+        try plaintext.send(parts: [Array("not a frame".utf8)])
+        try h.waitForExit(coordinator, seconds: 240)
+        for w in workers { try h.waitForExit(w, seconds: 30) }
+        plaintext.close()
+        let log = try h.log("coordinator")
+        XCTAssert(log.contains("public_key=\(serverKey)"), "the coordinator logs the public key of curve.key:\n\(log)")
+        XCTAssertFalse(log.contains("rejected a frame"), log)
+        XCTAssertEqual(try h.testMetrics("run"), reference)
+    }
+
     static func strings(_ values: [String]) -> [UInt8] {
         var w = ByteWriter()
         for v in values { w.string(v) }

@@ -72,16 +72,16 @@ final class Harness {
     }
 
     func startCoordinator(port: Int, workers: Int, output: String, checkpoints: Bool = false, resume: Bool = false,
-                          logName: String = "coordinator") throws -> Process {
+                          logName: String = "coordinator", extra: [String] = []) throws -> Process {
         var args = ["coordinator", "start", "--config", config, "--listen", "tcp://127.0.0.1:\(port)", "--workers", "\(workers)",
-                    "--output", dir.appendingPathComponent(output).path]
+                    "--output", dir.appendingPathComponent(output).path] + extra
         if checkpoints { args += ["--checkpoint-dir", dir.appendingPathComponent("checkpoints").path] }
         if resume { args.append("--resume") }
         return try start(args, log: logName)
     }
 
-    func startWorker(port: Int, name: String) throws -> Process {
-        try start(["worker", "join", "--coordinator", "tcp://127.0.0.1:\(port)", "--name", name, "--join-timeout", "30"], log: name)
+    func startWorker(port: Int, name: String, extra: [String] = []) throws -> Process {
+        try start(["worker", "join", "--coordinator", "tcp://127.0.0.1:\(port)", "--name", name, "--join-timeout", "30"] + extra, log: name)
     }
 
     func log(_ name: String) throws -> String {

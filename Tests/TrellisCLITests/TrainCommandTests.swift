@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import TrellisTransport
 
 /// Runs the real `trellis` executable.
 final class TrainCommandTests: XCTestCase {
@@ -87,6 +88,60 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(status, 1, output)
         XCTAssert(output.contains("training.epohcs") && output.contains("unknown key"), output)
         XCTAssertFalse(output.contains("Usage:"), "a config error is not a usage error")
+    }
+
+    // MARK: CURVE keys
+
+    func testKeygenWritesAPrivateSecretKeyFileAndItsPublicKey() throws {
+        let dir = try temporaryDirectory().appendingPathComponent("keys")
+        let (status, output) = try run(["keygen", "--output-dir", dir.path])
+        XCTAssertEqual(status, 0, output)
+        let secretPath = dir.appendingPathComponent("curve.key").path
+        let secret = try String(contentsOfFile: secretPath, encoding: .utf8)
+        let pub = try String(contentsOfFile: dir.appendingPathComponent("curve.pub").path, encoding: .utf8)
+        XCTAssert(secret.hasSuffix("\n") && pub.hasSuffix("\n"), "one line each")
+        let secretKey = secret.trimmingCharacters(in: .newlines), publicKey = pub.trimmingCharacters(in: .newlines)
+        XCTAssertEqual(try CurveKeyPair.publicKey(fromSecret: secretKey), publicKey)
+        let mode = try FileManager.default.attributesOfItem(atPath: secretPath)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        XCTAssert(output.contains(publicKey) && !output.contains(secretKey), output)
+
+        let (again, refusal) = try run(["keygen", "--output-dir", dir.path])
+        XCTAssertEqual(again, 1, refusal)
+        XCTAssert(refusal.contains("\(secretPath) already exists"), refusal)
+        XCTAssertEqual(try String(contentsOfFile: secretPath, encoding: .utf8), secret, "the old key is kept")
+
+        let (printed, pair) = try run(["keygen"])
+        XCTAssertEqual(printed, 0, pair)
+        let lines = pair.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, pair)
+        XCTAssertEqual(try CurveKeyPair.publicKey(fromSecret: String(lines[1].dropFirst("secret key: ".count))),
+                       String(lines[0].dropFirst("public key: ".count)))
+    }
+
+    func testBadCurveKeysFailWithTheFileAndWhatWasExpected() throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("curve.key").path
+        try "not-a-key\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let missing = dir.appendingPathComponent("nowhere.key").path
+        let cases: [(args: [String], says: String)] = [
+            (["coordinator", "start", "--config", "c.yaml", "--curve-secret-key-file", file],
+             "Error: CURVE secret key file \(file): expected 40 characters of the Z85 alphabet"),
+            (["coordinator", "start", "--config", "c.yaml", "--curve-secret-key-file", missing],
+             "Error: CURVE secret key file \(missing): no such file"),
+            (["worker", "join", "--coordinator", "tcp://127.0.0.1:1", "--curve-server-key", "abc"],
+             "Error: --curve-server-key: expected 40 characters of the Z85 alphabet (0-9 a-z A-Z .-:+=^!/*?&<>()[]{}@%$#), found 3"),
+            // A well-formed key that the (absent) server does not answer: the hint names the likely cause.
+            (["worker", "join", "--coordinator", "tcp://127.0.0.1:1", "--join-timeout", "0.5",
+              "--curve-server-key", try CurveKeyPair.generate().publicKey],
+             "a wrong --curve-server-key looks just like this"),
+        ]
+        for (args, says) in cases {
+            let (status, output) = try run(args)
+            XCTAssertEqual(status, 1, output)
+            XCTAssert(output.contains(says), output)
+            XCTAssertFalse(output.contains("Usage:"), output)
+        }
     }
 
     func testMalformedDataFailsWithFileLineColumn() throws {

@@ -23,6 +23,8 @@ public final class CoordinatorNode {
         public var resume = false
         /// The config file's text, sent verbatim to workers.
         public var configYAML = ""
+        /// Encryption of the ROUTER (`.curveServer` to require CURVE of every worker).
+        public var security: SocketSecurity = .none
         public init() {}
     }
 
@@ -82,6 +84,7 @@ public final class CoordinatorNode {
     /// Serves until the run is finished; returns the final summary (best weights, tested).
     public func serve() throws -> RunSummary {
         let socket = try ZMQSocket(.router)
+        try settings.security.apply(to: socket)
         try socket.bind(settings.listen)
         var limits = WireLimits()
         limits.tableRows = run.plan.tables.map(\.rows)

@@ -25,8 +25,9 @@ final class Heartbeat: @unchecked Sendable {
 
     private let state = State()
 
-    init(endpoint: String, session: UInt64, intervalMilliseconds: Int, logger: Logger) throws {
+    init(endpoint: String, session: UInt64, intervalMilliseconds: Int, security: SocketSecurity, logger: Logger) throws {
         let socket = try ZMQSocket(.dealer)
+        try security.apply(to: socket)  // the coordinator's ROUTER takes CURVE or plaintext, not both
         try socket.connect(endpoint)
         let beat = Message.heartbeat(session: session).frame().frame.encode()
         let state = self.state

@@ -23,6 +23,8 @@ public final class WorkerNode {
         public var name: String
         /// Give up if the coordinator cannot be reached (or re-reached) for this long.
         public var joinTimeoutSeconds: Double = 60
+        /// Encryption of both sockets (`.curveClient` for a coordinator started with CURVE).
+        public var security: SocketSecurity = .none
         public init(coordinator: String, token: String, name: String) {
             self.coordinator = coordinator
             self.token = token
@@ -74,6 +76,7 @@ public final class WorkerNode {
     func join() throws {
         let socket = try ZMQSocket(.dealer)
         try socket.setReconnectInterval(milliseconds: 100, maxMilliseconds: 1000)
+        try settings.security.apply(to: socket)
         try socket.connect(settings.coordinator)
         link = try Link(socket: socket, limits: WireLimits(), codec: .default, logger: logger)
         let deadline = ResourceUsage.now() + settings.joinTimeoutSeconds
@@ -120,7 +123,7 @@ public final class WorkerNode {
         link.limits = limits
         link.codec = w.codec
         heartbeat = try Heartbeat(endpoint: settings.coordinator, session: w.session,
-                                  intervalMilliseconds: cfg.cluster.heartbeatMilliseconds, logger: logger)
+                                  intervalMilliseconds: cfg.cluster.heartbeatMilliseconds, security: settings.security, logger: logger)
         logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.linkCounts.count)"])
     }
 
