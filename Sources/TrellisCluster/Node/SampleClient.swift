@@ -14,6 +14,7 @@ final class SampleClient: @unchecked Sendable {
     let limits: WireLimits
     let giveUpSeconds: Double
     let logger: Logger
+    let security: SocketSecurity
     /// Called while waiting for a reply. When the main thread samples (prefetch off) it must
     /// keep answering other workers meanwhile, or two workers waiting on each other would
     /// deadlock.
@@ -21,7 +22,8 @@ final class SampleClient: @unchecked Sendable {
     private var link: Link?
     private var nextID: UInt64 = 1
 
-    init(endpoint: String, session: UInt64, limits: WireLimits, giveUpSeconds: Double, logger: Logger) {
+    init(endpoint: String, session: UInt64, limits: WireLimits, giveUpSeconds: Double, security: SocketSecurity, logger: Logger) {
+        self.security = security
         self.endpoint = endpoint
         self.session = session
         self.limits = limits
@@ -60,6 +62,7 @@ final class SampleClient: @unchecked Sendable {
     private func open() throws -> Link {
         let socket = try ZMQSocket(.dealer)
         try socket.setReconnectInterval(milliseconds: 100, maxMilliseconds: 1000)
+        try security.apply(to: socket)
         try socket.connect(endpoint)
         let link = try Link(socket: socket, limits: limits, codec: .default, logger: logger)
         self.link = link

@@ -137,7 +137,7 @@ public final class WorkerNode {
         // Batches are sampled on the prefetch thread (or, with prefetch off, on this one); the
         // client's socket belongs to whichever thread samples.
         let client = SampleClient(endpoint: settings.coordinator, session: session, limits: link.limits,
-                                  giveUpSeconds: settings.joinTimeoutSeconds, logger: logger)
+                                  giveUpSeconds: settings.joinTimeoutSeconds, security: settings.security, logger: logger)
         source.remote = { owner, relation, nodes, fanout, tag in
             try client.sample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
         }
