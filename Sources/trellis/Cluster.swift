@@ -22,6 +22,8 @@ extension Trellis {
             var listen = "tcp://*:5555"
             @Option(name: .long, help: "Workers to wait for before the first step.")
             var workers = 1
+            @Option(name: .long, help: "Parameter-server processes (`trellis server start`) to wait for; 0 hosts the parameter server here.")
+            var servers = 0
             @Option(name: .long, help: "Cluster token workers must present (default: $TRELLIS_TOKEN, else empty).")
             var token: String?
             @Option(name: .long, help: "Folder for checkpoints.")
@@ -38,6 +40,7 @@ extension Trellis {
 
             func validate() throws {
                 if workers < 1 { throw ValidationError("--workers must be at least 1") }
+                if servers < 0 || servers > 256 { throw ValidationError("--servers must be in 0...256") }
                 if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
             }
 
@@ -64,6 +67,7 @@ extension Trellis {
                 var settings = CoordinatorNode.Settings()
                 settings.listen = listen
                 settings.workers = workers
+                settings.servers = servers
                 settings.token = token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? ""
                 settings.checkpointDirectory = checkpointDir
                 settings.resume = resume
@@ -84,7 +88,7 @@ extension Trellis {
                     try out.append(EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0, evalSeconds: 0, metrics: test))
                     try out.writeResults(summary.jsonObject(extra: [
                         "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": ResourceUsage.peakResidentBytes(), "config": config,
-                        "workers": workers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
+                        "workers": workers, "servers": servers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
                     ]))
                     print("wrote \(out.directory.path)/metrics.jsonl and results.json")
                 }

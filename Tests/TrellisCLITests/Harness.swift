@@ -84,6 +84,11 @@ final class Harness {
         try start(["worker", "join", "--coordinator", "tcp://127.0.0.1:\(port)", "--name", name, "--join-timeout", "30"] + extra, log: name)
     }
 
+    func startServer(port: Int, listenPort: Int, name: String) throws -> Process {
+        try start(["server", "start", "--coordinator", "tcp://127.0.0.1:\(port)", "--listen", "tcp://127.0.0.1:\(listenPort)",
+                   "--join-timeout", "30"], log: name)
+    }
+
     func log(_ name: String) throws -> String {
         try String(contentsOfFile: dir.appendingPathComponent("\(name).log").path, encoding: .utf8)
     }

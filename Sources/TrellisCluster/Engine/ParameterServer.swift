@@ -27,6 +27,10 @@ public final class ParameterServer {
     public private(set) var cursors: [Int]
     /// Loss of applied steps, summed (the coordinator reads and resets it per epoch).
     public internal(set) var lossSum: Double = 0
+    /// When the weights live on `trellis server start` processes, the coordinator's server keeps
+    /// only the books (cursors, version, loss): contributions carry no gradients and nothing is
+    /// applied here.
+    public var ledgerOnly = false
     /// Sync mode: contributions waiting for the rest of their step, by partition.
     private var pending: [Contribution?]
     private var pendingStep: Int
@@ -123,6 +127,11 @@ public final class ParameterServer {
 
     /// Sums `parts` in the given (partition) order and takes one optimizer step.
     func apply(_ parts: [Contribution], scale: Float) {
+        if ledgerOnly {
+            for c in parts { lossSum += Double(c.loss) }
+            version += 1
+            return
+        }
         store.zeroGrad()
         for (k, t) in store.tables.enumerated() {
             var g = RowGradient(dimension: t.dimension)

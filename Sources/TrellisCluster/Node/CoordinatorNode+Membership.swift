@@ -14,6 +14,8 @@ extension CoordinatorNode {
             try link.send(.error("wrong cluster token"), to: envelope)
             return
         }
+        // Workers learn the servers' endpoints in their welcome: they wait (and retry) until all are in.
+        guard serversReady else { return logger.debug("join held until the parameter servers are ready", metadata: ["name": "\(name)"]) }
         // A repeated join from the same socket (its welcome was lost) gets the same session.
         if let existing = workers.values.first(where: { $0.envelope == envelope }) {
             try sendWelcome(existing)
@@ -69,7 +71,7 @@ extension CoordinatorNode {
             session: w.session, rank: w.rank, configYAML: settings.configYAML, seed: config.seed, epochs: config.training.epochs,
             stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), nodeCounts: plan.graph.nodeCounts,
             owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension),
-            codec: codecOptions)), to: w.envelope)
+            codec: codecOptions, servers: servers.map { $0?.endpoint ?? "" })), to: w.envelope)
     }
 
     func sendAssignment(_ w: Worker) throws {

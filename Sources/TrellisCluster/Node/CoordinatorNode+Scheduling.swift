@@ -10,7 +10,7 @@ extension CoordinatorNode {
 
     /// Answers held task requests that can now run (or learn the run is over).
     func dispatch() {
-        guard started else { return }
+        guard started, pendingGather == nil else { return }
         for (session, w) in workers where w.waiting {
             if run.finished {
                 try? link.send(.finished, to: w.envelope)
@@ -40,16 +40,28 @@ extension CoordinatorNode {
     }
 
     /// After a push: moves the run past every step all partitions have given, ends the epoch
-    /// when its last step is in, and writes checkpoints.
+    /// when its last step is in, and writes checkpoints. With parameter-server processes, a
+    /// checkpoint or an evaluation first gathers their state (`withServerState`); the run
+    /// waits for it and comes back here.
     func advance() throws {
+        guard pendingGather == nil else { return }
         let slowest = run.server.cursors.min() ?? 0
         while run.globalStep < slowest, !run.epochComplete, run.server.version >= run.globalStep + (cluster.mode == .sync ? 1 : 0) {
             run.advanceStep()
-            if cluster.checkpointEvery > 0, run.globalStep % cluster.checkpointEvery == 0, !run.epochComplete {
-                try checkpoints?.save(run, logger: logger)
+            if cluster.checkpointEvery > 0, run.globalStep % cluster.checkpointEvery == 0, !run.epochComplete, let checkpoints {
+                try withServerState { [unowned self] in
+                    try checkpoints.save(run, logger: logger)
+                    try advance()
+                }
+                return
             }
         }
         guard run.epochComplete else { return }
+        try withServerState { [unowned self] in try endEpoch() }
+    }
+
+    /// Evaluates, prints the progress line, writes the epoch's checkpoint.
+    func endEpoch() throws {
         let seconds = ResourceUsage.now() - epochStart
         let record = run.finishEpoch(seconds: seconds)
         let line = epochStats.line(epoch: record.epoch, seconds: seconds, steps: run.stepsPerEpoch, record: record,

@@ -25,6 +25,9 @@ public final class CoordinatorNode {
         public var configYAML = ""
         /// Encryption of the ROUTER (`.curveServer` to require CURVE of every worker).
         public var security: SocketSecurity = .none
+        /// Parameter-server processes to wait for (`trellis server start`); 0 hosts the
+        /// parameter server in this process.
+        public var servers = 0
         public init() {}
     }
 
@@ -57,6 +60,10 @@ public final class CoordinatorNode {
     var epochStart = 0.0
     var epochStats = EpochStats()
     let checkpoints: ClusterCheckpoints?
+    /// Parameter-server processes by shard (empty without them).
+    var servers: [ServerPeer?]
+    var gathered: [Int: ShardState] = [:]
+    var pendingGather: PendingGather?
     /// Called with each epoch's progress line.
     public var onProgress: ((String) -> Void)?
 
@@ -66,6 +73,11 @@ public final class CoordinatorNode {
         self.settings = settings
         self.logger = logger
         owners = Array(repeating: nil, count: plan.config.cluster.partitions)
+        servers = Array(repeating: nil, count: settings.servers)
+        if settings.servers > 1, plan.config.training.clipGradNorm != nil {
+            throw PlanError("training.clip_grad_norm needs the whole gradient in one place: use one parameter server, not \(settings.servers)")
+        }
+        run.server.ledgerOnly = settings.servers > 0
         checkpoints = settings.checkpointDirectory.map { ClusterCheckpoints(directory: $0, keep: plan.config.cluster.checkpointsKept) }
         if settings.resume, let checkpoints {
             if let resumed = try checkpoints.restoreLatest(into: run, logger: logger) {
@@ -103,8 +115,11 @@ public final class CoordinatorNode {
             }
             let now = ResourceUsage.now()
             detectFailures(now: now)
+            try checkServers(now: now)
+            try progressGather()
             dispatch()
             if run.finished {
+                if finishedAt == nil { tellServersFinished() }
                 // Tell every live worker, then stop (workers that miss it give up on their own).
                 let live = Set(workers.keys)
                 if finishedAt == nil { finishedAt = now }
@@ -126,6 +141,8 @@ public final class CoordinatorNode {
     }
 
     func handle(_ message: Message, from envelope: [UInt8]) throws {
+        if case .serverJoin(let token, let endpoint) = message { return try admitServer(token: token, endpoint: endpoint, envelope: envelope) }
+        if let shard = servers.firstIndex(where: { $0?.envelope == envelope }) { return try handleServer(message, shard: shard) }
         if case .join(let token, let name) = message { return try admit(token: token, name: name, envelope: envelope) }
         guard let session = message.session, var worker = workers[session] else {
             // Heartbeats of a previous coordinator's workers arrive often: not worth a warning each.
@@ -152,6 +169,7 @@ public final class CoordinatorNode {
             workers[session]!.waiting = true
             workers[session]!.taskSince = nil
         case .pull(_, let p, let g, let ids):
+            guard settings.servers == 0 else { return try refuse(envelope, "rows live on the parameter-server processes") }
             guard worker.partitions.contains(p) else { return try refuse(envelope, "partition \(p) is not assigned to you") }
             if cluster.mode == .sync, g != run.server.version { return try refuse(envelope, "pull for step \(g), the server is at \(run.server.version)") }
             let rows = try ids.enumerated().map { try run.server.rows(table: $0, ids: $1) }

@@ -42,6 +42,8 @@ public final class WorkerNode {
     var source: ShardedNeighbourSource?
     var heartbeat: Heartbeat?
     var prefetcher: BatchPrefetcher?
+    /// The parameter-server processes, when the coordinator does not host the parameters.
+    var shards: ServerLinks?
     /// Timings since the last push, for the coordinator's progress line.
     var pushSeconds = 0.0
 
@@ -124,7 +126,16 @@ public final class WorkerNode {
         link.codec = w.codec
         heartbeat = try Heartbeat(endpoint: settings.coordinator, session: w.session,
                                   intervalMilliseconds: cfg.cluster.heartbeatMilliseconds, security: settings.security, logger: logger)
-        logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.linkCounts.count)"])
+        shards?.close()
+        shards = nil
+        if !w.servers.isEmpty {
+            let links = try ServerLinks(endpoints: w.servers, limits: limits, codec: w.codec, security: settings.security,
+                                        giveUpSeconds: settings.joinTimeoutSeconds, logger: logger)
+            try links.join(token: settings.token, name: settings.name, waiting: checkCoordinator)
+            shards = links
+        }
+        logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.linkCounts.count)",
+                                         "parameter_servers": "\(w.servers.count)"])
     }
 
     func assign(_ a: Assignment) throws {
@@ -152,9 +163,7 @@ public final class WorkerNode {
             prefetcher = BatchPrefetcher(prepare: { try stepper.prepare(partition: $0.partition, step: $0.step) },
                                          onExit: { client.close() })
         } else {
-            client.whileWaiting = { [unowned self] in
-                if let (message, _) = try self.link.receive(timeoutMilliseconds: 0) { try self.handleAside(message) }
-            }
+            client.whileWaiting = { [unowned self] in try self.answerOthers() }
         }
         logger.info("assigned partitions", metadata: ["partitions": "\(a.partitions)", "edges": "\(shard.edgeCount)",
                                                       "adjacency_bytes": "\(shard.byteCount)"])
@@ -171,6 +180,10 @@ public final class WorkerNode {
             let global = StepID(epoch: epoch, step: step).global(stepsPerEpoch: welcome!.stepsPerEpoch)
             let batch = try prepared(StepKey(partition: partition, step: StepID(epoch: epoch, step: step)), stepper: stepper)
             let c = try stepper.compute(batch) { ids in
+                if let shards {
+                    return try shards.pull(session: session, partition: partition, globalStep: global, ids: ids,
+                                           dimensions: welcome!.tableDimensions, waiting: answerOthers)
+                }
                 try link.send(.pull(session: session, partition: partition, globalStep: global, ids: ids))
                 let rows = try waitFor { if case .rows = $0 { return true }; return false }
                 guard case .rows(let r, let d) = rows, r.count == ids.count, zip(r, ids).allSatisfy({ $0.shape[0] == $1.count }) else {
@@ -180,7 +193,14 @@ public final class WorkerNode {
             }
             let t = stepper.takeTimings()
             let start = ResourceUsage.now()
-            try link.send(.push(session: session, globalStep: global, contribution: c,
+            var report = c
+            if let shards {
+                // The gradients go to the shards; the coordinator gets the step's books only.
+                try shards.push(session: session, globalStep: global, contribution: c, waiting: answerOthers)
+                report = .empty(step: c.step, partition: c.partition, tables: c.rows.map(\.dimension), denseCount: c.dense.count)
+                (report.loss, report.triples, report.share) = (c.loss, c.triples, c.share)
+            }
+            try link.send(.push(session: session, globalStep: global, contribution: report,
                                 timings: [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)]))
             _ = try waitFor { if case .ack = $0 { return true }; return false }
             pushSeconds = ResourceUsage.now() - start
@@ -217,6 +237,12 @@ public final class WorkerNode {
             if wanted(message) { return message }
             try handleAside(message)
         }
+    }
+
+    /// Answers what other workers asked meanwhile (called while waiting on another socket).
+    func answerOthers() throws {
+        try checkCoordinator()
+        if let (message, _) = try link.receive(timeoutMilliseconds: 0) { try handleAside(message) }
     }
 
     /// Throws `rejoin` when the heartbeat says the coordinator is gone or restarted.

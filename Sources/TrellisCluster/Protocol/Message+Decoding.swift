@@ -41,13 +41,14 @@ extension Message {
             let enc = try r.u8("welcome.codec.encoding")
             guard let encoding = ValueEncoding(rawValue: enc) else { throw WireError.outOfRange("welcome.codec.encoding", what: "encoding", found: "\(enc)", allowed: "0...2") }
             let codec = CodecOptions(encoding: encoding, shuffle: try r.u8("welcome.codec.shuffle") != 0, lz4: try r.u8("welcome.codec.lz4") != 0)
+            let servers = try strings("welcome.servers", &r)
             guard steps >= 1, owners.count == nodeCounts.count, zip(owners, nodeCounts).allSatisfy({ $0.count == $1 }),
                   tableRows.count == tableDims.count else {
                 throw WireError.mismatch("welcome", expected: "consistent counts", found: "steps \(steps), \(owners.count) owner lists for \(nodeCounts.count) types")
             }
             message = .welcome(Welcome(session: session, rank: rank, configYAML: yaml, seed: seed, epochs: epochs, stepsPerEpoch: steps,
                                        linkCounts: linkCounts, nodeCounts: nodeCounts, owners: owners, tableRows: tableRows,
-                                       tableDimensions: tableDims, codec: codec))
+                                       tableDimensions: tableDims, codec: codec, servers: servers))
         case .assignment:
             let session = try r.u64("assignment.session")
             let partitions = try ints("assignment.partitions", &r, max: limits.partitionCount, valueMax: limits.partitionCount - 1)
@@ -153,6 +154,8 @@ extension Message {
             message = .sampleReply(session: s, requestID: id, sample: SampledNeighbours(counts: counts, neighbours: neighbours))
         case .error:
             message = .error(try r.readString("error.text", maxBytes: limits.maxStringBytes))
+        case .serverJoin, .serverWelcome, .shardState, .stateRequest:
+            message = try decodeServerMessage(kind, &r, limits: limits)
         }
         try r.expectEnd("\(kind)")
         return message

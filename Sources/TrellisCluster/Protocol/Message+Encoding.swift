@@ -21,6 +21,7 @@ extension Message {
             for o in w.owners { h.u32(UInt32(o.count)); for v in o { h.u16(v) } }
             Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
             h.u8(w.codec.encoding.rawValue); h.u8(w.codec.shuffle ? 1 : 0); h.u8(w.codec.lz4 ? 1 : 0)
+            h.u32(UInt32(w.servers.count)); for e in w.servers { h.string(e) }
         case .assignment(let a):
             h.u64(a.session); Self.ints(a.partitions, &h)
             h.u32(UInt32(a.targets.count))
@@ -64,6 +65,8 @@ extension Message {
             h.u64(s); h.u64(id); Self.ids(sample.counts, &h); Self.ids(sample.neighbours, &h)
         case .error(let text):
             h.string(text)
+        case .serverJoin, .serverWelcome, .shardState, .stateRequest:
+            encodeServerMessage(into: &h)
         }
         return (Frame(kind: kind.rawValue, header: h.bytes), stats)
     }

@@ -33,11 +33,17 @@ public enum Message: Equatable {
     case sampleReply(session: UInt64, requestID: UInt64, sample: SampledNeighbours)
     case heartbeat(session: UInt64)
     case error(String)
+    // Parameter-server processes (`trellis server start`); see `ServerWelcome`.
+    case serverJoin(token: String, endpoint: String)
+    case serverWelcome(ServerWelcome)
+    case shardState(ShardState)
+    case stateRequest
 
     /// Raw kinds on the wire.
     public enum Kind: UInt16, CaseIterable {
         case join = 1, welcome, assignment, taskRequest, task, finished, pull, rows, push, ack
         case sampleRequest, sampleReply, heartbeat, error
+        case serverJoin, serverWelcome, shardState, stateRequest
     }
 
     public var kind: Kind {
@@ -56,6 +62,10 @@ public enum Message: Equatable {
         case .sampleReply: return .sampleReply
         case .heartbeat: return .heartbeat
         case .error: return .error
+        case .serverJoin: return .serverJoin
+        case .serverWelcome: return .serverWelcome
+        case .shardState: return .shardState
+        case .stateRequest: return .stateRequest
         }
     }
 
@@ -89,6 +99,9 @@ public struct Welcome: Equatable {
     public var tableRows: [Int]
     public var tableDimensions: [Int]
     public var codec: CodecOptions
+    /// Endpoints of the parameter-server processes, by shard; empty when the coordinator
+    /// hosts the parameter server.
+    public var servers: [String] = []
 }
 
 /// The partitions a worker now owns, with their adjacency and training links.
