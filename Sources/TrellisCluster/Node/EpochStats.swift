@@ -19,8 +19,9 @@ struct EpochStats {
     func line(epoch: Int, seconds: Double, steps: Int, record: EpochRecord, metric: String, link: Link) -> String {
         let sent = Double(link.bytesSent - sentBase) / 1e6, received = Double(link.bytesReceived - receivedBase) / 1e6
         let raw = link.payload.rawBytes - payloadBase.rawBytes, encoded = link.payload.encodedBytes - payloadBase.encodedBytes
-        let ratio = encoded > 0 ? Double(raw) / Double(encoded) : 1
-        var s = String(format: "epoch %d  loss %.4f  %.2f s  %.1f steps/s  %.0f samples/s  sent %.1f MB  received %.1f MB  compression %.2fx  "
+        // With parameter-server processes no float payload passes through here: no ratio to show.
+        let ratio = raw > 0 && encoded > 0 ? String(format: "%.2fx", Double(raw) / Double(encoded)) : "n/a"
+        var s = String(format: "epoch %d  loss %.4f  %.2f s  %.1f steps/s  %.0f samples/s  sent %.1f MB  received %.1f MB  compression %@  "
                        + "worker time: sample %.2f s, pull %.2f s, compute %.2f s, push %.2f s",
                        epoch, record.loss, seconds, Double(steps) / seconds, Double(triples) / seconds, sent, received, ratio,
                        sample, pull, compute, push)
