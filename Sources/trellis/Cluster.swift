@@ -114,12 +114,16 @@ extension Trellis {
             @Option(name: .long, help: "Seconds to keep trying to reach the coordinator.")
             var joinTimeout: Double = 60
             @OptionGroup var curve: CurveClientOptions
+            /// Fault injection for the hung-worker test.
+            @Option(name: .long, help: .hidden)
+            var testHangAfterTasks: Int?
 
             func run() throws {
                 var settings = WorkerNode.Settings(
                     coordinator: coordinator, token: token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? "",
                     name: name ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
                 settings.joinTimeoutSeconds = joinTimeout
+                settings.hangAfterTasks = testHangAfterTasks
                 settings.security = try curve.security()
                 do { try WorkerNode(settings: settings).run() } catch WorkerError.coordinatorLost(let why) where curve.curveServerKey != nil {
                     // A CURVE handshake with the wrong server key fails without a word on the worker's side.

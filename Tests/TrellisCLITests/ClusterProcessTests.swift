@@ -62,6 +62,24 @@ final class ClusterProcessTests: XCTestCase {
         XCTAssertEqual(try h.testMetrics("run"), reference)
     }
 
+    /// A worker whose heartbeats go on while its compute is stuck is caught by
+    /// `task_timeout_ms`; the survivor absorbs its partitions and the numbers do not change.
+    func testAHungWorkerIsDroppedAndTheSurvivorFinishesTheRun() throws {
+        let h = try Harness(name: "hung", takeoverMilliseconds: 300, taskTimeoutMilliseconds: 2000)
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
+        let w0 = try h.startWorker(port: port, name: "w0")
+        let hung = try h.startWorker(port: port, name: "w1", extra: ["--test-hang-after-tasks", "5"])
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        XCTAssertTrue(hung.isRunning, "the hung worker is still alive (heartbeating)")
+        let log = try h.log("coordinator")
+        XCTAssert(log.contains("(hung)"), log)
+        XCTAssert(log.contains("survivors absorb"), log)
+        XCTAssertEqual(try h.testMetrics("run"), reference)
+    }
+
     func testKilledCoordinatorResumesFromItsCheckpoint() throws {
         let h = try Harness(name: "kill-coordinator", checkpointEvery: 10)
         let reference = try h.trainOneProcess()

@@ -87,7 +87,17 @@ extension CoordinatorNode {
     func detectFailures(now: Double) {
         let timeout = Double(cluster.workerTimeoutMilliseconds) / 1000
         let hung = Double(cluster.taskTimeoutMilliseconds) / 1000
-        for (session, w) in workers where now - w.lastSeen > timeout || now - (w.taskSince ?? now) > hung {
+        var lost = workers.filter { now - $0.value.lastSeen > timeout }.map(\.key)
+        // Of the workers over the task limit, only the one that has held its task longest is
+        // blamed: the others may be stuck waiting for its samples, so every other task out
+        // gets a fresh allowance.
+        let overdue = workers.filter { now - ($0.value.taskSince ?? now) > hung && !lost.contains($0.key) }
+        if let oldest = overdue.min(by: { $0.value.taskSince! < $1.value.taskSince! }) {
+            lost.append(oldest.key)
+            for (session, w) in workers where session != oldest.key && w.taskSince != nil { workers[session]!.taskSince = now }
+        }
+        for session in lost {
+            let w = workers[session]!
             let why = now - w.lastSeen > timeout ? "no heartbeat for \(String(format: "%.1f", now - w.lastSeen)) s"
                 : "task held for \(String(format: "%.1f", now - w.taskSince!)) s (hung)"
             logger.warning("worker lost", metadata: ["rank": "\(w.rank)", "name": "\(w.name)", "reason": "\(why)",

@@ -25,6 +25,9 @@ public final class WorkerNode {
         public var joinTimeoutSeconds: Double = 60
         /// Encryption of both sockets (`.curveClient` for a coordinator started with CURVE).
         public var security: SocketSecurity = .none
+        /// Fault injection for tests: after this many tasks the main thread stops working
+        /// while the heartbeat thread goes on beating (a hung worker).
+        public var hangAfterTasks: Int?
         public init(coordinator: String, token: String, name: String) {
             self.coordinator = coordinator
             self.token = token
@@ -172,10 +175,16 @@ public final class WorkerNode {
     // MARK: Working
 
     func work() throws {
+        var tasks = 0
         while true {
             try link.send(.taskRequest(session: session))
             let reply = try waitFor { if case .task = $0 { return true }; if case .finished = $0 { return true }; return false }
             guard case .task(_, let partition, let epoch, let step) = reply else { return }
+            tasks += 1
+            if let n = settings.hangAfterTasks, tasks > n {
+                logger.warning("hanging on purpose (--test-hang-after-tasks)")
+                while true { Thread.sleep(forTimeInterval: 1) }
+            }
             guard let stepper else { throw WorkerError.rejoin("a task before any assignment") }
             let global = StepID(epoch: epoch, step: step).global(stepsPerEpoch: welcome!.stepsPerEpoch)
             let batch = try prepared(StepKey(partition: partition, step: StepID(epoch: epoch, step: step)), stepper: stepper)
