@@ -23,8 +23,15 @@ extension Trellis {
         @Option(name: .long, help: "Override seed.")
         var seed: UInt64?
 
+        @Option(name: .long, help: "Folder for checkpoints (sampled models: sage, bpr).")
+        var checkpointDir: String?
+
+        @Flag(name: .long, help: "Continue from the newest intact checkpoint in --checkpoint-dir.")
+        var resume = false
+
         func validate() throws {
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+            if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         }
 
         func run() throws {
@@ -62,6 +69,9 @@ extension Trellis {
             let summary: RunSummary
             let baseline: [String: Double]
             if cfg.model.kind == .lightgcn {
+                if checkpointDir != nil {
+                    throw RunError(message: "--checkpoint-dir: checkpoints are written by the partitioned engine (model.kind sage or bpr), not by the LightGCN trainer")
+                }
                 // LightGCN propagates over the whole graph every step: the full-graph trainer.
                 let trainer = Trainer(config: cfg, dataset: dataset, logger: logger)
                 print("model \(trainer.model.name): \(trainer.model.parameters.scalarCount) parameters; "
@@ -76,6 +86,20 @@ extension Trellis {
                 let engine: EmbeddedEngine
                 do { engine = try EmbeddedEngine(config: cfg, dataset: dataset) } catch { throw RunError(error) }
                 print(engine.describe())
+                if let checkpointDir {
+                    let checkpoints = ClusterCheckpoints(directory: checkpointDir, keep: cfg.cluster.checkpointsKept)
+                    engine.checkpoints = checkpoints
+                    if resume {
+                        do {
+                            if let resumed = try checkpoints.restoreLatest(into: engine.run, logger: logger) {
+                                print("resumed from \(resumed) at epoch \(engine.run.position.epoch), step \(engine.run.position.step)")
+                            } else {
+                                print("no intact checkpoint in \(checkpointDir); starting fresh")
+                            }
+                        } catch { throw RunError(error) }
+                    }
+                    for record in engine.run.records { try out?.append(record) }  // a resumed run keeps its history
+                }
                 engine.onStep = onStep
                 engine.run.onEvaluation = onEvaluation
                 do { summary = try engine.fit() } catch { throw RunError(error) }

@@ -80,6 +80,18 @@ final class ClusterProcessTests: XCTestCase {
         XCTAssertEqual(try h.testMetrics("run"), reference)
     }
 
+    /// `trellis train` (sampled models) checkpoints too: one epoch, then `--resume` for the
+    /// second, gives the numbers of two epochs in one go.
+    func testTrainResumesFromItsCheckpoint() throws {
+        let h = try Harness(name: "train-resume", checkpointEvery: 10)
+        let reference = try h.trainOneProcess()
+        let checkpoints = h.dir.appendingPathComponent("train-checkpoints").path
+        _ = try h.train(["--epochs", "1", "--checkpoint-dir", checkpoints], log: "first")
+        let second = try h.train(["--checkpoint-dir", checkpoints, "--resume", "--output", h.dir.appendingPathComponent("run").path], log: "second")
+        XCTAssert(second.contains("resumed from"), second)
+        XCTAssertEqual(try h.testMetrics("run"), reference)
+    }
+
     func testKilledCoordinatorResumesFromItsCheckpoint() throws {
         let h = try Harness(name: "kill-coordinator", checkpointEvery: 10)
         let reference = try h.trainOneProcess()

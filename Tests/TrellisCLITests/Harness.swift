@@ -67,6 +67,12 @@ final class Harness {
         return p
     }
 
+    /// `trellis train` with extra arguments, waited for; returns its log.
+    func train(_ extra: [String], log name: String) throws -> String {
+        try waitForExit(try start(["train", "--config", config] + extra, log: name), seconds: 240)
+        return try log(name)
+    }
+
     func trainOneProcess() throws -> [String: Double] {
         let p = try start(["train", "--config", config, "--output", dir.appendingPathComponent("reference").path], log: "train")
         try waitForExit(p, seconds: 240)

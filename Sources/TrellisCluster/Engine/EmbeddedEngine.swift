@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TrellisCore
 import TrellisGraph
 import TrellisTensor
@@ -14,6 +15,9 @@ public final class EmbeddedEngine {
     private lazy var prefetcher: BatchPrefetcher = { [stepper] in
         BatchPrefetcher { try stepper.prepare(partition: $0.partition, step: $0.step) }
     }()
+    /// Where checkpoints go (at epoch ends and every `cluster.checkpoint_every` steps), if anywhere.
+    public var checkpoints: ClusterCheckpoints?
+    public var logger = Logger(label: "trellis.train")
     /// Called after each global step with (epoch, step, steps per epoch, step loss).
     public var onStep: ((Int, Int, Int, Float) -> Void)?
 
@@ -53,8 +57,11 @@ public final class EmbeddedEngine {
                 let step = run.position
                 let contributions = try trainStep()
                 onStep?(step.epoch, step.step + 1, run.stepsPerEpoch, contributions.reduce(0) { $0 + $1.loss })
+                let every = run.config.cluster.checkpointEvery
+                if every > 0, run.globalStep % every == 0, !run.epochComplete { try checkpoints?.save(run, logger: logger) }
             }
             run.finishEpoch(seconds: ResourceUsage.now() - start)
+            try checkpoints?.save(run, logger: logger)
         }
         if run.config.cluster.prefetch { prefetcher.stop() }
         return run.summary()

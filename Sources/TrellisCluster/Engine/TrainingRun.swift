@@ -128,7 +128,9 @@ public final class TrainingRun {
         self.records = records
         self.trainingSeconds = trainingSeconds
         self.bestWeights = bestWeights
-        self.finished = finished
+        // A run that ended at its last epoch goes on when resumed with more epochs; one that
+        // stopped early stays stopped.
+        self.finished = position.epoch > config.training.epochs || (finished && stopping.sinceBest >= stopping.patience)
     }
 }
 
