@@ -24,8 +24,7 @@ extension Trellis {
             var workers = 1
             @Option(name: .long, help: "Parameter-server processes (`trellis server start`) to wait for; 0 hosts the parameter server here.")
             var servers = 0
-            @Option(name: .long, help: "Cluster token workers must present (default: $TRELLIS_TOKEN, else empty).")
-            var token: String?
+            @OptionGroup var token: TokenOption
             @Option(name: .long, help: "Folder for checkpoints.")
             var checkpointDir: String?
             @Flag(name: .long, help: "Continue from the newest intact checkpoint in --checkpoint-dir.")
@@ -68,7 +67,7 @@ extension Trellis {
                 settings.listen = listen
                 settings.workers = workers
                 settings.servers = servers
-                settings.token = token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? ""
+                settings.token = token.resolved
                 settings.checkpointDirectory = checkpointDir
                 settings.resume = resume
                 settings.configYAML = yaml
@@ -107,8 +106,7 @@ extension Trellis {
 
             @Option(name: .long, help: "Coordinator endpoint, e.g. tcp://10.0.0.5:5555.")
             var coordinator: String
-            @Option(name: .long, help: "Cluster token (default: $TRELLIS_TOKEN, else empty).")
-            var token: String?
+            @OptionGroup var token: TokenOption
             @Option(name: .long, help: "Name shown in the coordinator's log (default: host:pid).")
             var name: String?
             @Option(name: .long, help: "Seconds to keep trying to reach the coordinator.")
@@ -120,7 +118,7 @@ extension Trellis {
 
             func run() throws {
                 var settings = WorkerNode.Settings(
-                    coordinator: coordinator, token: token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? "",
+                    coordinator: coordinator, token: token.resolved,
                     name: name ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
                 settings.joinTimeoutSeconds = joinTimeout
                 settings.hangAfterTasks = testHangAfterTasks

@@ -22,15 +22,14 @@ extension Trellis {
             var listen = "tcp://*:5600"
             @Option(name: .long, help: "Endpoint workers should connect to (default: the bound one, with 127.0.0.1 for *): set it on a multi-host job.")
             var advertise: String?
-            @Option(name: .long, help: "Cluster token (default: $TRELLIS_TOKEN, else empty).")
-            var token: String?
+            @OptionGroup var token: TokenOption
             @Option(name: .long, help: "Seconds to keep trying to reach the coordinator.")
             var joinTimeout: Double = 60
             @OptionGroup var curve: CurveServerOptions
 
             func run() throws {
                 var settings = ServerNode.Settings(coordinator: coordinator, listen: listen,
-                                                   token: token ?? ProcessInfo.processInfo.environment["TRELLIS_TOKEN"] ?? "")
+                                                   token: token.resolved)
                 settings.advertise = advertise
                 settings.joinTimeoutSeconds = joinTimeout
                 // With CURVE a server uses the coordinator's key file: workers then need one public key for both.

@@ -27,8 +27,7 @@ final class ServerLinks {
             try socket.connect(endpoint)
             var shardLimits = limits
             if k > 0 { shardLimits.denseShapes = [] }  // dense weights live on shard 0
-            let link = try Link(socket: socket, limits: shardLimits, codec: codec, logger: logger)
-            return link
+            return try Link(socket: socket, limits: shardLimits, codec: codec, logger: logger)
         }
     }
 
@@ -72,15 +71,15 @@ final class ServerLinks {
 
     /// Sends each shard its rows of `c` (dense gradients to shard 0) and waits for every ack.
     func push(session: UInt64, globalStep: Int, contribution c: Contribution, waiting: () throws -> Void) throws {
+        let positions = c.rows.map { sharding.split($0.rowIDs) }  // [table][shard] -> rows of the gradient
         for k in links.indices {
             var part = c
-            part.rows = c.rows.map { g in
-                var ids: [Int32] = [], values: [Float] = []
-                for (j, id) in g.rowIDs.enumerated() where sharding.shard(of: id) == k {
-                    ids.append(id)
-                    values.append(contentsOf: g.values[(j * g.dimension)..<((j + 1) * g.dimension)])
-                }
-                return RowGradient(dimension: g.dimension, rowIDs: ids, values: values)
+            part.rows = zip(c.rows, positions).map { g, byShard in
+                let d = g.dimension
+                var values: [Float] = []
+                values.reserveCapacity(byShard[k].count * d)
+                for j in byShard[k] { values.append(contentsOf: g.values[(j * d)..<((j + 1) * d)]) }
+                return RowGradient(dimension: d, rowIDs: byShard[k].map { g.rowIDs[$0] }, values: values)
             }
             if k > 0 { part.dense = [] }
             try links[k].send(.push(session: session, globalStep: globalStep, contribution: part, timings: []))

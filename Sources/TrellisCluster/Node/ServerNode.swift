@@ -37,7 +37,7 @@ public final class ServerNode {
     var control: Link!
     var peers: Link!
     var welcome: ServerWelcome?
-    var settingsFromConfig: TrainingConfig?
+    var config: TrainingConfig?
     var server: ParameterServer?
     var sharding = ServerSharding(count: 1)
     /// Workers that presented the token (ROUTER envelopes).
@@ -101,7 +101,7 @@ public final class ServerNode {
     func fromCoordinator(_ message: Message) throws -> Bool {
         switch message {
         case .serverWelcome(let w):
-            let config = try TrainingConfig.parse(yaml: w.configYAML, file: "<coordinator config>")
+            let parsed = try TrainingConfig.parse(yaml: w.configYAML, file: "<coordinator config>")
             welcome = w
             sharding = ServerSharding(count: w.shardCount)
             logger[metadataKey: "shard"] = "\(w.shard)"
@@ -115,11 +115,11 @@ public final class ServerNode {
             var controlLimits = limits
             controlLimits.denseShapes = w.denseShapes
             control.limits = controlLimits
-            settingsFromConfig = config
+            config = parsed
             server = nil
             logger.info("joined", metadata: ["shard": "\(w.shard) of \(w.shardCount)"])
         case .shardState(let s):
-            guard let w = welcome, let config = settingsFromConfig else { return false }
+            guard let w = welcome, let config else { return false }
             try load(s, welcome: w, config: config)
             try control.send(.ack(applied: true))
             onReady?(w)
