@@ -164,7 +164,7 @@ final class ClusterProcessTests: XCTestCase {
         XCTAssertEqual(try h.testMetrics("run"), reference)
     }
 
-    func testAWorkerWithTheWrongTokenIsRefusedWithAClearError() throws {
+    func testAWorkerOrServerWithTheWrongTokenIsRefusedWithAClearError() throws {
         let h = try Harness(name: "token", token: "s3cret")
         let port = Harness.freePort()
         let coordinator = try h.startCoordinator(port: port, workers: 1, output: "run")
@@ -175,6 +175,16 @@ final class ClusterProcessTests: XCTestCase {
         let said = try h.log("intruder")
         XCTAssert(said.contains("the coordinator refused this worker: wrong cluster token"), said)
         XCTAssert(try h.log("coordinator").contains("rejected a join: wrong cluster token"))
+        // A parameter-server process with the wrong token is turned away just as clearly.
+        let server = try h.start(["server", "start", "--coordinator", "tcp://127.0.0.1:\(port)", "--listen", "tcp://127.0.0.1:\(Harness.freePort())",
+                                  "--token", "guess", "--join-timeout", "30"], log: "server")
+        let deadline = Date().addingTimeInterval(20)  // bounded: a server that keeps retrying fails here
+        while server.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertFalse(server.isRunning, "the refused server should exit")
+        if !server.isRunning { XCTAssertEqual(server.terminationStatus, 1) }
+        let serverSaid = try h.log("server")
+        XCTAssert(serverSaid.contains("the coordinator refused this server: wrong cluster token"), serverSaid)
+        XCTAssert(try h.log("coordinator").contains("rejected a server: wrong cluster token"))
         kill(coordinator.processIdentifier, SIGKILL)
     }
 

@@ -132,7 +132,9 @@ public final class ServerNode {
             logger.info("run finished")
             return true
         case .error(let text):
-            // The coordinator restarted (or never knew us): join again and take the state it sends.
+            // Refused before any welcome (wrong token, every shard taken): nothing to wait for.
+            guard welcome != nil else { throw ShardError("the coordinator refused this server: \(text)") }
+            // The coordinator restarted: join again and take the state it sends.
             logger.warning("re-joining", metadata: ["reason": "\(text)"])
             welcome = nil
             server = nil
