@@ -93,6 +93,26 @@ final class ClusterEngineTests: XCTestCase {
         XCTAssertThrowsError(try server.rows(table: 0, ids: [-1]))
     }
 
+    /// A push one step ahead of the run is refused and changes nothing: the partition's real
+    /// push for that step is still taken (it used to be dropped as a resend, wedging the run).
+    func testARefusedPushChangesNothing() throws {
+        let plan = try TrainingPlan(config: config(.bpr, partitions: 2), dataset: dataset())
+        let server = ParameterServer(store: plan.initialParameters(), partitionCount: 2, training: plan.config.training, cluster: plan.config.cluster)
+        func contribution(_ p: Int, step: Int) -> Contribution {
+            Contribution(step: StepID(epoch: 1, step: step), partition: p,
+                         rows: [RowGradient(dimension: 16, rowIDs: [3], values: Array(repeating: 1, count: 16)), RowGradient(dimension: 16)],
+                         dense: [], loss: 0.1, triples: 4, share: 0.5)
+        }
+        XCTAssertFalse(try server.accept(contribution(1, step: 0), globalStep: 0))
+        let cursors = server.cursors
+        XCTAssertThrowsError(try server.accept(contribution(1, step: 1), globalStep: 1), "step 0 is not complete yet")
+        XCTAssertEqual(server.cursors, cursors, "a refused push leaves the cursors alone")
+        XCTAssertTrue(try server.accept(contribution(0, step: 0), globalStep: 0))
+        XCTAssertFalse(try server.accept(contribution(1, step: 1), globalStep: 1), "taken, waiting for partition 0")
+        XCTAssertTrue(try server.accept(contribution(0, step: 1), globalStep: 1))
+        XCTAssertEqual(server.version, 2, "the run moves on")
+    }
+
     func testMessagesRoundTripAndMalformedOnesAreRejected() throws {
         var limits = WireLimits()
         limits.tableRows = [50, 40]

@@ -92,7 +92,9 @@ public final class ParameterServer {
         guard step == cursors[c.partition] else {
             throw ServerError.outOfOrder(partition: c.partition, step: step, expected: cursors[c.partition])
         }
+        if mode == .sync, step != pendingStep { throw ServerError.outOfOrder(partition: c.partition, step: step, expected: pendingStep) }
         try validate(c)
+        // Everything is checked: only now does the state change.
         cursors[c.partition] += 1
         switch mode {
         case .async:
@@ -100,7 +102,6 @@ public final class ParameterServer {
             apply([c], scale: scale)
             return true
         case .sync:
-            if step != pendingStep { throw ServerError.outOfOrder(partition: c.partition, step: step, expected: pendingStep) }
             pending[c.partition] = c
             guard pending.allSatisfy({ $0 != nil }) else { return false }
             apply(pending.map { $0! }, scale: 1)
