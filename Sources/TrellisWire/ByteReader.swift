@@ -14,6 +14,10 @@ public struct ByteReader: Sendable {
     @usableFromInline let end: Int
     /// Absolute index of the next unread byte.
     @usableFromInline var cursor: Int
+    /// Bytes that decoded blocks (values, LZ4-inflated ids) may still produce from this
+    /// reader: a compressed block declares its decoded size, and a small frame must not be
+    /// able to declare gigabytes. Codecs `spend` from it before they allocate.
+    public var decodeBudget = Int.max
 
     /// A reader over all of `bytes`.
     public init(_ bytes: [UInt8]) {
@@ -112,6 +116,14 @@ public struct ByteReader: Sendable {
             throw WireError.outOfRange(field, what: "count", found: "\(value)", allowed: "0...\(max)")
         }
         return value
+    }
+
+    /// Takes `bytes` from `decodeBudget`, or throws when the budget cannot cover them.
+    public mutating func spend(_ field: String, bytes: Int) throws {
+        guard bytes >= 0, bytes <= decodeBudget else {
+            throw WireError.outOfRange(field, what: "decoded size", found: "\(bytes) bytes", allowed: "at most \(decodeBudget) more in this frame")
+        }
+        decodeBudget -= bytes
     }
 
     // MARK: Byte runs

@@ -119,6 +119,7 @@ public enum RowBlockCodec {
         let varintBytes = try reader.count(field + ".idBytes", max: rowCount * 5)
         let storedBytes = Int(try reader.u32(field + ".idStoredBytes"))
         let idBytes: [UInt8]
+        try reader.spend(field + ".ids", bytes: varintBytes + rowCount * 4)
         if flags & lz4Flag != 0 {
             let compressed = try reader.bytes(field + ".ids", count: storedBytes)
             idBytes = try LZ4.decompress(compressed, originalSize: varintBytes, maxSize: rowCount * 5, field: field + ".ids")

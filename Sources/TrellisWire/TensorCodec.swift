@@ -104,6 +104,8 @@ public enum TensorCodec {
         let stored = Int(try reader.u32(field + ".storedBytes"))
         // count < 2^32 and width <= 4, so this cannot overflow.
         let rawSize = count * encoding.byteWidth
+        // The payload, then the floats made from it.
+        try reader.spend(field + ".payload", bytes: rawSize + count * 4)
         var payload: [UInt8]
         if flags & lz4Flag != 0 {
             let compressed = try reader.bytes(field + ".payload", count: stored)

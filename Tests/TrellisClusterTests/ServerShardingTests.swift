@@ -32,6 +32,11 @@ extension ClusterEngineTests {
         let sharding = ServerSharding(count: 2)
         var limits = WireLimits()
         limits.partitionCount = trained.partitionCount
+        limits.tableRows = trained.store.tables.map(\.rowCount)
+        limits.tableDimensions = trained.store.tables.map(\.dimension)
+        limits.denseShapes = trained.store.dense.map(\.value.shape)
+        limits.shardCount = 2
+        limits.sizeFromShapes()
         let states = try (0..<2).map { k -> ShardState in
             let bytes = Message.shardState(sharding.state(of: trained, shard: k)).frame().frame.encode()
             guard case .shardState(let s) = try Message.decode(Frame.decode(bytes, maxBodyBytes: 1 << 26), limits: limits) else {

@@ -59,9 +59,9 @@ extension CoordinatorNode {
         try sendAssignment(w)
         logger.info("assigned", metadata: ["rank": "\(w.rank)", "partitions": "\(w.partitions)"])
         // Sampling requests held for these partitions can now go to their owner.
-        for (r, requester) in heldSamples where partitions.contains(r.owner) {
+        for (r, held) in heldSamples where partitions.contains(r.owner) {
             heldSamples[r] = nil
-            try route(r, from: requester)
+            try route(r, from: held.requester, since: held.since)
         }
     }
 
@@ -104,11 +104,16 @@ extension CoordinatorNode {
                                                      "orphaned": "\(w.partitions)"])
             workers[session] = nil
             for p in w.partitions { owners[p] = nil; orphanedAt[p] = now }
-            for (id, pending) in pendingSamples where pending.request.owner >= 0 && w.partitions.contains(pending.request.owner) {
-                // The owner died before answering: ask the next owner.
-                pendingSamples[id] = nil
-                heldSamples[pending.request] = pending.requester
+            for (id, pending) in pendingSamples {
+                if pending.request.session == session {
+                    pendingSamples[id] = nil  // the requester is gone: nobody to answer
+                } else if pending.owner == session {
+                    // The owner died before answering: ask the next owner.
+                    pendingSamples[id] = nil
+                    heldSamples[pending.request] = (pending.requester, pending.since)
+                }
             }
+            for r in heldSamples.keys where r.session == session { heldSamples[r] = nil }
         }
         guard started, !orphanedAt.isEmpty, !workers.isEmpty,
               let oldest = orphanedAt.values.min(), now - oldest > Double(cluster.takeoverMilliseconds) / 1000 else { return }

@@ -19,9 +19,12 @@ extension CoordinatorNode {
                 continue
             }
             guard let (p, step) = nextTask(for: w) else { continue }
+            let global = step.global(stepsPerEpoch: run.stepsPerEpoch)
             workers[session]!.waiting = false
             workers[session]!.taskSince = ResourceUsage.now()
-            try? link.send(.task(session: session, partition: p, epoch: step.epoch, step: step.step), to: w.envelope)
+            workers[session]!.task = (p, global)
+            try? link.send(.task(session: session, partition: p, epoch: step.epoch, step: step.step,
+                                 grant: grant(session: session, partition: p, globalStep: global)), to: w.envelope)
         }
     }
 
@@ -75,18 +78,62 @@ extension CoordinatorNode {
 
     // MARK: Sampling requests
 
+    /// A worker's request for neighbours of another partition's nodes: checked against the
+    /// graph and the partition book (a request no owner could answer is refused here), capped
+    /// per session, then routed.
+    func accept(_ r: SampleRequest, from requester: [UInt8]) throws {
+        if let why = problem(with: r) {
+            logger.warning("refused a sampling request", metadata: ["session": "\(r.session)", "reason": "\(why)"])
+            return try link.send(.sampleRefused(session: 0, requestID: r.requestID, reason: why), to: requester)
+        }
+        try route(r, from: requester, since: ResourceUsage.now())
+    }
+
+    func problem(with r: SampleRequest) -> String? {
+        let relations = run.plan.graph.relations, book = run.plan.book
+        guard r.relation < relations.count else { return "no relation \(r.relation)" }
+        guard r.fanout == -1 || r.fanout >= 1 else { return "fanout \(r.fanout): expected -1 or at least 1" }
+        let type = relations[r.relation].target
+        for v in r.nodes where v < 0 || Int(v) >= book.owners[type].count || book.owner(type: type, node: v) != r.owner {
+            return "node \(v) of type \(type) is not one of partition \(r.owner)'s"
+        }
+        let open = pendingSamples.values.lazy.filter { $0.request.session == r.session }.count
+            + heldSamples.keys.lazy.filter { $0.session == r.session }.count
+        guard open < Self.samplesPerSession else { return "\(open) sampling requests already open for this session" }
+        return nil
+    }
+
     /// Sends a sampling request to the current owner of its partition, or holds it until the
     /// partition has one.
-    func route(_ r: SampleRequest, from requester: [UInt8]) throws {
+    func route(_ r: SampleRequest, from requester: [UInt8], since: Double) throws {
         guard let session = owners[r.owner], let owner = workers[session] else {
-            heldSamples[r] = requester
+            heldSamples[r] = (requester, since)
             return
         }
         let id = nextSampleID
         nextSampleID += 1
-        pendingSamples[id] = (requester, r)
+        pendingSamples[id] = PendingSample(requester: requester, request: r, owner: session, since: since)
         var forwarded = r
         forwarded.requestID = id
         try link.send(.sampleRequest(forwarded), to: owner.envelope)
+    }
+
+    /// Every request gets an answer: one that no owner answered within the task timeout is
+    /// refused, so neither the table here nor the requester waits for ever.
+    func expireSamples(now: Double) throws {
+        let limit = Double(cluster.taskTimeoutMilliseconds) / 1000
+        var expired: [(requester: [UInt8], request: SampleRequest)] = []
+        for (id, p) in pendingSamples where now - p.since > limit {
+            pendingSamples[id] = nil
+            expired.append((p.requester, p.request))
+        }
+        for (r, held) in heldSamples where now - held.since > limit {
+            heldSamples[r] = nil
+            expired.append((held.requester, r))
+        }
+        for (requester, r) in expired {
+            try link.send(.sampleRefused(session: 0, requestID: r.requestID,
+                                         reason: "no answer from partition \(r.owner) within \(cluster.taskTimeoutMilliseconds) ms"), to: requester)
+        }
     }
 }

@@ -49,7 +49,7 @@ extension CoordinatorNode {
             session: servers[shard]!.session, shard: shard, shardCount: settings.servers, configYAML: settings.configYAML,
             seed: config.seed, partitionCount: cluster.partitions, tableNames: store.tables.map(\.name),
             tableRows: store.tables.map(\.rowCount), tableDimensions: store.tables.map(\.dimension),
-            denseNames: store.dense.map(\.name), denseShapes: store.dense.map(\.value.shape), codec: codecOptions)), to: envelope)
+            denseNames: store.dense.map(\.name), denseShapes: store.dense.map(\.value.shape), codec: codecOptions, grantKey: grantKey)), to: envelope)
         try link.send(.shardState(sharding.state(of: run.server, shard: shard)), to: envelope)
         logger.info("server joined", metadata: ["shard": "\(shard) of \(settings.servers)", "endpoint": "\(endpoint)"])
     }

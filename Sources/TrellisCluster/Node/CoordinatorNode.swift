@@ -36,13 +36,33 @@ public final class CoordinatorNode {
         var rank: Int
         var name: String
         var envelope: [UInt8]
+        /// The socket its heartbeats come from: the first that beat for the session. Only
+        /// the joining socket and this one count as signs of life.
+        var heartbeatEnvelope: [UInt8]?
         var partitions: [Int] = []
         var lastSeen: Double
         /// A task request held until one of its partitions may run.
         var waiting = false
         /// When the task it is computing was handed out (nil when it holds none).
         var taskSince: Double?
+        /// The task it holds: the only push it may make.
+        var task: (partition: Int, globalStep: Int)?
     }
+
+    /// A sampling request forwarded to the worker that owns its nodes.
+    struct PendingSample {
+        var requester: [UInt8]
+        /// As the requester sent it (its own request id).
+        var request: SampleRequest
+        /// The session it was forwarded to: only its answer is taken.
+        var owner: UInt64
+        var since: Double
+    }
+
+    /// Sampling requests one session may have open (forwarded or held) at once.
+    static let samplesPerSession = 256
+    /// A pause of the loop longer than this is the coordinator's own stall, not its peers' silence.
+    static let stallAllowance = 0.25
 
     public let run: TrainingRun
     let settings: Settings
@@ -54,8 +74,15 @@ public final class CoordinatorNode {
     var orphanedAt: [Int: Double] = [:]
     var started = false
     var finishedSent = Set<UInt64>()
-    var pendingSamples: [UInt64: (requester: [UInt8], request: SampleRequest)] = [:]
-    var heldSamples: [SampleRequest: [UInt8]] = [:]
+    var pendingSamples: [UInt64: PendingSample] = [:]
+    /// Requests for partitions that have no owner now, with their requester and arrival.
+    var heldSamples: [SampleRequest: (requester: [UInt8], since: Double)] = [:]
+    /// Keys the grants of tasks (see `Message`); new for every coordinator process.
+    let grantKey = SipHash.randomKey()
+    /// When the loop last came round (see `forgiveStall`).
+    var lastTick = 0.0
+    /// Frames refused undecoded, for rate-limited logging.
+    var refusals = 0
     var nextSampleID: UInt64 = 1
     var epochStart = 0.0
     var epochStats = EpochStats()
@@ -105,16 +132,22 @@ public final class CoordinatorNode {
         limits.partitionCount = cluster.partitions
         limits.nodeCounts = run.plan.graph.nodeCounts
         limits.relationCount = run.plan.graph.relations.count
+        limits.shardCount = max(settings.servers, 1)
+        limits.sizeFromShapes()
         link = try Link(socket: socket, limits: limits, codec: codecOptions, logger: logger)
+        link.admit = { [unowned self] in admission($0) }
         logger.info("listening", metadata: ["endpoint": "\((try? socket.lastEndpoint) ?? settings.listen)",
                                             "workers": "\(settings.workers)", "partitions": "\(cluster.partitions)"])
         var finishedAt: Double?
+        lastTick = ResourceUsage.now()
         while true {
             if let (message, envelope) = try link.receive(timeoutMilliseconds: 20) {
                 try handle(message, from: envelope ?? [])
             }
             let now = ResourceUsage.now()
+            forgiveStall(now: now)
             detectFailures(now: now)
+            try expireSamples(now: now)
             try checkServers(now: now)
             try progressGather()
             dispatch()
@@ -140,45 +173,80 @@ public final class CoordinatorNode {
         return CodecOptions(encoding: encoding, shuffle: cluster.shuffle, lz4: cluster.compress)
     }
 
+    /// Which frames are decoded at all: a join (small), anything from a parameter-server
+    /// process, and a member's messages from the sockets bound to its session. The rest is
+    /// dropped after its CRC, before a byte of its contents is decoded.
+    func admission(_ p: Link.Peek) -> Link.Admission {
+        let verdict: Link.Admission
+        let why: String
+        switch p.kind {
+        case .join, .serverJoin:
+            guard p.bytes > WireLimits.joinFrameBytes else { return .decode }
+            (verdict, why) = (.refuse(.error("a join is at most \(WireLimits.joinFrameBytes) bytes")), "oversized join")
+        default:
+            if let e = p.envelope, servers.contains(where: { $0?.envelope == e }) { return .decode }
+            if let session = p.session, let w = workers[session] {
+                switch p.kind {
+                case .heartbeat where w.heartbeatEnvelope == nil || w.heartbeatEnvelope == p.envelope: return .decode
+                case .sampleRequest: return .decode  // from the worker's sampling socket
+                case _ where p.kind != .heartbeat && w.envelope == p.envelope: return .decode
+                default: (verdict, why) = (.refuse(nil), "session used from another socket")
+                }
+            } else if p.session != nil {
+                (verdict, why) = (.refuse(.error("unknown session: join again")), "unknown session")
+            } else {
+                (verdict, why) = (.refuse(nil), "not a member")
+            }
+        }
+        refusals += 1
+        // Heartbeats of a previous coordinator's workers arrive often: not worth a warning each.
+        let level: Logger.Level = p.kind == .heartbeat || (refusals > 10 && refusals % 1000 != 0) ? .debug : .warning
+        logger.log(level: level, "rejected a message: \(why)", metadata: ["kind": "\(p.kind)", "bytes": "\(p.bytes)",
+                                                                        "peer": "\(hex(p.envelope ?? []))", "refused": "\(refusals)"])
+        return verdict
+    }
+
     func handle(_ message: Message, from envelope: [UInt8]) throws {
         if case .serverJoin(let token, let endpoint) = message { return try admitServer(token: token, endpoint: endpoint, envelope: envelope) }
         if let shard = servers.firstIndex(where: { $0?.envelope == envelope }) { return try handleServer(message, shard: shard) }
         if case .join(let token, let name) = message { return try admit(token: token, name: name, envelope: envelope) }
-        guard let session = message.session, var worker = workers[session] else {
-            // Heartbeats of a previous coordinator's workers arrive often: not worth a warning each.
-            let level: Logger.Level = message.kind == .heartbeat ? .debug : .warning
-            logger.log(level: level, "rejected a message from an unknown session", metadata: ["kind": "\(message.kind)", "peer": "\(hex(envelope))"])
-            try link.send(.error("unknown session: join again"), to: envelope)
-            return
+        // `admission` let through only members' messages from their own sockets.
+        guard let session = message.session, var worker = workers[session] else { return }
+        switch message {
+        case .heartbeat:
+            guard worker.heartbeatEnvelope == nil || worker.heartbeatEnvelope == envelope else { return }
+            worker.heartbeatEnvelope = envelope
+            worker.lastSeen = ResourceUsage.now()
+            workers[session] = worker
+            return try link.send(.ack(applied: false), to: envelope)  // answered on the heartbeat socket
+        case .sampleRequest(let r):
+            // Any socket of the session may ask; asking is not a sign of life.
+            return try accept(r, from: envelope)
+        default:
+            guard envelope == worker.envelope else { return }
         }
         worker.lastSeen = ResourceUsage.now()
-        if case .heartbeat = message {
-            workers[session] = worker
-            try link.send(.ack(applied: false), to: envelope)  // answered on the heartbeat socket
-            return
-        }
-        // A worker samples on a second socket (its prefetch thread); everything else must
-        // come from the socket that joined.
-        guard envelope == worker.envelope || message.kind == .sampleRequest else {
-            logger.warning("rejected a message: session used from another socket", metadata: ["session": "\(session)"])
-            return
-        }
         workers[session] = worker
         switch message {
         case .taskRequest:
             workers[session]!.waiting = true
             workers[session]!.taskSince = nil
+            workers[session]!.task = nil
         case .pull(_, let p, let g, let ids):
             guard settings.servers == 0 else { return try refuse(envelope, "rows live on the parameter-server processes") }
             guard worker.partitions.contains(p) else { return try refuse(envelope, "partition \(p) is not assigned to you") }
             if cluster.mode == .sync, g != run.server.version { return try refuse(envelope, "pull for step \(g), the server is at \(run.server.version)") }
             let rows = try ids.enumerated().map { try run.server.rows(table: $0, ids: $1) }
             try link.send(.rows(rows: rows, dense: run.server.denseValues()), to: envelope)
-        case .push(_, let g, let c, let timings):
-            guard worker.partitions.contains(c.partition) else { return try refuse(envelope, "partition \(c.partition) is not assigned to you") }
+        case .push(_, let g, let c, let timings, let grant):
+            guard let task = worker.task, task.partition == c.partition, task.globalStep == g,
+                  grant == self.grant(session: session, partition: c.partition, globalStep: g) else {
+                return try refuse(envelope, "a push for partition \(c.partition), step \(g), which is not the task this session holds")
+            }
             guard c.step.global(stepsPerEpoch: run.stepsPerEpoch) == g else { return try refuse(envelope, "step \(c.step) is not global step \(g)") }
             do {
                 let applied = try run.server.accept(c, globalStep: g)
+                workers[session]!.task = nil
                 epochStats.add(c, timings: timings)
                 try link.send(.ack(applied: applied), to: envelope)
                 try advance()
@@ -186,14 +254,40 @@ public final class CoordinatorNode {
                 logger.warning("rejected a push", metadata: ["session": "\(session)", "reason": "\(error)"])
                 try refuse(envelope, "\(error)")
             }
-        case .sampleRequest(let r):
-            try route(r, from: envelope)
         case .sampleReply(_, let id, let sample):
-            guard let pending = pendingSamples.removeValue(forKey: id) else { return }
+            guard let pending = pendingSamples[id], pending.owner == session else { return }
+            pendingSamples[id] = nil
             try link.send(.sampleReply(session: 0, requestID: pending.request.requestID, sample: sample), to: pending.requester)
+        case .sampleRefused(_, let id, let reason):
+            guard let pending = pendingSamples[id], pending.owner == session else { return }
+            pendingSamples[id] = nil
+            try link.send(.sampleRefused(session: 0, requestID: pending.request.requestID, reason: "partition \(pending.request.owner): \(reason)"),
+                          to: pending.requester)
         default:
             logger.warning("unexpected message", metadata: ["kind": "\(message.kind)", "session": "\(session)"])
         }
+    }
+
+    /// The grant of task (partition, global step) for `session`.
+    func grant(session: UInt64, partition: Int, globalStep: Int) -> UInt64 {
+        grantKey.tag([session, UInt64(partition), UInt64(globalStep)])
+    }
+
+    /// Time the loop itself did not run (a SIGSTOP, a long evaluation or checkpoint) is not
+    /// the peers' silence: every clock that measures them moves forward by it.
+    func forgiveStall(now: Double) {
+        let gap = now - lastTick
+        lastTick = now
+        guard gap > Self.stallAllowance else { return }
+        logger.info("the coordinator's loop stalled; not counted against its peers", metadata: ["seconds": "\(String(format: "%.2f", gap))"])
+        for (session, w) in workers {
+            workers[session]!.lastSeen = min(now, w.lastSeen + gap)
+            workers[session]!.taskSince = w.taskSince.map { min(now, $0 + gap) }
+        }
+        for k in servers.indices where servers[k] != nil { servers[k]!.lastSeen = min(now, servers[k]!.lastSeen + gap) }
+        orphanedAt = orphanedAt.mapValues { min(now, $0 + gap) }
+        for id in pendingSamples.keys { pendingSamples[id]!.since = min(now, pendingSamples[id]!.since + gap) }
+        for r in heldSamples.keys { heldSamples[r]!.since = min(now, heldSamples[r]!.since + gap) }
     }
 
     func refuse(_ envelope: [UInt8], _ why: String) throws {

@@ -6,9 +6,32 @@ import TrellisWire
 /// A socket plus the message codec: sends `Message`s, receives and validates them, and counts
 /// the bytes both ways. One thread owns a link (and its socket).
 public final class Link {
+    /// What is known of a frame before its contents are decoded: its kind, the session it
+    /// claims, its size and its sender.
+    public struct Peek {
+        public let kind: Message.Kind
+        public let session: UInt64?
+        public let bytes: Int
+        public let envelope: [UInt8]?
+    }
+
+    /// Whether to decode a frame: `refuse(reply)` drops it undecoded, answering `reply` if given.
+    public enum Admission: Equatable {
+        case decode
+        case refuse(Message?)
+    }
+
     public let socket: ZMQSocket
-    public var limits: WireLimits
+    /// Bounds for decoding; the socket's message size limit follows `maxBodyBytes` (for
+    /// connections made after the change).
+    public var limits: WireLimits {
+        didSet { if limits.maxBodyBytes != oldValue.maxBodyBytes { try? socket.setMaxMessageSize(limits.maxBodyBytes + (1 << 20)) } }
+    }
     public var codec: CodecOptions
+    /// Decides from a frame's envelope whether it is worth decoding (nil: decode everything).
+    /// A receiver that knows its members uses it so that a stranger's frame costs its CRC
+    /// and nothing more.
+    public var admit: ((Peek) -> Admission)?
     let logger: Logger
     /// Bytes of whole frames sent and received.
     public private(set) var bytesSent = 0, bytesReceived = 0
@@ -46,16 +69,29 @@ public final class Link {
             bytesReceived += bytes.count
             do {
                 let frame = try Frame.decode(bytes, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxBodyBytes)
+                guard let kind = Message.Kind(rawValue: frame.kind) else {
+                    throw WireError.outOfRange("message.kind", what: "kind", found: "\(frame.kind)", allowed: "1...\(Message.Kind.allCases.count)")
+                }
+                if let admit, case .refuse(let reply) = admit(Peek(kind: kind, session: Message.peekSession(kind: kind, header: frame.header),
+                                                                    bytes: bytes.count, envelope: envelope)) {
+                    rejected += 1
+                    if let reply { try send(reply, to: envelope) }
+                    continue
+                }
                 let message = try Message.decode(frame, limits: limits)
-                if case .push(_, _, let c, _) = message {
+                if case .push(_, _, let c, _, _) = message {
                     let raw = c.rows.reduce(0) { $0 + 4 * ($1.rowIDs.count + $1.values.count) } + c.dense.reduce(0) { $0 + 4 * ($1?.count ?? 0) }
                     payload = payload + EncodedStats(rawBytes: raw, encodedBytes: bytes.count)
                 }
                 return (message, envelope)
             } catch {
                 rejected += 1
-                logger.warning("rejected a frame", metadata: ["bytes": "\(bytes.count)", "reason": "\(error)",
-                                                              "peer": "\(envelope.map(hex) ?? "coordinator")"])
+                // A flood of bad frames must not become a flood of log lines: the first ten,
+                // then one in a thousand.
+                if rejected <= 10 || rejected % 1000 == 0 {
+                    logger.warning("rejected a frame", metadata: ["bytes": "\(bytes.count)", "reason": "\(error)", "rejected": "\(rejected)",
+                                                                  "peer": "\(envelope.map(hex) ?? "coordinator")"])
+                }
             }
         }
         return nil

@@ -45,6 +45,8 @@ final class SampleClient: @unchecked Sendable {
             case .sampleReply(_, let rid, let sample) where rid == id:
                 guard sample.counts.count == nodes.count else { throw WorkerError.rejoin("sample reply does not match the request") }
                 return sample
+            case .sampleRefused(_, let rid, let reason) where rid == id:
+                throw WorkerError.rejoin("the sample from partition \(owner) was refused: \(reason)")
             case .error(let text):
                 throw WorkerError.rejoin(text)
             default:

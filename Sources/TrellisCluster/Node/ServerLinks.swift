@@ -70,7 +70,7 @@ final class ServerLinks {
     }
 
     /// Sends each shard its rows of `c` (dense gradients to shard 0) and waits for every ack.
-    func push(session: UInt64, globalStep: Int, contribution c: Contribution, waiting: () throws -> Void) throws {
+    func push(session: UInt64, globalStep: Int, contribution c: Contribution, grant: UInt64, waiting: () throws -> Void) throws {
         let positions = c.rows.map { sharding.split($0.rowIDs) }  // [table][shard] -> rows of the gradient
         for k in links.indices {
             var part = c
@@ -82,7 +82,7 @@ final class ServerLinks {
                 return RowGradient(dimension: d, rowIDs: byShard[k].map { g.rowIDs[$0] }, values: values)
             }
             if k > 0 { part.dense = [] }
-            try links[k].send(.push(session: session, globalStep: globalStep, contribution: part, timings: []))
+            try links[k].send(.push(session: session, globalStep: globalStep, contribution: part, timings: [], grant: grant))
         }
         for k in links.indices {
             guard case .ack = try reply(from: k, waiting: waiting) else { throw WorkerError.rejoin("shard \(k) did not take the push") }

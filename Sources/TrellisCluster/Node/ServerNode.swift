@@ -60,6 +60,11 @@ public final class ServerNode {
         let bound = try router.lastEndpoint
         let endpoint = settings.advertise ?? bound.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1")
         peers = try Link(socket: router, limits: WireLimits(), codec: .default, logger: logger)
+        // Before the welcome only joins are small enough to read; after it, only members.
+        peers.admit = { [unowned self] p in
+            if p.kind == .join { return p.bytes <= WireLimits.joinFrameBytes ? .decode : .refuse(.error("a join is at most \(WireLimits.joinFrameBytes) bytes")) }
+            return p.envelope.map(members.contains) == true ? .decode : .refuse(.error("join this server first"))
+        }
         let dealer = try ZMQSocket(.dealer)
         try dealer.setReconnectInterval(milliseconds: 100, maxMilliseconds: 1000)
         try settings.coordinatorSecurity.apply(to: dealer)
@@ -110,10 +115,13 @@ public final class ServerNode {
             limits.tableDimensions = w.tableDimensions
             limits.denseShapes = w.shard == 0 ? w.denseShapes : []
             limits.partitionCount = w.partitionCount
+            limits.shardCount = w.shardCount
+            limits.sizeFromShapes()
             peers.limits = limits
             peers.codec = w.codec
             var controlLimits = limits
             controlLimits.denseShapes = w.denseShapes
+            controlLimits.sizeFromShapes()
             control.limits = controlLimits
             config = parsed
             server = nil
@@ -196,7 +204,10 @@ public final class ServerNode {
                 if server.mode == .sync, g != server.version { throw ShardError("pull for step \(g), this shard is at \(server.version)") }
                 let rows = try ids.enumerated().map { try server.rows(table: $0, ids: try localIDs($1)) }
                 try peers.send(.rows(rows: rows, dense: server.denseValues()), to: envelope)
-            case .push(_, let g, var c, _):
+            case .push(let session, let g, var c, _, let grant):
+                guard let w = welcome, grant == w.grantKey.tag([session, UInt64(c.partition), UInt64(g)]) else {
+                    throw ShardError("a push for partition \(c.partition), step \(g) without the coordinator's grant for this session")
+                }
                 for t in c.rows.indices {
                     c.rows[t] = RowGradient(dimension: c.rows[t].dimension, rowIDs: try localIDs(c.rows[t].rowIDs), values: c.rows[t].values)
                 }

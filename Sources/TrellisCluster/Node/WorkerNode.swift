@@ -179,7 +179,7 @@ public final class WorkerNode {
         while true {
             try link.send(.taskRequest(session: session))
             let reply = try waitFor { if case .task = $0 { return true }; if case .finished = $0 { return true }; return false }
-            guard case .task(_, let partition, let epoch, let step) = reply else { return }
+            guard case .task(_, let partition, let epoch, let step, let grant) = reply else { return }
             tasks += 1
             if let n = settings.hangAfterTasks, tasks > n {
                 logger.warning("hanging on purpose (--test-hang-after-tasks)")
@@ -205,12 +205,12 @@ public final class WorkerNode {
             var report = c
             if let shards {
                 // The gradients go to the shards; the coordinator gets the step's books only.
-                try shards.push(session: session, globalStep: global, contribution: c, waiting: answerOthers)
+                try shards.push(session: session, globalStep: global, contribution: c, grant: grant, waiting: answerOthers)
                 report = .empty(step: c.step, partition: c.partition, tables: c.rows.map(\.dimension), denseCount: c.dense.count)
                 (report.loss, report.triples, report.share) = (c.loss, c.triples, c.share)
             }
             try link.send(.push(session: session, globalStep: global, contribution: report,
-                                timings: [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)]))
+                                timings: [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)], grant: grant))
             _ = try waitFor { if case .ack = $0 { return true }; return false }
             pushSeconds = ResourceUsage.now() - start
         }
@@ -268,7 +268,7 @@ public final class WorkerNode {
     func handleAside(_ message: Message) throws {
         switch message {
         case .sampleRequest(let r):
-            serve(r)
+            try serve(r)
         case .assignment(let a):
             try assign(a)
         case .error(let text):
@@ -278,15 +278,19 @@ public final class WorkerNode {
         }
     }
 
-    /// Answers another worker's request for the neighbours of nodes this worker owns.
-    func serve(_ r: SampleRequest) {
-        guard let source else { return }
+    /// Answers another worker's request for the neighbours of nodes this worker owns; one it
+    /// cannot serve is refused, so the requester is not left waiting.
+    func serve(_ r: SampleRequest) throws {
+        let reply: Message
         do {
-            let sample = try source.sampleLocal(relation: r.relation, nodes: r.nodes, fanout: r.fanout, tag: r.tag)
-            try link.send(.sampleReply(session: session, requestID: r.requestID, sample: sample))
+            guard let source else { throw WorkerError.rejoin("no partitions assigned yet") }
+            reply = .sampleReply(session: session, requestID: r.requestID,
+                                 sample: try source.sampleLocal(relation: r.relation, nodes: r.nodes, fanout: r.fanout, tag: r.tag))
         } catch {
             logger.warning("cannot serve a sampling request", metadata: ["reason": "\(error)"])
+            reply = .sampleRefused(session: session, requestID: r.requestID, reason: "\(error)")
         }
+        try link.send(reply)
     }
 }
 

@@ -12,6 +12,7 @@ extension Message {
             throw WireError.outOfRange("message.kind", what: "kind", found: "\(frame.kind)", allowed: "1...\(Kind.allCases.count)")
         }
         var r = ByteReader(frame.header)
+        r.decodeBudget = limits.maxDecodedBytes
         let n = limits.maxItems
         let message: Message
         switch kind {
@@ -75,7 +76,7 @@ extension Message {
             message = .heartbeat(session: try r.u64("heartbeat.session"))
         case .task:
             message = .task(session: try r.u64("task.session"), partition: Int(try r.u32("task.partition")),
-                            epoch: Int(try r.u32("task.epoch")), step: Int(try r.u32("task.step")))
+                            epoch: Int(try r.u32("task.epoch")), step: Int(try r.u32("task.step")), grant: try r.u64("task.grant"))
         case .finished:
             message = .finished
         case .pull:
@@ -108,7 +109,7 @@ extension Message {
             }
             message = .rows(rows: rows, dense: dense)
         case .push:
-            let s = try r.u64("push.session"), g = Int(clamping: try r.u64("push.globalStep"))
+            let s = try r.u64("push.session"), g = Int(clamping: try r.u64("push.globalStep")), grant = try r.u64("push.grant")
             let timingCount = try r.count("push.timings", max: 8)
             var timings: [Float] = []
             for _ in 0..<timingCount { timings.append(try r.f32("push.timings")) }
@@ -132,7 +133,7 @@ extension Message {
             }
             message = .push(session: s, globalStep: g, contribution: Contribution(
                 step: StepID(epoch: epoch, step: step), partition: p, rows: rows, dense: dense, loss: loss, triples: triples, share: share),
-                timings: timings)
+                timings: timings, grant: grant)
         case .ack:
             message = .ack(applied: try r.u8("ack.applied") != 0)
         case .sampleRequest:
@@ -152,6 +153,9 @@ extension Message {
                 throw WireError.mismatch("sampleReply.counts", expected: "non-negative counts summing to \(neighbours.count)", found: "others")
             }
             message = .sampleReply(session: s, requestID: id, sample: SampledNeighbours(counts: counts, neighbours: neighbours))
+        case .sampleRefused:
+            message = .sampleRefused(session: try r.u64("sampleRefused.session"), requestID: try r.u64("sampleRefused.requestID"),
+                                     reason: try r.readString("sampleRefused.reason", maxBytes: 4096))
         case .error:
             message = .error(try r.readString("error.text", maxBytes: limits.maxStringBytes))
         case .serverJoin, .serverWelcome, .shardState, .stateRequest:

@@ -30,8 +30,8 @@ extension Message {
             for k in a.linkUsers.indices { Self.ids(a.linkUsers[k], &h); Self.ids(a.linkItems[k], &h) }
         case .taskRequest(let s), .heartbeat(let s):
             h.u64(s)
-        case .task(let s, let p, let e, let step):
-            h.u64(s); h.u32(UInt32(p)); h.u32(UInt32(e)); h.u32(UInt32(step))
+        case .task(let s, let p, let e, let step, let grant):
+            h.u64(s); h.u32(UInt32(p)); h.u32(UInt32(e)); h.u32(UInt32(step)); h.u64(grant)
         case .finished:
             break
         case .pull(let s, let p, let g, let ids):
@@ -42,8 +42,8 @@ extension Message {
             for t in rows { h.u32(UInt32(t.shape[0])); stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
             h.u32(UInt32(dense.count))
             for t in dense { stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
-        case .push(let s, let g, let c, let timings):
-            h.u64(s); h.u64(UInt64(g)); h.u32(UInt32(timings.count)); for t in timings { h.f32(t) }
+        case .push(let s, let g, let c, let timings, let grant):
+            h.u64(s); h.u64(UInt64(g)); h.u64(grant); h.u32(UInt32(timings.count)); for t in timings { h.f32(t) }
             h.u32(UInt32(c.step.epoch)); h.u32(UInt32(c.step.step)); h.u32(UInt32(c.partition))
             h.f32(c.loss); h.u32(UInt32(c.triples)); h.f32(c.share)
             h.u32(UInt32(c.rows.count))
@@ -63,6 +63,8 @@ extension Message {
             Self.ids(r.nodes, &h)
         case .sampleReply(let s, let id, let sample):
             h.u64(s); h.u64(id); Self.ids(sample.counts, &h); Self.ids(sample.neighbours, &h)
+        case .sampleRefused(let s, let id, let reason):
+            h.u64(s); h.u64(id); h.string(reason)
         case .error(let text):
             h.string(text)
         case .serverJoin, .serverWelcome, .shardState, .stateRequest:

@@ -1,3 +1,4 @@
+import TrellisCore
 import TrellisTensor
 import TrellisWire
 
@@ -27,6 +28,9 @@ public struct ServerWelcome: Equatable {
     public var denseNames: [String]
     public var denseShapes: [[Int]]
     public var codec: CodecOptions
+    /// The key of the coordinator's task grants: a push is taken only with the grant of a
+    /// task the coordinator handed to the pushing session.
+    public var grantKey: SipHash
 }
 
 /// A shard's whole state: its rows of every table, the dense weights (shard 0), the optimizer
@@ -58,6 +62,7 @@ extension Message {
             h.u32(UInt32(w.denseNames.count)); for n in w.denseNames { h.string(n) }
             h.u32(UInt32(w.denseShapes.count)); for s in w.denseShapes { Self.ints(s, &h) }
             h.u8(w.codec.encoding.rawValue); h.u8(w.codec.shuffle ? 1 : 0); h.u8(w.codec.lz4 ? 1 : 0)
+            h.u64(w.grantKey.k0); h.u64(w.grantKey.k1)
         case .shardState(let s):
             h.u32(UInt32(s.shard)); h.u64(UInt64(s.version)); Self.ints(s.cursors, &h); h.f64(s.lossSum)
             for list in [s.tables, s.dense] {
@@ -97,6 +102,7 @@ extension Message {
                 throw WireError.outOfRange("serverWelcome.codec.encoding", what: "encoding", found: "\(enc)", allowed: "0...2")
             }
             let codec = CodecOptions(encoding: encoding, shuffle: try r.u8("serverWelcome.codec.shuffle") != 0, lz4: try r.u8("serverWelcome.codec.lz4") != 0)
+            let grantKey = SipHash(k0: try r.u64("serverWelcome.grantKey"), k1: try r.u64("serverWelcome.grantKey"))
             guard count >= 1, shard < count, partitions >= 1, partitions <= Int(UInt16.max) + 1, tableNames.count == rows.count,
                   rows.count == dims.count, denseNames.count == shapes.count else {
                 throw WireError.mismatch("serverWelcome", expected: "consistent counts",
@@ -104,29 +110,36 @@ extension Message {
             }
             return .serverWelcome(ServerWelcome(session: session, shard: shard, shardCount: count, configYAML: yaml, seed: seed, partitionCount: partitions,
                                                 tableNames: tableNames, tableRows: rows, tableDimensions: dims,
-                                                denseNames: denseNames, denseShapes: shapes, codec: codec))
+                                                denseNames: denseNames, denseShapes: shapes, codec: codec, grantKey: grantKey))
         case .shardState:
             let shard = Int(try r.u32("shardState.shard")), version = Int(clamping: try r.u64("shardState.version"))
+            guard shard < limits.shardCount else {
+                throw WireError.outOfRange("shardState.shard", what: "shard", found: "\(shard)", allowed: "0..<\(limits.shardCount)")
+            }
             let cursors = try ints("shardState.cursors", &r, max: limits.partitionCount, valueMax: n)
             let lossSum = try r.f64("shardState.lossSum")
+            // Every shape is the one this shard holds in this run, checked before its values are read.
+            let expected = [shardTableShapes(limits, shard: shard), shard == 0 ? limits.denseShapes : []]
             var lists: [[Tensor]] = []
-            for field in ["shardState.tables", "shardState.dense"] {
-                let count = try r.count(field, max: 1024)
-                lists.append(try (0..<count).map { k in
+            for (field, shapes) in zip(["shardState.tables", "shardState.dense"], expected) {
+                let count = try r.count(field, max: shapes.count)
+                guard count == shapes.count else { throw WireError.mismatch(field, expected: "\(shapes.count) tensors", found: "\(count)") }
+                lists.append(try shapes.enumerated().map { k, want in
                     let shape = try ints("\(field)[\(k)].shape", &r, max: 8, valueMax: n)
-                    let size = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-                    guard size <= n else { throw WireError.outOfRange("\(field)[\(k)].shape", what: "size", found: "\(size)", allowed: "0...\(n)") }
-                    return Tensor(shape: shape, data: try TensorCodec.decode(from: &r, field: "\(field)[\(k)]", count: .exactly(size)))
+                    guard shape == want else { throw WireError.mismatch("\(field)[\(k)].shape", expected: "\(want)", found: "\(shape)") }
+                    return Tensor(shape: shape, data: try TensorCodec.decode(from: &r, field: "\(field)[\(k)]", count: .exactly(want.reduce(1, *))))
                 })
             }
+            // Optimizer buffers (two moments at most per tensor) are no larger than the largest tensor.
+            let largest = limits.largestShardTensor(shard: shard), tensorCount = expected.reduce(0) { $0 + $1.count }
             var optimizers: [OptimizerState] = []
             for field in ["shardState.denseOptimizer", "shardState.rowOptimizer"] {
                 let steps = Int(clamping: try r.u64("\(field).stepCount"))
-                let count = try r.count("\(field).buffers", max: 4096)
+                let count = try r.count("\(field).buffers", max: 2 * tensorCount)
                 var buffers: [String: [Float]] = [:]
                 for k in 0..<count {
                     let key = try r.readString("\(field).buffers[\(k)].name", maxBytes: 4096)
-                    buffers[key] = try TensorCodec.decode(from: &r, field: "\(field).buffers[\(key)]", count: .atMost(n))
+                    buffers[key] = try TensorCodec.decode(from: &r, field: "\(field).buffers[\(key)]", count: .atMost(largest))
                 }
                 optimizers.append(OptimizerState(stepCount: steps, buffers: buffers))
             }
@@ -137,6 +150,12 @@ extension Message {
         default:
             preconditionFailure("\(kind) is not a server message")
         }
+    }
+
+    /// (rows on `shard`, width) of every table.
+    static func shardTableShapes(_ limits: WireLimits, shard: Int) -> [[Int]] {
+        let sharding = ServerSharding(count: max(limits.shardCount, 1))
+        return zip(limits.tableRows, limits.tableDimensions).map { [sharding.rowCount($0.0, shard: shard), $0.1] }
     }
 
     static func strings(_ field: String, _ r: inout ByteReader) throws -> [String] {

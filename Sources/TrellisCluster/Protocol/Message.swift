@@ -10,27 +10,34 @@ import TrellisWire
 ///       join(token) ───────────────▶  checks the token
 ///                   ◀─────────────── welcome(session, run spec) + assignment(shards)
 ///       taskRequest ───────────────▶  held until one of its partitions may run
-///                   ◀─────────────── task(partition, epoch, step) | finished
-///       sampleRequest(owner) ──────▶  forwarded to the owner's worker, whose reply comes back
+///                   ◀─────────────── task(partition, epoch, step, grant) | finished
+///       sampleRequest(owner) ──────▶  checked, forwarded to the owner's worker, whose reply
+///                   ◀─────────────── (or refusal) comes back; unanswered ones expire
 ///       pull(rows per table) ──────▶
 ///                   ◀─────────────── rows + dense weights
-///       push(contribution) ────────▶  parameter server
+///       push(contribution, grant) ─▶  parameter server (only the task handed out)
 ///                   ◀─────────────── ack
-///       heartbeat (own socket) ────▶  liveness
+///       heartbeat (own socket) ────▶  liveness (from the first socket that beat for the session)
+///
+/// The grant is a keyed tag (SipHash) of (session, partition, global step) that only the
+/// coordinator and the parameter-server processes can compute: a shard takes a push only for
+/// a task the coordinator handed to that session.
 public enum Message: Equatable {
     case join(token: String, name: String)
     case welcome(Welcome)
     case assignment(Assignment)
     case taskRequest(session: UInt64)
-    case task(session: UInt64, partition: Int, epoch: Int, step: Int)
+    case task(session: UInt64, partition: Int, epoch: Int, step: Int, grant: UInt64)
     case finished
     case pull(session: UInt64, partition: Int, globalStep: Int, ids: [[Int32]])
     case rows(rows: [Tensor], dense: [Tensor])
     /// `timings`: the worker's seconds spent sampling, pulling, computing and pushing since its last push.
-    case push(session: UInt64, globalStep: Int, contribution: Contribution, timings: [Float])
+    case push(session: UInt64, globalStep: Int, contribution: Contribution, timings: [Float], grant: UInt64)
     case ack(applied: Bool)
     case sampleRequest(SampleRequest)
     case sampleReply(session: UInt64, requestID: UInt64, sample: SampledNeighbours)
+    /// A sampling request that cannot be answered (owner refused, or no answer in time).
+    case sampleRefused(session: UInt64, requestID: UInt64, reason: String)
     case heartbeat(session: UInt64)
     case error(String)
     // Parameter-server processes (`trellis server start`); see `ServerWelcome`.
@@ -44,6 +51,7 @@ public enum Message: Equatable {
         case join = 1, welcome, assignment, taskRequest, task, finished, pull, rows, push, ack
         case sampleRequest, sampleReply, heartbeat, error
         case serverJoin, serverWelcome, shardState, stateRequest
+        case sampleRefused
     }
 
     public var kind: Kind {
@@ -66,17 +74,30 @@ public enum Message: Equatable {
         case .serverWelcome: return .serverWelcome
         case .shardState: return .shardState
         case .stateRequest: return .stateRequest
+        case .sampleRefused: return .sampleRefused
         }
     }
 
     /// The session a worker message claims (nil for join and coordinator messages).
     public var session: UInt64? {
         switch self {
-        case .taskRequest(let s), .task(let s, _, _, _), .pull(let s, _, _, _), .push(let s, _, _, _),
-             .sampleReply(let s, _, _), .heartbeat(let s):
+        case .taskRequest(let s), .task(let s, _, _, _, _), .pull(let s, _, _, _), .push(let s, _, _, _, _),
+             .sampleReply(let s, _, _), .sampleRefused(let s, _, _), .heartbeat(let s):
             return s
         case .sampleRequest(let r): return r.session
         default: return nil
+        }
+    }
+
+    /// The session a frame of `kind` claims, read without decoding the rest: every message
+    /// that names a session names it in its first eight bytes.
+    public static func peekSession(kind: Kind, header: [UInt8]) -> UInt64? {
+        switch kind {
+        case .taskRequest, .task, .pull, .push, .sampleRequest, .sampleReply, .sampleRefused, .heartbeat:
+            var r = ByteReader(header)
+            return try? r.u64("session")
+        default:
+            return nil
         }
     }
 }
