@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisGraph", "TrellisTensor", "TestSupport"]),
         .testTarget(name: "TrellisTrainingTests", dependencies: ["TrellisTraining", "TrellisData", "TrellisModels", "TestSupport"]),
         .testTarget(name: "TrellisClusterTests", dependencies: ["TrellisCluster", "TrellisTraining", "TrellisGraph", "TrellisModels", "TrellisData", "TrellisTransport", "TrellisWire", "TestSupport"]),
-        .testTarget(name: "TrellisCLITests", dependencies: ["trellis", "TrellisTransport", "TrellisWire"]),
+        .testTarget(name: "TrellisCLITests", dependencies: ["trellis", "TrellisCluster", "TrellisCore", "TrellisTransport", "TrellisWire", "TestSupport"]),
         .testTarget(name: "TrellisCheckpointTests", dependencies: ["TrellisCheckpoint", "TrellisTensor", "TrellisCore"]),
         .testTarget(name: "TrellisWireTests", dependencies: ["TrellisWire", "TrellisCore"]),
         .testTarget(name: "TrellisTransportTests", dependencies: ["TrellisTransport", "TrellisWire"]),

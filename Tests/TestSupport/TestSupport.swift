@@ -98,3 +98,17 @@ public enum TestData {
         return url
     }
 }
+
+/// Bytes a hostile peer would send.
+public enum HostileBytes {
+    /// A valid LZ4 block that inflates to `size` zero bytes from about size / 255 bytes: one
+    /// literal, one long match at offset 1, and the five literals LZ4 requires at the end.
+    public static func zeroBomb(_ size: Int) -> [UInt8] {
+        precondition(size >= 25)
+        var out: [UInt8] = [0x1F, 0, 1, 0]  // 1 literal (0), match length 15 + extension, offset 1
+        var rest = size - 6 - 4 - 15
+        while rest >= 255 { out.append(255); rest -= 255 }
+        out.append(UInt8(rest))
+        return out + [0x50, 0, 0, 0, 0, 0]
+    }
+}

@@ -18,7 +18,7 @@ final class ClusterProcessTests: XCTestCase {
             let started = try (0..<workers).map { try h.startWorker(port: port, name: "w\($0)") }
             try h.waitForExit(coordinator, seconds: 240)
             for w in started { try h.waitForExit(w, seconds: 30) }
-            XCTAssertEqual(try h.testMetrics("cluster\(workers)"), reference, "\(workers) workers")
+            XCTAssertEqual(try h.result("cluster\(workers)"), reference, "\(workers) workers")
         }
     }
 
@@ -38,7 +38,7 @@ final class ClusterProcessTests: XCTestCase {
         try h.waitForExit(coordinator, seconds: 240)
         try h.waitForExit(w0, seconds: 30)
         try h.waitForExit(replacement, seconds: 30)
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        XCTAssertEqual(try h.result("run"), reference)
         // The loss happened while training was under way: at least one epoch ended after it.
         let log = try h.log("coordinator")
         let lost = try XCTUnwrap(log.range(of: "worker lost"))
@@ -58,8 +58,11 @@ final class ClusterProcessTests: XCTestCase {
         kill(w1.processIdentifier, SIGKILL)
         try h.waitForExit(coordinator, seconds: 240)
         try h.waitForExit(w0, seconds: 30)
-        XCTAssert(try h.log("coordinator").contains("survivors absorb"))
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        XCTAssertEqual(try h.result("run"), reference)
+        // The absorption happened while training was under way: an epoch ended after it.
+        let log = try h.log("coordinator")
+        let absorbed = try XCTUnwrap(log.range(of: "survivors absorb"), log)
+        XCTAssert(log[absorbed.upperBound...].contains("epoch 2 "), log)
     }
 
     /// A worker whose heartbeats go on while its compute is stuck is caught by
@@ -77,7 +80,7 @@ final class ClusterProcessTests: XCTestCase {
         let log = try h.log("coordinator")
         XCTAssert(log.contains("(hung)"), log)
         XCTAssert(log.contains("survivors absorb"), log)
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        XCTAssertEqual(try h.result("run"), reference)
     }
 
     /// `trellis train` (sampled models) checkpoints too: one epoch, then `--resume` for the
@@ -89,7 +92,8 @@ final class ClusterProcessTests: XCTestCase {
         _ = try h.train(["--epochs", "1", "--checkpoint-dir", checkpoints], log: "first")
         let second = try h.train(["--checkpoint-dir", checkpoints, "--resume", "--output", h.dir.appendingPathComponent("run").path], log: "second")
         XCTAssert(second.contains("resumed from"), second)
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        XCTAssert(second.contains("at epoch 2, step 0"), "resumed after epoch 1, not from the start:\n\(second)")
+        XCTAssertEqual(try h.result("run"), reference)
     }
 
     func testKilledCoordinatorResumesFromItsCheckpoint() throws {
@@ -109,7 +113,8 @@ final class ClusterProcessTests: XCTestCase {
         try h.waitForExit(w1, seconds: 30)
         let resumed = try h.log("coordinator2")
         XCTAssert(resumed.contains("resumed"), resumed)
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        try Self.assertResumedMidEpoch2(resumed)
+        XCTAssertEqual(try h.result("run"), reference)
     }
 
     /// Tables sharded over two `trellis server start` processes (dense weights on shard 0):
@@ -131,9 +136,9 @@ final class ClusterProcessTests: XCTestCase {
         for p in servers + workers { try h.waitForExit(p, seconds: 30) }
         let log = try h.log("coordinator") + h.log("coordinator2")
         XCTAssert(log.contains("server ready"), log)
-        XCTAssert(try h.log("coordinator2").contains("resumed"))
+        try Self.assertResumedMidEpoch2(try h.log("coordinator2"))
         XCTAssert(try h.log("s0").contains("holding shard"))
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        XCTAssertEqual(try h.result("run"), reference)
     }
 
     func testMalformedAndUnauthenticatedFramesAreRejectedWhileTrainingGoesOn() throws {
@@ -161,7 +166,7 @@ final class ClusterProcessTests: XCTestCase {
         XCTAssert(log.contains("rejected a frame"), log)
         XCTAssert(log.contains("wrong cluster token"), log)
         XCTAssert(log.contains("unknown session"), log)
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        XCTAssertEqual(try h.result("run"), reference)
     }
 
     func testAWorkerOrServerWithTheWrongTokenIsRefusedWithAClearError() throws {
@@ -210,7 +215,15 @@ final class ClusterProcessTests: XCTestCase {
         let log = try h.log("coordinator")
         XCTAssert(log.contains("public_key=\(serverKey)"), "the coordinator logs the public key of curve.key:\n\(log)")
         XCTAssertFalse(log.contains("rejected a frame"), log)
-        XCTAssertEqual(try h.testMetrics("run"), reference)
+        XCTAssertEqual(try h.result("run"), reference)
+    }
+
+    /// The resumed coordinator started in epoch 2 at a step past 0 (the mid-epoch checkpoint),
+    /// not from the beginning.
+    static func assertResumedMidEpoch2(_ log: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let resumed = try XCTUnwrap(log.split(separator: "\n").first { $0.contains("] resumed") }, log, file: file, line: line)
+        XCTAssert(resumed.contains("epoch=2 "), "\(resumed)", file: file, line: line)
+        XCTAssertFalse(resumed.contains("step=0 "), "\(resumed)", file: file, line: line)
     }
 
     static func strings(_ values: [String]) -> [UInt8] {

@@ -1,5 +1,22 @@
 import Foundation
+import TestSupport
 import XCTest
+
+/// A process test that cannot go on (a timeout, a missing file): a failure, never a skip.
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// What a run wrote that must match between layouts: the test and validation metrics, the
+/// best epoch, and every evaluation's loss in `metrics.jsonl` (exact doubles).
+struct RunResult: Equatable {
+    var test: [String: Double]
+    var valid: [String: Double]
+    var bestEpoch: Int
+    var epochs: Int
+    /// "epoch split loss" per line of `metrics.jsonl`.
+    var losses: [String]
+}
 
 /// Starts `trellis` processes with logs in a temporary folder, waits on them with bounded
 /// timeouts, and reads their results. Every process still running at the end is killed.
@@ -27,8 +44,7 @@ final class Harness {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-cluster-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         self.token = token
-        let data = Harness.packageRoot.appendingPathComponent("data/ml-100k/ml-100k.inter").path
-        guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("no \(data): run deploy/setup.sh") }
+        let data = try TestData.movieLens100K()
         config = dir.appendingPathComponent("sage.yaml").path
         try """
         seed: 7
@@ -73,10 +89,10 @@ final class Harness {
         return try log(name)
     }
 
-    func trainOneProcess() throws -> [String: Double] {
+    func trainOneProcess() throws -> RunResult {
         let p = try start(["train", "--config", config, "--output", dir.appendingPathComponent("reference").path], log: "train")
         try waitForExit(p, seconds: 240)
-        return try testMetrics("reference")
+        return try result("reference")
     }
 
     func startCoordinator(port: Int, workers: Int, output: String, checkpoints: Bool = false, resume: Bool = false,
@@ -111,7 +127,7 @@ final class Harness {
             Thread.sleep(forTimeInterval: 0.05)
         }
         XCTFail("\(name).log never showed '\(text)':\n\((try? log(name)) ?? "")")
-        throw XCTSkip("timed out")
+        throw HarnessError(description: "timed out waiting for '\(text)' in \(name).log")
     }
 
     func waitForExit(_ p: Process, seconds: Double) throws {
@@ -122,14 +138,30 @@ final class Harness {
             let logs = (try? FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".log") }) ?? []
             let text = logs.map { "== \($0)\n" + ((try? String(contentsOfFile: dir.appendingPathComponent($0).path, encoding: .utf8)) ?? "") }
             XCTFail("\(p.arguments?.prefix(2).joined(separator: " ") ?? "") did not exit within \(seconds) s\n" + text.joined(separator: "\n"))
-            throw XCTSkip("timed out")
+            throw HarnessError(description: "\(p.arguments ?? []) did not exit within \(seconds) s")
         }
         XCTAssertEqual(p.terminationStatus, 0, "\(p.arguments ?? []) exited with \(p.terminationStatus)")
     }
 
-    func testMetrics(_ output: String) throws -> [String: Double] {
-        let data = try Data(contentsOf: dir.appendingPathComponent(output).appendingPathComponent("results.json"))
-        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        return (object?["test"] as? [String: Double]) ?? [:]
+    /// The run written to `output`; a missing file or key is an error, not an empty value.
+    func result(_ output: String) throws -> RunResult {
+        let folder = dir.appendingPathComponent(output)
+        let data = try Data(contentsOf: folder.appendingPathComponent("results.json"))
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        func value<T>(_ key: String, _ type: T.Type) throws -> T {
+            guard let v = object[key] as? T else { throw HarnessError(description: "\(output)/results.json has no \(key) of type \(T.self)") }
+            return v
+        }
+        var losses: [String] = []
+        for line in try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n") {
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+            guard let epoch = record["epoch"] as? Int, let split = record["split"] as? String, let loss = record["loss"] as? Double else {
+                throw HarnessError(description: "\(output)/metrics.jsonl: a line without epoch, split and loss: \(line)")
+            }
+            losses.append("\(epoch) \(split) \(loss)")
+        }
+        guard !losses.isEmpty else { throw HarnessError(description: "\(output)/metrics.jsonl is empty") }
+        return RunResult(test: try value("test", [String: Double].self), valid: try value("valid", [String: Double].self),
+                         bestEpoch: try value("best_epoch", Int.self), epochs: try value("epochs", Int.self), losses: losses)
     }
 }

@@ -1,4 +1,5 @@
 @testable import TrellisCluster
+import TestSupport
 import TrellisCore
 import TrellisGraph
 import TrellisTensor
@@ -106,26 +107,15 @@ final class HostileFrameTests: XCTestCase {
 
     // MARK: Oversized declarations
 
-    /// A valid LZ4 block that inflates to `size` zero bytes from about size / 255 bytes: one
-    /// literal, one long match at offset 1, and the five literals LZ4 requires at the end.
-    static func zeroBomb(_ size: Int) -> [UInt8] {
-        precondition(size >= 25)
-        var out: [UInt8] = [0x1F, 0, 1, 0]  // 1 literal (0), match length 15 + extension, offset 1
-        var rest = size - 6 - 4 - 15
-        while rest >= 255 { out.append(255); rest -= 255 }
-        out.append(UInt8(rest))
-        return out + [0x50, 0, 0, 0, 0, 0]
-    }
-
     /// A float block of `count` values whose LZ4 payload is a zero bomb.
     static func bombBlock(count: Int, into w: inout ByteWriter) {
-        let bomb = zeroBomb(count * 4)
+        let bomb = HostileBytes.zeroBomb(count * 4)
         w.u32(UInt32(count)); w.u8(ValueEncoding.float32.rawValue); w.u8(2)  // lz4, not shuffled
         w.u32(UInt32(bomb.count)); w.raw(bomb)
     }
 
     func testZeroBombIsValidLZ4() throws {
-        XCTAssertEqual(try LZ4.decompress(Self.zeroBomb(4000), originalSize: 4000, maxSize: 4000), Array(repeating: 0, count: 4000))
+        XCTAssertEqual(try LZ4.decompress(HostileBytes.zeroBomb(4000), originalSize: 4000, maxSize: 4000), Array(repeating: 0, count: 4000))
     }
 
     /// Shard states that declare a table, or an optimizer buffer, far larger than the run's

@@ -200,7 +200,7 @@ public final class CoordinatorNode {
         }
         refusals += 1
         // Heartbeats of a previous coordinator's workers arrive often: not worth a warning each.
-        let level: Logger.Level = p.kind == .heartbeat || (refusals > 10 && refusals % 1000 != 0) ? .debug : .warning
+        let level: Logger.Level = (p.kind == .heartbeat && why == "unknown session") || (refusals > 10 && refusals % 1000 != 0) ? .debug : .warning
         logger.log(level: level, "rejected a message: \(why)", metadata: ["kind": "\(p.kind)", "bytes": "\(p.bytes)",
                                                                         "peer": "\(hex(p.envelope ?? []))", "refused": "\(refusals)"])
         return verdict

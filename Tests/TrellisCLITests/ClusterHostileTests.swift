@@ -1,0 +1,201 @@
+import Foundation
+import TestSupport
+@testable import TrellisCluster
+import TrellisCore
+import TrellisGraph
+import TrellisTransport
+import TrellisWire
+import XCTest
+
+/// Real runs with a peer that lies: strangers, a spare member that asks for nonsense, a
+/// peer that fakes a dead worker's heartbeats, and a coordinator that stops for a while. Each
+/// run must end with the numbers of the undisturbed one-process run.
+final class ClusterHostileTests: XCTestCase {
+    /// A peer speaking the protocol by hand over one DEALER socket.
+    final class Peer {
+        let socket: ZMQSocket
+        init(port: Int) throws {
+            socket = try ZMQSocket(.dealer)
+            try socket.connect("tcp://127.0.0.1:\(port)")
+        }
+        deinit { socket.close() }
+        func send(_ m: Message) throws { try socket.send(parts: [m.frame().frame.encode()]) }
+        func send(raw: [UInt8]) throws { try socket.send(parts: [raw]) }
+        func receive(timeoutMilliseconds: Int) throws -> Message? {
+            guard let bytes = try socket.receive(timeoutMilliseconds: timeoutMilliseconds)?.last else { return nil }
+            return try Message.decode(Frame.decode(bytes, maxBodyBytes: 1 << 28), limits: WireLimits())
+        }
+    }
+
+    /// The session the coordinator gave worker `name`, from its log.
+    static func session(of name: String, in log: String) throws -> UInt64 {
+        let line = try XCTUnwrap(log.split(separator: "\n").first { $0.contains("worker joined") && $0.contains("name=\(name) ") }, log)
+        let value = try XCTUnwrap(line.split(separator: " ").first { $0.hasPrefix("session=") }, String(line))
+        return try XCTUnwrap(UInt64(value.dropFirst("session=".count)), String(line))
+    }
+
+    /// A worker killed while a stranger sends heartbeats in its name is still declared lost
+    /// within the heartbeat timeout (1 s here), not after the 60 s task timeout: liveness
+    /// counts only from the socket that first beat for the session.
+    func testAStrangersHeartbeatsDoNotKeepADeadWorkerAlive() throws {
+        let h = try Harness(name: "spoof")
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
+        let w0 = try h.startWorker(port: port, name: "w0")
+        let w1 = try h.startWorker(port: port, name: "w1")
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        let session = try Self.session(of: "w1", in: try h.log("coordinator"))
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(w1.processIdentifier, SIGKILL)
+        let stranger = try Peer(port: port)
+        let deadline = Date().addingTimeInterval(8)
+        while Date() < deadline, !(try h.log("coordinator").contains("worker lost")) {
+            try stranger.send(.heartbeat(session: session))
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let log = try h.log("coordinator")
+        XCTAssert(log.contains("worker lost"), "w1 was kept alive by a stranger's heartbeats:\n\(log)")
+        XCTAssert(log.contains("rejected a message: session used from another socket"), log)
+        let replacement = try h.startWorker(port: port, name: "w2")
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        try h.waitForExit(replacement, seconds: 30)
+        XCTAssertEqual(try h.result("run"), reference)
+    }
+
+    /// A coordinator stopped (SIGSTOP) for 2.5 s, over twice the heartbeat timeout, does not
+    /// declare its live workers dead when it continues: its own stall is not their silence.
+    func testAStalledCoordinatorDoesNotBlameItsWorkers() throws {
+        let h = try Harness(name: "stall")
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
+        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(coordinator.processIdentifier, SIGSTOP)
+        Thread.sleep(forTimeInterval: 2.5)
+        kill(coordinator.processIdentifier, SIGCONT)
+        try h.waitForExit(coordinator, seconds: 240)
+        for w in workers { try h.waitForExit(w, seconds: 30) }
+        let log = try h.log("coordinator")
+        XCTAssert(log.contains("loop stalled"), log)
+        XCTAssertFalse(log.contains("worker lost"), log)
+        XCTAssertEqual(try h.result("run"), reference)
+    }
+
+    /// A member (a spare worker) that asks for samples no owner could give gets a refusal for
+    /// every request at once, instead of leaving them in the coordinator's table for ever.
+    func testUnanswerableSamplingRequestsAreRefusedNotKept() throws {
+        let h = try Harness(name: "samples")
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 1, output: "run")
+        let w0 = try h.startWorker(port: port, name: "w0")
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        let spare = try Peer(port: port)
+        try spare.send(.join(token: "", name: "spare"))
+        var session: UInt64?
+        let joinBy = Date().addingTimeInterval(10)
+        while session == nil, Date() < joinBy {
+            if case .welcome(let w) = try spare.receive(timeoutMilliseconds: 100) { session = w.session }
+        }
+        let s = try XCTUnwrap(session, "the spare was welcomed")
+        let tag = SampleTag(seed: 7, epoch: 1, step: 0, hop: 0)
+        // Node -1, a node past the graph, a node past the other relation's graph, fanout 0, a bad node after a good one.
+        let bad: [(nodes: [Int32], relation: Int, fanout: Int)] = [([-1], 0, 5), ([1_000_000], 0, 5), ([5000], 1, 5), ([1], 0, 0), ([1, -5], 0, 5)]
+        let count = 600
+        for k in 0..<count {
+            if k % 100 == 0 { try spare.send(.heartbeat(session: s)) }
+            let b = bad[k % bad.count]
+            try spare.send(.sampleRequest(SampleRequest(session: s, requestID: UInt64(k), owner: 0, relation: b.relation,
+                                                        fanout: b.fanout, tag: tag, nodes: b.nodes)))
+        }
+        var refused = Set<UInt64>()
+        let answerBy = Date().addingTimeInterval(20)
+        while refused.count < count, Date() < answerBy {
+            if case .sampleRefused(_, let id, _) = try spare.receive(timeoutMilliseconds: 100) { refused.insert(id) }
+        }
+        XCTAssertEqual(refused.count, count, "every request was answered with a refusal; missing kinds \(Set((0..<count).filter { !refused.contains(UInt64($0)) }.map { $0 % bad.count }))")
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        XCTAssertEqual(try h.result("run"), reference)
+    }
+
+    // MARK: A hostile peer during a run
+
+    /// A shard state of one table of `count` floats whose LZ4 payload inflates to zeros: 2 MB
+    /// on the wire for 512 MB declared.
+    static func bomb(count: Int) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(0); w.u64(0); w.u32(0); w.f64(0)
+        w.u32(1); w.u32(2); w.u64(1); w.u64(UInt64(count))
+        let payload = HostileBytes.zeroBomb(count * 4)
+        w.u32(UInt32(count)); w.u8(ValueEncoding.float32.rawValue); w.u8(2); w.u32(UInt32(payload.count)); w.raw(payload)
+        w.u32(0); w.u64(0); w.u32(0); w.u64(0); w.u32(0)
+        return Frame(kind: Message.Kind.shardState.rawValue, header: w.bytes).encode()
+    }
+
+    /// Frames of every kind with random contents and valid CRCs.
+    static func garbage(count: Int, seed: UInt64) -> [[UInt8]] {
+        var rng = SeededGenerator(seed: seed)
+        let kinds = Message.Kind.allCases.map(\.rawValue) + [0, 999]
+        return (0..<count).map { k in
+            let length = Int(rng.next() % 512)
+            let header = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            return Frame(kind: kinds[k % kinds.count], header: header).encode()
+        }
+    }
+
+    /// Thousands of random frames of every kind, oversized joins and 512 MB LZ4 bombs, sent by
+    /// a stranger to the coordinator and to a parameter-server process, and by a member of the
+    /// server (it knows the token) that pushes without grants: nobody crashes, the numbers are
+    /// those of the undisturbed run, and both processes stay under 200 MB at their peak.
+    ///
+    /// The bound: a stranger's frame is dropped after its CRC, before anything in it is
+    /// decoded, so it costs at most its own size, and the sockets refuse frames larger than
+    /// the run's state allows (16 bytes per state float plus 64 MiB: about 70 MB here); the
+    /// run itself peaks near 60 MB (coordinator) and 25 MB (server) on this config.
+    func testAHostilePeerCostsBoundedMemoryAndChangesNothing() throws {
+        let h = try Harness(name: "hostile", token: "s3cret")
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort(), serverPort = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run", extra: ["--servers", "1"])
+        let server = try h.startServer(port: port, listenPort: serverPort, name: "s0")
+        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
+        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        let toCoordinator = try Peer(port: port), toServer = try Peer(port: serverPort), member = try Peer(port: serverPort)
+        try member.send(.join(token: "s3cret", name: "member"))
+        XCTAssertEqual(try member.receive(timeoutMilliseconds: 5000), .ack(applied: false), "the member joined the server")
+        let bomb = Self.bomb(count: 1 << 27)
+        let oversizedJoin = Message.join(token: String(repeating: "x", count: 100_000), name: "big").frame().frame.encode()
+        for (round, frames) in [Self.garbage(count: 1000, seed: 1), Self.garbage(count: 1000, seed: 2)].enumerated() {
+            for (k, frame) in frames.enumerated() {
+                try toCoordinator.send(raw: frame)
+                try toServer.send(raw: frame)
+                try member.send(raw: frame)
+                if k % 200 == 0 {
+                    for peer in [toCoordinator, toServer, member] { try peer.send(raw: bomb); try peer.send(raw: oversizedJoin) }
+                    try member.send(.push(session: UInt64(k), globalStep: round, contribution: Contribution(
+                        step: StepID(epoch: 1, step: round), partition: 0, rows: [], dense: [], loss: 0, triples: 0, share: 0),
+                        timings: [], grant: UInt64(k)))
+                }
+            }
+        }
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(server, seconds: 30)
+        for w in workers { try h.waitForExit(w, seconds: 30) }
+        XCTAssertEqual(try h.result("run"), reference)
+        let coordinatorLog = try h.log("coordinator"), serverLog = try h.log("s0")
+        XCTAssert(coordinatorLog.contains("rejected a message"), coordinatorLog)
+        XCTAssert(serverLog.contains("rejected a frame"), serverLog)
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: h.dir.appendingPathComponent("run/results.json"))) as? [String: Any]
+        let coordinatorPeak = try XCTUnwrap(results?["peak_memory_bytes"] as? Int)
+        let serverLine = try XCTUnwrap(serverLog.split(separator: "\n").first { $0.contains("peak memory") }, serverLog)
+        let serverPeak = try XCTUnwrap(Double(serverLine.split(separator: " ").dropLast().last ?? ""), String(serverLine)) * 1e6
+        print("hostile run: coordinator peak \(coordinatorPeak / 1_000_000) MB, server peak \(Int(serverPeak) / 1_000_000) MB")
+        XCTAssertLessThan(coordinatorPeak, 200_000_000)
+        XCTAssertLessThan(serverPeak, 200_000_000)
+    }
+}
