@@ -44,6 +44,14 @@ func expectDataError<T>(_ body: () throws -> T, file: StaticString = #filePath, 
     return nil
 }
 
+/// Writes `contents` to a fixture file `name`, loads it expecting a `DataError`, and returns it.
+func loadError(_ name: String, _ contents: String, ratingScale: ClosedRange<Double>? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws -> DataError? {
+    let dir = try FixtureDirectory(); defer { dir.remove() }
+    let path = try dir.file(name, contents)
+    return expectDataError({ try InteractionLoader.load(path: path, ratingScale: ratingScale) }, file: file, line: line)
+}
+
 /// A small table built from raw (user, item, timestamp) triples.
 func makeTable(_ rows: [(String, String, Double)]) -> InteractionTable {
     var users = IDMap(), items = IDMap()
