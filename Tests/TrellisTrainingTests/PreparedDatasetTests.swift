@@ -63,7 +63,7 @@ final class PreparedDatasetTests: XCTestCase {
             run.training.epochs = 2
             run.training.batchSize = 8
             run.evaluation.topk = [5, 10]
-            let summary = Trainer(config: run, dataset: d).fit()
+            let summary = try Trainer(config: run, dataset: d).fit()
             XCTAssertEqual(summary.test["users"], 3)
             XCTAssertEqual(summary.bestEpoch, 2, "no validation part: the last epoch is kept")
         }
