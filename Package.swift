@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TrellisCore", "TrellisTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TrellisCoreTests", dependencies: ["TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisTensorTests", dependencies: ["TrellisTensor", "TrellisCore", "TestSupport"]),
-        .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore"]),
+        .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisEvalTests", dependencies: ["TrellisEval"]),
         .testTarget(name: "TrellisGraphTests", dependencies: ["TrellisGraph", "TrellisData", "TrellisCore"]),
         .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisGraph", "TrellisTensor", "TestSupport"]),

@@ -1,3 +1,5 @@
+import TrellisCore
+
 /// A problem found while loading or assembling data, pinned to a file, line and column.
 ///
 /// Loaders throw this before returning anything, so a caller never sees a half-loaded
@@ -20,6 +22,8 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
         case unreadableFile
         /// A node id handed to a graph is outside its node type's range.
         case idOutOfRange
+        /// The file (or a split part that training needs) holds no interaction rows.
+        case noInteractions
     }
 
     /// The kind of problem.
@@ -63,6 +67,11 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
         DataError(kind: .missingFile, file: path, line: 0, expected: "an existing file", found: "no such file")
     }
 
+    /// `path` has no interaction rows (it is empty, or only a header).
+    public static func noInteractions(_ path: String) -> DataError {
+        DataError(kind: .noInteractions, file: path, line: 0, expected: "at least one interaction row", found: "none")
+    }
+
     /// The header at `line` lacks the column `name`; `header` lists what it has.
     public static func missingColumn(file: String, line: Int = 1, name: String, header: [String]) -> DataError {
         DataError(kind: .missingColumn, file: file, line: line, field: name,
@@ -84,7 +93,9 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidValue, .invalidHeader, .idOutOfRange: quoted = true
         default: quoted = false
         }
-        text += "expected \(expected), found " + (quoted ? "\"\(found)\"" : found)
+        // Echoed text is cut: one 5,000-character field should not fill the terminal.
+        let shown = Echo.cut(found)
+        text += "expected \(expected), found " + (quoted ? "\"\(shown)\"" : shown)
         return text
     }
 }

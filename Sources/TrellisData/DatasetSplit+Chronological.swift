@@ -40,14 +40,14 @@ extension DatasetSplit {
     /// file are appended to the maps (ids after all train ids) rather than dropped; all
     /// three parts carry the final, extended maps.
     public static func fixedFiles(train: String, valid: String? = nil, test: String,
-                                  format: InteractionFormat? = nil) throws -> DatasetSplit {
-        var trainTable = try InteractionLoader.load(path: train, format: format)
+                                  format: InteractionFormat? = nil, ratingScale: ClosedRange<Double>? = nil) throws -> DatasetSplit {
+        var trainTable = try InteractionLoader.load(path: train, format: format, ratingScale: ratingScale)
         var validTable = InteractionTable(userIDs: trainTable.userIDs, itemIDs: trainTable.itemIDs)
         if let valid {
-            validTable = try InteractionLoader.load(path: valid, format: format,
+            validTable = try InteractionLoader.load(path: valid, format: format, ratingScale: ratingScale,
                                                     userIDs: trainTable.userIDs, itemIDs: trainTable.itemIDs)
         }
-        let testTable = try InteractionLoader.load(path: test, format: format,
+        let testTable = try InteractionLoader.load(path: test, format: format, ratingScale: ratingScale,
                                                    userIDs: validTable.userIDs, itemIDs: validTable.itemIDs)
         // Maps only grow, so the test's maps are a superset that keeps every earlier id.
         trainTable.userIDs = testTable.userIDs

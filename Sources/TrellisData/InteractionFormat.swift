@@ -10,6 +10,16 @@ public enum InteractionFormat: String, Sendable, Equatable, CaseIterable {
     /// MovieLens 20M/25M/latest `ratings.csv`: header `userId,movieId,rating,timestamp`.
     case movielensCSV
 
+    /// The rating scale the format's publisher declares, or nil where the file says nothing:
+    /// MovieLens 100K/1M/10M rate in whole stars 1-5, the CSV releases in half stars 0.5-5.
+    public var ratingScale: ClosedRange<Double>? {
+        switch self {
+        case .recboleAtomic: return nil
+        case .movielensUData, .movielensDat: return 1...5
+        case .movielensCSV: return 0.5...5
+        }
+    }
+
     /// The format implied by `path`'s file name, or nil if it is not recognised.
     ///
     /// `*.inter` is RecBole; `u.data`, `*.base`, `*.test` are MovieLens 100K; `*.dat` is

@@ -7,8 +7,9 @@ public enum InteractionLoader {
     /// Loads `path` in `format` (inferred from the file name when nil).
     ///
     /// Pass `userIDs`/`itemIDs` from an earlier load to share its id spaces: known raw ids
-    /// keep their internal ids and unknown ones are appended.
-    public static func load(path: String, format: InteractionFormat? = nil,
+    /// keep their internal ids and unknown ones are appended. A rating outside `ratingScale`
+    /// (default: the format's declared scale, if any) is an error, and so is a file without rows.
+    public static func load(path: String, format: InteractionFormat? = nil, ratingScale: ClosedRange<Double>? = nil,
                             userIDs: IDMap? = nil, itemIDs: IDMap? = nil) throws -> InteractionTable {
         guard let format = format ?? InteractionFormat.infer(path: path) else {
             throw DataError(kind: .unreadableFile, file: path, line: 0,
@@ -16,8 +17,11 @@ public enum InteractionLoader {
                             found: "an unrecognised file name")
         }
         let file = try TextFile.read(path)
-        let layout = try Layout.make(format: format, file: file)
-        return try parse(file, layout: layout, userIDs: userIDs ?? IDMap(), itemIDs: itemIDs ?? IDMap())
+        var layout = try Layout.make(format: format, file: file)
+        layout.ratingScale = ratingScale ?? format.ratingScale
+        let table = try parse(file, layout: layout, userIDs: userIDs ?? IDMap(), itemIDs: itemIDs ?? IDMap())
+        guard table.count > 0 else { throw DataError.noInteractions(path) }
+        return table
     }
 
     // MARK: Layout
@@ -33,6 +37,8 @@ public enum InteractionLoader {
         var timestamp: Int?
         /// Line number of the header, or 0 when the format has none.
         var headerLine: Int
+        /// Ratings outside this are refused; nil accepts any number.
+        var ratingScale: ClosedRange<Double>? = nil
 
         static func make(format: InteractionFormat, file: TextFile) throws -> Layout {
             switch format {
@@ -82,6 +88,12 @@ public enum InteractionLoader {
             try checkRowFieldCount(row, names: layout.names, file: path)
             try requireID(row, layout.user, layout: layout, file: path)
             try requireID(row, layout.item, layout: layout, file: path)
+            func onScale(_ value: Double, column: Int) throws -> Double {
+                guard let scale = layout.ratingScale, !scale.contains(value) else { return value }
+                throw DataError.invalidValue(file: path, line: row.line, column: column + 1, field: layout.names[column],
+                                             expected: "a rating from \(plain(scale.lowerBound)) to \(plain(scale.upperBound))",
+                                             found: row.string(column))
+            }
             func number(_ column: Int) throws -> Double {
                 guard let value = row.double(column) else {
                     throw DataError.invalidValue(file: path, line: row.line, column: column + 1,
@@ -90,7 +102,7 @@ public enum InteractionLoader {
                 }
                 return value
             }
-            let rating = try layout.rating.map { Float(try number($0)) } ?? 1
+            let rating = try layout.rating.map { Float(try onScale(number($0), column: $0)) } ?? 1
             let timestamp = try layout.timestamp.map { try number($0) } ?? Double(users.count)
             users.append(userInterner.intern(row.bytes(layout.user)))
             items.append(itemInterner.intern(row.bytes(layout.item)))
@@ -100,6 +112,9 @@ public enum InteractionLoader {
         return InteractionTable(users: users, items: items, ratings: ratings, timestamps: timestamps,
                                 userIDs: userInterner.map, itemIDs: itemInterner.map)
     }
+
+    /// `5` rather than `5.0` in messages.
+    private static func plain(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : "\(v)" }
 
     @inline(__always)
     private static func requireID(_ row: Row, _ column: Int, layout: Layout, file: String) throws {

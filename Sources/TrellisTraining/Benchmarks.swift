@@ -55,7 +55,7 @@ public enum Benchmarks {
     }
 
     /// Median seconds of `epochs` training epochs of `trainer` (evaluation excluded).
-    public static func epochSeconds(_ trainer: Trainer, epochs: Int) -> [Double] {
-        (1...epochs).map { trainer.trainEpoch($0).seconds }
+    public static func epochSeconds(_ trainer: Trainer, epochs: Int) throws -> [Double] {
+        try (1...epochs).map { try trainer.trainEpoch($0).seconds }
     }
 }

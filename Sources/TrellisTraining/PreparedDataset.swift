@@ -20,19 +20,24 @@ public struct PreparedDataset: Sendable {
     /// Loads `settings.path` (or the split files) and splits with `seed`.
     public static func load(_ settings: DataSettings, seed: UInt64) throws -> PreparedDataset {
         let format = settings.format.map(Self.format)
+        let scale = settings.ratingScale.map { $0[0]...$0[1] }
+        func table() throws -> InteractionTable { try InteractionLoader.load(path: settings.path, format: format, ratingScale: scale) }
         let split: DatasetSplit
         switch settings.split {
         case .ratio:
-            split = DatasetSplit.randomRatio(try InteractionLoader.load(path: settings.path, format: format),
-                                             ratios: settings.ratios, seed: seed)
+            split = DatasetSplit.randomRatio(try table(), ratios: settings.ratios, seed: seed)
         case .leaveOneOut:
-            split = DatasetSplit.leaveOneOut(try InteractionLoader.load(path: settings.path, format: format))
+            split = DatasetSplit.leaveOneOut(try table())
         case .time:
-            split = DatasetSplit.timeCutoff(try InteractionLoader.load(path: settings.path, format: format),
-                                            validFrom: settings.validFrom!, testFrom: settings.testFrom!)
+            split = DatasetSplit.timeCutoff(try table(), validFrom: settings.validFrom!, testFrom: settings.testFrom!)
         case .files:
             split = try DatasetSplit.fixedFiles(train: settings.trainFile!, valid: settings.validFile,
-                                                test: settings.testFile!, format: format)
+                                                test: settings.testFile!, format: format, ratingScale: scale)
+        }
+        // A time cut-off before every timestamp leaves nothing to train on.
+        guard split.train.count > 0 else {
+            throw DataError(kind: .noInteractions, file: settings.split == .files ? settings.trainFile! : settings.path, line: 0,
+                            expected: "at least one training interaction after the \(settings.split.rawValue) split", found: "none")
         }
         return PreparedDataset(name: settings.name, split: split)
     }

@@ -66,30 +66,3 @@ public struct RunSummary: Sendable, Equatable {
         return o
     }
 }
-
-/// Writes `metrics.jsonl` (appended per evaluation) and `results.json` under a folder.
-public struct RunOutput {
-    public let directory: URL
-
-    public init(directory: String) throws {
-        self.directory = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        // A fresh run starts a fresh metrics log.
-        _ = FileManager.default.createFile(atPath: self.directory.appendingPathComponent("metrics.jsonl").path, contents: nil)
-    }
-
-    public func append(_ record: EpochRecord) throws {
-        let line = try JSONSerialization.data(withJSONObject: record.jsonObject(), options: [.sortedKeys])
-        let handle = try FileHandle(forWritingTo: directory.appendingPathComponent("metrics.jsonl"))
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(line)
-        handle.write(Data("\n".utf8))
-    }
-
-    /// Writes `results.json` atomically.
-    public func writeResults(_ object: [String: Any]) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
-        try data.write(to: directory.appendingPathComponent("results.json"), options: .atomic)
-    }
-}

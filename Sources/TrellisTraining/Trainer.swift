@@ -92,13 +92,15 @@ public final class Trainer {
         return lossValue
     }
 
-    /// Trains one epoch; returns (mean loss, seconds).
-    public func trainEpoch(_ epoch: Int) -> (loss: Double, seconds: Double) {
+    /// Trains one epoch; returns (mean loss, seconds). A NaN or infinite loss stops it with a
+    /// `DivergenceError` naming the step.
+    public func trainEpoch(_ epoch: Int) throws -> (loss: Double, seconds: Double) {
         let start = ResourceUsage.now()
         let all = batches(epoch: epoch)
         var total = 0.0
         for (s, batch) in all.enumerated() {
             let l = step(batch)
+            try DivergenceError.check(l, epoch: epoch, step: s + 1)
             total += Double(l)
             onStep?(epoch, s + 1, all.count, l)
         }
@@ -132,7 +134,7 @@ public final class Trainer {
     // MARK: The whole run
 
     /// Trains with early stopping and returns the summary; the model ends with its best weights.
-    public func fit() -> RunSummary {
+    public func fit() throws -> RunSummary {
         var records: [EpochRecord] = []
         var stopping = EarlyStopping(metric: config.evaluation.validMetric, patience: config.evaluation.stoppingStep)
         var bestWeights = snapshot()
@@ -143,7 +145,7 @@ public final class Trainer {
         let selecting = dataset.validItems.nnz > 0
         if !selecting { logger.info("no validation interactions: early stopping is off, the last epoch is kept") }
         for epoch in 1...config.training.epochs {
-            let (loss, seconds) = trainEpoch(epoch)
+            let (loss, seconds) = try trainEpoch(epoch)
             trainingSeconds.append(seconds)
             epochsRun = epoch
             guard selecting else {

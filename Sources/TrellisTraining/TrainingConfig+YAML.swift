@@ -1,4 +1,5 @@
 import Foundation
+import TrellisCore
 import Yams
 
 /// A configuration problem: which file, which key, what was expected.
@@ -26,7 +27,7 @@ extension TrainingConfig {
             guard let node = try Yams.compose(yaml: yaml) else { return TrainingConfig() }
             root = node
         } catch {
-            throw ConfigError(file: file, key: "", message: "not valid YAML: \(error)")
+            throw ConfigError(file: file, key: "", message: "not valid YAML: \(Echo.cut("\(error)", limit: 240))")
         }
         let reader = ConfigReader(file: file)
         var config = TrainingConfig()
@@ -36,67 +37,71 @@ extension TrainingConfig {
             let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
                                                                   "aggregator", "fanouts", "relation_fanouts"])
             if let v = s["kind"] { config.model.kind = try reader.choice(v, at: "model.kind") }
-            if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1) }
-            if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0) }
+            if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1, max: 4096) }
+            if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0, max: 8) }
             if let v = s["reg_weight"] { config.model.regWeight = try reader.float(v, at: "model.reg_weight", min: 0) }
             if let v = s["aggregator"] { config.model.aggregator = try reader.choice(v, at: "model.aggregator") }
-            if let v = s["fanouts"] { config.model.fanouts = try reader.list(v, at: "model.fanouts").map { try reader.int($0, at: "model.fanouts", min: -1) } }
+            if let v = s["fanouts"] { config.model.fanouts = try reader.list(v, at: "model.fanouts").map { try reader.int($0, at: "model.fanouts", min: -1, max: 100_000) } }
             if let v = s["relation_fanouts"] {
                 guard case .mapping(let m) = v else { throw reader.fail("model.relation_fanouts", "expected a mapping of relation name to a list") }
                 for (k, list) in m {
                     let name = k.string ?? "?"
                     config.model.relationFanouts[name] = try reader.list(list, at: "model.relation_fanouts.\(name)")
-                        .map { try reader.int($0, at: "model.relation_fanouts.\(name)", min: -1) }
+                        .map { try reader.int($0, at: "model.relation_fanouts.\(name)", min: -1, max: 100_000) }
                 }
             }
         }
         if let d = top["data"] {
             let s = try reader.mapping(d, at: "data", allowed: ["name", "path", "format", "split", "ratios", "train_file",
-                                                                 "valid_file", "test_file", "valid_from", "test_from"])
+                                                                 "valid_file", "test_file", "valid_from", "test_from", "rating_scale"])
             if let v = s["name"] { config.data.name = try reader.string(v, at: "data.name") }
             if let v = s["path"] { config.data.path = try reader.string(v, at: "data.path") }
             if let v = s["format"] { config.data.format = try reader.string(v, at: "data.format") }
             if let v = s["split"] { config.data.split = try reader.choice(v, at: "data.split") }
-            if let v = s["ratios"] { config.data.ratios = try reader.list(v, at: "data.ratios").map { try reader.double($0, at: "data.ratios", min: 0) } }
+            if let v = s["ratios"] { config.data.ratios = try reader.list(v, at: "data.ratios").map { try reader.double($0, at: "data.ratios", min: 0, exclusive: true) } }
             if let v = s["train_file"] { config.data.trainFile = try reader.string(v, at: "data.train_file") }
             if let v = s["valid_file"] { config.data.validFile = try reader.string(v, at: "data.valid_file") }
             if let v = s["test_file"] { config.data.testFile = try reader.string(v, at: "data.test_file") }
             if let v = s["valid_from"] { config.data.validFrom = try reader.double(v, at: "data.valid_from") }
             if let v = s["test_from"] { config.data.testFrom = try reader.double(v, at: "data.test_from") }
+            if let v = s["rating_scale"], !reader.isNull(v) {
+                config.data.ratingScale = try reader.list(v, at: "data.rating_scale").map { try reader.double($0, at: "data.rating_scale") }
+            }
         }
         if let t = top["training"] {
             let s = try reader.mapping(t, at: "training", allowed: ["epochs", "batch_size", "negatives", "optimizer", "learning_rate",
                                                                      "weight_decay", "clip_grad_norm", "threads"])
-            if let v = s["epochs"] { config.training.epochs = try reader.int(v, at: "training.epochs", min: 1) }
-            if let v = s["batch_size"] { config.training.batchSize = try reader.int(v, at: "training.batch_size", min: 1) }
-            if let v = s["negatives"] { config.training.negatives = try reader.int(v, at: "training.negatives", min: 1) }
+            if let v = s["epochs"] { config.training.epochs = try reader.int(v, at: "training.epochs", min: 1, max: 1_000_000) }
+            if let v = s["batch_size"] { config.training.batchSize = try reader.int(v, at: "training.batch_size", min: 1, max: 100_000_000) }
+            if let v = s["negatives"] { config.training.negatives = try reader.int(v, at: "training.negatives", min: 1, max: 1000) }
             if let v = s["optimizer"] { config.training.optimizer = try reader.choice(v, at: "training.optimizer") }
-            if let v = s["learning_rate"] { config.training.learningRate = try reader.float(v, at: "training.learning_rate", min: 0) }
+            if let v = s["learning_rate"] { config.training.learningRate = try reader.float(v, at: "training.learning_rate", min: 0, exclusive: true) }
             if let v = s["weight_decay"] { config.training.weightDecay = try reader.float(v, at: "training.weight_decay", min: 0) }
-            if let v = s["clip_grad_norm"], !reader.isNull(v) { config.training.clipGradNorm = try reader.float(v, at: "training.clip_grad_norm", min: 0) }
-            if let v = s["threads"] { config.training.threads = try reader.int(v, at: "training.threads", min: 1) }
+            if let v = s["clip_grad_norm"], !reader.isNull(v) { config.training.clipGradNorm = try reader.float(v, at: "training.clip_grad_norm", min: 0, exclusive: true) }
+            if let v = s["threads"] { config.training.threads = try reader.int(v, at: "training.threads", min: 1, max: 1024) }
         }
         if let e = top["evaluation"] {
             let s = try reader.mapping(e, at: "evaluation", allowed: ["topk", "valid_metric", "stopping_step", "eval_step"])
-            if let v = s["topk"] { config.evaluation.topk = try reader.list(v, at: "evaluation.topk").map { try reader.int($0, at: "evaluation.topk", min: 1) } }
+            if let v = s["topk"] { config.evaluation.topk = try reader.list(v, at: "evaluation.topk").map { try reader.int($0, at: "evaluation.topk", min: 1, max: 100_000) } }
             if let v = s["valid_metric"] { config.evaluation.validMetric = try reader.string(v, at: "evaluation.valid_metric") }
             if let v = s["stopping_step"] { config.evaluation.stoppingStep = try reader.int(v, at: "evaluation.stopping_step", min: 1) }
             if let v = s["eval_step"] { config.evaluation.evalStep = try reader.int(v, at: "evaluation.eval_step", min: 1) }
         }
         if let c = top["cluster"] {
+            let day = 86_400_000  // milliseconds: the longest timeout or interval taken
             let s = try reader.mapping(c, at: "cluster", allowed: ["partitions", "partitioner", "mode", "staleness", "checkpoint_every",
                                                                     "checkpoints_kept", "heartbeat_ms", "worker_timeout_ms", "task_timeout_ms", "takeover_ms",
                                                                     "value_encoding", "shuffle", "compress", "prefetch"])
-            if let v = s["partitions"] { config.cluster.partitions = try reader.int(v, at: "cluster.partitions", min: 1) }
+            if let v = s["partitions"] { config.cluster.partitions = try reader.int(v, at: "cluster.partitions", min: 1, max: ClusterSettings.maxPartitions) }
             if let v = s["partitioner"] { config.cluster.partitioner = try reader.choice(v, at: "cluster.partitioner") }
             if let v = s["mode"] { config.cluster.mode = try reader.choice(v, at: "cluster.mode") }
-            if let v = s["staleness"] { config.cluster.staleness = try reader.int(v, at: "cluster.staleness", min: 0) }
+            if let v = s["staleness"] { config.cluster.staleness = try reader.int(v, at: "cluster.staleness", min: 0, max: 1_000_000) }
             if let v = s["checkpoint_every"] { config.cluster.checkpointEvery = try reader.int(v, at: "cluster.checkpoint_every", min: 0) }
-            if let v = s["checkpoints_kept"] { config.cluster.checkpointsKept = try reader.int(v, at: "cluster.checkpoints_kept", min: 1) }
-            if let v = s["heartbeat_ms"] { config.cluster.heartbeatMilliseconds = try reader.int(v, at: "cluster.heartbeat_ms", min: 10) }
-            if let v = s["worker_timeout_ms"] { config.cluster.workerTimeoutMilliseconds = try reader.int(v, at: "cluster.worker_timeout_ms", min: 50) }
-            if let v = s["task_timeout_ms"] { config.cluster.taskTimeoutMilliseconds = try reader.int(v, at: "cluster.task_timeout_ms", min: 100) }
-            if let v = s["takeover_ms"] { config.cluster.takeoverMilliseconds = try reader.int(v, at: "cluster.takeover_ms", min: 0) }
+            if let v = s["checkpoints_kept"] { config.cluster.checkpointsKept = try reader.int(v, at: "cluster.checkpoints_kept", min: 1, max: 1000) }
+            if let v = s["heartbeat_ms"] { config.cluster.heartbeatMilliseconds = try reader.int(v, at: "cluster.heartbeat_ms", min: 10, max: day) }
+            if let v = s["worker_timeout_ms"] { config.cluster.workerTimeoutMilliseconds = try reader.int(v, at: "cluster.worker_timeout_ms", min: 50, max: day) }
+            if let v = s["task_timeout_ms"] { config.cluster.taskTimeoutMilliseconds = try reader.int(v, at: "cluster.task_timeout_ms", min: 100, max: day) }
+            if let v = s["takeover_ms"] { config.cluster.takeoverMilliseconds = try reader.int(v, at: "cluster.takeover_ms", min: 0, max: day) }
             if let v = s["value_encoding"] { config.cluster.valueEncoding = try reader.choice(v, at: "cluster.value_encoding") }
             if let v = s["shuffle"] { config.cluster.shuffle = try reader.bool(v, at: "cluster.shuffle") }
             if let v = s["compress"] { config.cluster.compress = try reader.bool(v, at: "cluster.compress") }
@@ -104,44 +109,6 @@ extension TrainingConfig {
         }
         try config.validate(file: file)
         return config
-    }
-
-    /// Cross-field checks.
-    public func validate(file: String = "<config>") throws {
-        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: key, message: message) }
-        switch data.split {
-        case .ratio:
-            guard data.ratios.count == 2 || data.ratios.count == 3, data.ratios.reduce(0, +) > 0 else {
-                throw fail("data.ratios", "expected 2 or 3 non-negative shares with a positive sum, got \(data.ratios)")
-            }
-        case .files:
-            guard data.trainFile != nil, data.testFile != nil else {
-                throw fail("data.split", "split 'files' needs data.train_file and data.test_file")
-            }
-        case .time:
-            guard let v = data.validFrom, let t = data.testFrom, v <= t else {
-                throw fail("data.split", "split 'time' needs data.valid_from <= data.test_from")
-            }
-        case .leaveOneOut: break
-        }
-        if let f = data.format, InteractionFormatName(rawValue: f) == nil {
-            throw fail("data.format", "expected one of \(InteractionFormatName.allCases.map(\.rawValue)), got '\(f)'")
-        }
-        if model.kind == .sage {
-            guard model.layers >= 1, model.fanouts.count == model.layers, model.fanouts.allSatisfy({ $0 == -1 || $0 >= 1 }) else {
-                throw fail("model.fanouts", "expected one fanout (>= 1, or -1 for all) per layer (\(model.layers)), got \(model.fanouts)")
-            }
-            let relations = ["item->user", "user->item"]
-            for (name, list) in model.relationFanouts {
-                guard relations.contains(name) else { throw fail("model.relation_fanouts.\(name)", "unknown relation; expected one of \(relations)") }
-                guard list.count == model.layers else { throw fail("model.relation_fanouts.\(name)", "expected \(model.layers) fanouts, got \(list.count)") }
-            }
-        }
-        let metric = evaluation.validMetric.split(separator: "@")
-        let names = ["ndcg", "recall", "hit", "precision", "mrr"]
-        guard metric.count == 2, names.contains(String(metric[0])), let k = Int(metric[1]), evaluation.topk.contains(k) else {
-            throw fail("evaluation.valid_metric", "expected NAME@K with NAME in \(names) and K in topk \(evaluation.topk), got '\(evaluation.validMetric)'")
-        }
     }
 }
 
@@ -151,66 +118,4 @@ public enum InteractionFormatName: String, CaseIterable {
     case movielensUData = "movielens-udata"
     case movielensDat = "movielens-dat"
     case movielensCSV = "movielens-csv"
-}
-
-/// Typed access to YAML nodes with errors that name the key.
-struct ConfigReader {
-    let file: String
-
-    func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: key, message: message) }
-
-    func mapping(_ node: Node, at key: String, allowed: Set<String>) throws -> [String: Node] {
-        guard case .mapping(let m) = node else { throw fail(key, "expected a mapping of keys") }
-        var out: [String: Node] = [:]
-        for (k, v) in m {
-            guard let name = k.string else { throw fail(key, "keys must be strings") }
-            guard allowed.contains(name) else {
-                let path = key.isEmpty ? name : "\(key).\(name)"
-                throw fail(path, "unknown key; expected one of \(allowed.sorted())")
-            }
-            out[name] = v
-        }
-        return out
-    }
-
-    func isNull(_ node: Node) -> Bool { node.null != nil && node.scalar?.style == .plain }
-
-    func string(_ node: Node, at key: String) throws -> String {
-        guard let s = node.string else { throw fail(key, "expected a string") }
-        return s
-    }
-
-    func int(_ node: Node, at key: String, min: Int = .min) throws -> Int {
-        guard let v = node.int else { throw fail(key, "expected an integer, got '\(node.string ?? "?")'") }
-        guard v >= min else { throw fail(key, "expected at least \(min), got \(v)") }
-        return v
-    }
-
-    func double(_ node: Node, at key: String, min: Double = -.infinity) throws -> Double {
-        guard let v = node.float ?? node.int.map(Double.init) else { throw fail(key, "expected a number, got '\(node.string ?? "?")'") }
-        guard v >= min else { throw fail(key, "expected at least \(min), got \(v)") }
-        return v
-    }
-
-    func float(_ node: Node, at key: String, min: Double = -.infinity) throws -> Float {
-        Float(try double(node, at: key, min: min))
-    }
-
-    func bool(_ node: Node, at key: String) throws -> Bool {
-        guard let v = node.bool else { throw fail(key, "expected true or false, got '\(node.string ?? "?")'") }
-        return v
-    }
-
-    func list(_ node: Node, at key: String) throws -> [Node] {
-        guard case .sequence(let s) = node else { throw fail(key, "expected a list") }
-        return Array(s)
-    }
-
-    func choice<T: RawRepresentable & CaseIterable>(_ node: Node, at key: String) throws -> T where T.RawValue == String {
-        let s = try string(node, at: key)
-        guard let v = T(rawValue: s) else {
-            throw fail(key, "expected one of \(T.allCases.map(\.rawValue)), got '\(s)'")
-        }
-        return v
-    }
 }

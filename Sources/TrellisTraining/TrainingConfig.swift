@@ -55,6 +55,9 @@ public struct DataSettings: Sendable, Equatable {
     /// For `time`: interactions at or after `valid_from` go to valid, at or after `test_from` to test.
     public var validFrom: Double?
     public var testFrom: Double?
+    /// `[lowest, highest]` rating; a rating outside it is a load error. Nil: the format's own
+    /// scale (MovieLens 1-5, `ratings.csv` 0.5-5), none for RecBole `.inter` files.
+    public var ratingScale: [Double]?
     public init() {}
 }
 
@@ -108,8 +111,11 @@ public struct ClusterSettings: Sendable, Equatable {
     }
     public enum Partitioner: String, Sendable, CaseIterable { case greedy, hash }
     public enum ValueEncoding: String, Sendable, CaseIterable { case float32, float16, bfloat16 }
-    /// Graph partitions (and training-link shards); workers own one or more each.
+    /// Graph partitions (and training-link shards); workers own one or more each. At most
+    /// `maxPartitions`, and at most the users with training links (checked by the plan).
     public var partitions = 1
+    /// Partition owners are stored as 16-bit numbers (`PartitionBook`).
+    public static let maxPartitions = Int(UInt16.max)
     public var partitioner: Partitioner = .greedy
     public var mode: Mode = .sync
     /// Asynchronous mode: how many global steps the fastest partition may run ahead of the slowest.

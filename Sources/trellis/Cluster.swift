@@ -4,6 +4,7 @@ import Logging
 import TrellisCluster
 import TrellisCore
 import TrellisTraining
+import TrellisTransport
 
 extension Trellis {
     /// `trellis coordinator start`.
@@ -54,6 +55,14 @@ extension Trellis {
                 } catch { throw RunError(error) }
                 if let epochs { cfg.training.epochs = epochs }
                 if let seed { cfg.seed = seed }
+                let out = try RunOutput.open(output)
+                do { try coordinate(cfg, yaml: yaml, security: security, out: out) } catch {
+                    out?.discard()  // a failed run leaves no metrics behind
+                    throw error
+                }
+            }
+
+            private func coordinate(_ cfg: TrainingConfig, yaml: String, security: SocketSecurity, out: RunOutput?) throws {
                 MemoryTuning.keepFreedBuffers()
                 let dataset: PreparedDataset
                 let plan: TrainingPlan
@@ -72,7 +81,6 @@ extension Trellis {
                 settings.resume = resume
                 settings.configYAML = yaml
                 settings.security = security
-                let out = try output.map { try RunOutput(directory: $0) }
                 let node: CoordinatorNode
                 do { node = try CoordinatorNode(plan: plan, dataset: dataset, settings: settings) } catch { throw RunError(error) }
                 for record in node.run.records { try out?.append(record) }  // a resumed run keeps its history
@@ -85,7 +93,7 @@ extension Trellis {
                              summary.bestEpoch, summary.epochs, test["ndcg@10"] ?? 0, test["recall@10"] ?? 0, test["hit@10"] ?? 0))
                 if let out {
                     try out.append(EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0, evalSeconds: 0, metrics: test))
-                    try out.writeResults(summary.jsonObject(extra: [
+                    try out.finish(results: summary.jsonObject(extra: [
                         "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": ResourceUsage.peakResidentBytes(), "config": config,
                         "workers": workers, "servers": servers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
                     ]))

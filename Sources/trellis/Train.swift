@@ -40,6 +40,15 @@ extension Trellis {
             if let epochs { cfg.training.epochs = epochs }
             if let seed { cfg.seed = seed }
             let logger = Logger(label: "trellis.train")
+            // Before the data loads: a bad --output should not cost the loading first.
+            let out = try RunOutput.open(output)
+            do { try train(cfg, out: out, logger: logger) } catch {
+                out?.discard()  // a failed run leaves no metrics behind
+                throw error
+            }
+        }
+
+        private func train(_ cfg: TrainingConfig, out: RunOutput?, logger: Logger) throws {
 
             let loadStart = ResourceUsage.now()
             let dataset: PreparedDataset
@@ -48,7 +57,6 @@ extension Trellis {
                   + "train \(dataset.split.train.count), valid \(dataset.split.valid.count), test \(dataset.split.test.count) "
                   + String(format: "(%.2f s)", ResourceUsage.now() - loadStart))
 
-            let out = try output.map { try RunOutput(directory: $0) }
             let metric = cfg.evaluation.validMetric
             let onEvaluation: (EpochRecord) -> Void = { record in
                 guard record.split == "valid" else { try? out?.append(record); return }
@@ -79,7 +87,7 @@ extension Trellis {
                       + "x \(cfg.training.negatives) negatives, seed \(cfg.seed), threads \(cfg.training.threads)")
                 trainer.onStep = onStep
                 trainer.onEvaluation = onEvaluation
-                summary = trainer.fit()
+                do { summary = try trainer.fit() } catch { throw RunError(error) }
                 baseline = trainer.popularityBaseline()
             } else {
                 // Sampled models run the cluster's code paths with every partition in this process.
@@ -113,7 +121,7 @@ extension Trellis {
                 let test = EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0,
                                        evalSeconds: 0, metrics: summary.test)
                 try out.append(test)
-                try out.writeResults(summary.jsonObject(extra: [
+                try out.finish(results: summary.jsonObject(extra: [
                     "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": peak, "baseline_popularity_test": baseline,
                     "config": config,
                 ]))

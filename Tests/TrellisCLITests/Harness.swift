@@ -65,6 +65,20 @@ final class Harness {
 
     static func freePort() -> Int { Int.random(in: 20000..<60000) }
 
+    /// Runs `trellis` with `arguments` to completion; returns its exit status and output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     @discardableResult
     func start(_ arguments: [String], log: String) throws -> Process {
         let p = Process()

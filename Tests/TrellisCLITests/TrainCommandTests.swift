@@ -4,27 +4,7 @@ import TrellisTransport
 
 /// Runs the real `trellis` executable.
 final class TrainCommandTests: XCTestCase {
-    private var binary: URL {
-        // The test bundle sits beside the built products.
-        var dir = Bundle.main.bundleURL
-        for candidate in [Bundle.main.bundleURL, Bundle(for: Self.self).bundleURL.deletingLastPathComponent()] {
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("trellis").path) { dir = candidate }
-        }
-        return dir.appendingPathComponent("trellis")
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    private func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try Harness.run(arguments) }
 
     private func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-cli-\(UUID().uuidString)")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import TrellisData
 
 /// A scratch directory for fixture files, removed by `remove()`.
@@ -21,14 +22,10 @@ struct FixtureDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Where the real ml-100k atomic files live: `$TRELLIS_DATA_DIR/ml-100k` or `<repo>/data/ml-100k`.
-func ml100kPath(_ ext: String) throws -> String {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    let root = ProcessInfo.processInfo.environment["TRELLIS_DATA_DIR"] ?? repo + "/data"
-    let path = root + "/ml-100k/ml-100k." + ext
-    guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("missing \(path)") }
-    return path
+/// Where the real ml-100k atomic files live: `$TRELLIS_DATA_DIR/ml-100k` or `<repo>/data/ml-100k`;
+/// a missing file fails the calling test (TestSupport's rule), it does not skip it.
+func ml100kPath(_ ext: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    try TestData.movieLens100K(ext, file: file, line: line)
 }
 
 /// Runs `body`, expecting a `DataError`, and returns it (failing the test otherwise).
@@ -42,6 +39,14 @@ func expectDataError<T>(_ body: () throws -> T, file: StaticString = #filePath, 
         XCTFail("expected a DataError, got \(error)", file: file, line: line)
     }
     return nil
+}
+
+/// Writes `contents` to a fixture file `name`, loads it expecting a `DataError`, and returns it.
+func loadError(_ name: String, _ contents: String, ratingScale: ClosedRange<Double>? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws -> DataError? {
+    let dir = try FixtureDirectory(); defer { dir.remove() }
+    let path = try dir.file(name, contents)
+    return expectDataError({ try InteractionLoader.load(path: path, ratingScale: ratingScale) }, file: file, line: line)
 }
 
 /// A small table built from raw (user, item, timestamp) triples.

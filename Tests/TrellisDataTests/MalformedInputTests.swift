@@ -5,12 +5,6 @@ import XCTest
 final class MalformedInputTests: XCTestCase {
     private let header = "user_id:token\titem_id:token\trating:float\ttimestamp:float"
 
-    private func loadError(_ name: String, _ contents: String) throws -> DataError? {
-        let dir = try FixtureDirectory(); defer { dir.remove() }
-        let path = try dir.file(name, contents)
-        return expectDataError { try InteractionLoader.load(path: path) }
-    }
-
     // MARK: Rows
 
     func testTooFewFields() throws {

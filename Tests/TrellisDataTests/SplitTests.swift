@@ -130,12 +130,31 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(split.train.users, [0, 1, 0])
     }
 
-    func testRealML100KSplitSizes() throws {
+    func testRealML100KSplitFollowsPerUserRatiosAndSeed() throws {
         let source = try InteractionLoader.load(path: try ml100kPath("inter"))
-        let split = DatasetSplit.randomRatio(source, ratios: [0.8, 0.1, 0.1], seed: 2020)
-        XCTAssertEqual(split.train.count + split.valid.count + split.test.count, 100_000)
+        let ratios = [0.8, 0.1, 0.1]
+        let split = DatasetSplit.randomRatio(source, ratios: ratios, seed: 2020)
+        assertPartition(split, of: source)
+        // Every user's rows are cut 8:1:1 with RecBole's rounding, not just the totals.
+        var counts = [[Int]](repeating: [0, 0, 0], count: source.userCount)
+        for (k, part) in [split.train, split.valid, split.test].enumerated() { for u in part.users { counts[Int(u)][k] += 1 } }
+        let byUser = source.rowsByUser()
+        let wrong = (0..<byUser.rowCount).filter { counts[$0] != DatasetSplit.ratioCounts(total: byUser.rowLength($0), ratios: ratios) }
+        XCTAssertEqual(wrong, [], "users whose rows are not cut 8:1:1")
+        XCTAssert(counts.allSatisfy { $0[1] >= 1 && $0[2] >= 1 }, "every ml-100k user (20+ ratings) has valid and test rows")
+        // The same seed picks the same rows; another seed other rows (of the same sizes).
+        let again = DatasetSplit.randomRatio(source, ratios: ratios, seed: 2020)
+        XCTAssertEqual(keys(again.test), keys(split.test))
+        XCTAssertEqual(keys(again.valid), keys(split.valid))
+        let other = DatasetSplit.randomRatio(source, ratios: ratios, seed: 2021)
+        XCTAssertEqual(other.test.count, split.test.count)
+        let shared = Set(keys(other.test)).intersection(keys(split.test)).count
+        XCTAssertLessThan(shared, split.test.count / 2, "another seed shares only chance overlap (about 10%)")
+
         let loo = DatasetSplit.leaveOneOut(source)
+        assertPartition(loo, of: source)
         XCTAssertEqual(loo.test.count, 943, "every ml-100k user has at least 20 ratings")
         XCTAssertEqual(loo.valid.count, 943)
+        XCTAssertEqual(Set(loo.test.users).count, 943, "one test row per user")
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
 import TrellisData
+import TrellisTensor
 import TrellisTraining
 import TestSupport
 
@@ -56,6 +57,19 @@ final class PreparedDatasetTests: XCTestCase {
         XCTAssertEqual(d.trainItems.rowLength(user5), 0)
         XCTAssertGreaterThan(d.testItems.rowLength(user5), 0)
 
+        // Users 3 and 4 rate the same items in both files, so with their train items masked
+        // none of their test items can be recommended; user 5 (no train items) gets all 7 in
+        // its top 10. Whatever the scores: hit@10 = 1/3 with masking, 1 without.
+        for raw in ["3", "4"] {
+            let u = Int(d.split.test.userIDs.id(of: raw)!)
+            XCTAssertEqual(Array(d.testItems.row(u)), Array(d.trainItems.row(u)), "user \(raw) repeats its train items")
+            XCTAssertEqual(Array(d.trainAndValidItems.row(u)), Array(d.trainItems.row(u)), "user \(raw)'s test mask is its train items")
+        }
+        let ones = (users: Tensor(shape: [d.userCount, 1], repeating: 1), items: Tensor(shape: [d.itemCount, 1], repeating: 1))
+        let metrics = d.evaluate(.test, users: ones.users, items: ones.items, ks: [10])
+        XCTAssertEqual(metrics["users"], 3)
+        XCTAssertEqual(metrics["hit@10"] ?? -1, 1.0 / 3, accuracy: 1e-9, "train items are masked when ranking for test")
+
         // Both models train and rank every test user, the one without training items included.
         for kind in [ModelSettings.Kind.bpr, .lightgcn] {
             var run = cfg
@@ -63,7 +77,7 @@ final class PreparedDatasetTests: XCTestCase {
             run.training.epochs = 2
             run.training.batchSize = 8
             run.evaluation.topk = [5, 10]
-            let summary = Trainer(config: run, dataset: d).fit()
+            let summary = try Trainer(config: run, dataset: d).fit()
             XCTAssertEqual(summary.test["users"], 3)
             XCTAssertEqual(summary.bestEpoch, 2, "no validation part: the last epoch is kept")
         }

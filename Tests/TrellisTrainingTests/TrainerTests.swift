@@ -22,7 +22,7 @@ final class TrainerTests: XCTestCase {
         let cfg = try config(kind, epochs: epochs, learningRate: learningRate)
         let dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
         let trainer = Trainer(config: cfg, dataset: dataset)
-        let summary = trainer.fit()
+        let summary = try trainer.fit()
         let losses = summary.records.map(\.loss)
         XCTAssertLessThan(losses.last!, losses.first! * 0.8, "loss should fall: \(losses)", file: file, line: line)
         let model = summary.test["ndcg@10"]!, popular = trainer.popularityBaseline()["ndcg@10"]!
@@ -52,7 +52,7 @@ final class TrainerTests: XCTestCase {
         cfg.data.ratios = [0.8, 0.2]
         let dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
         XCTAssertEqual(dataset.split.valid.count, 0)
-        let summary = Trainer(config: cfg, dataset: dataset).fit()
+        let summary = try Trainer(config: cfg, dataset: dataset).fit()
         XCTAssertEqual(summary.epochs, 3)
         XCTAssertEqual(summary.bestEpoch, 3)
         XCTAssertEqual(summary.records.map(\.split), ["train", "train", "train"])

@@ -111,8 +111,10 @@ public final class ParameterServer {
         }
     }
 
-    /// Checks every shape and row id before anything is touched.
+    /// Checks every shape and row id before anything is touched. A NaN or infinite loss
+    /// means the run has diverged: a `DivergenceError` naming the step, not a bad message.
     func validate(_ c: Contribution) throws {
+        try DivergenceError.check(c.loss, epoch: c.step.epoch, step: c.step.step + 1)
         guard c.rows.count == store.tables.count, c.dense.count == store.dense.count else {
             throw ServerError.badShape("\(c.rows.count) tables and \(c.dense.count) dense gradients for \(store.tables.count) and \(store.dense.count)")
         }
@@ -123,7 +125,7 @@ public final class ParameterServer {
         for (g, p) in zip(c.dense, store.dense) {
             if let g, g.shape != p.value.shape { throw ServerError.badShape("\(p.name): gradient \(g.shape), weight \(p.value.shape)") }
         }
-        guard c.loss.isFinite, c.share >= 0, c.share <= 1 else { throw ServerError.badShape("loss \(c.loss), share \(c.share)") }
+        guard c.share >= 0, c.share <= 1 else { throw ServerError.badShape("loss \(c.loss), share \(c.share)") }
     }
 
     /// Sums `parts` in the given (partition) order and takes one optimizer step.

@@ -36,6 +36,7 @@ public struct TrainingPlan: Sendable {
             throw PlanError("model.kind lightgcn propagates over the whole graph every step and is not partitioned; "
                             + "use `trellis train` (it runs on the full graph) or model.kind sage/bpr")
         }
+        try Self.checkPartitions(config, dataset: dataset)
         self.config = config
         graph = GraphTopology.userItem(dataset.trainItems)
         let method: Partitioner = config.cluster.partitioner == .hash ? .hash : .greedy
@@ -52,6 +53,17 @@ public struct TrainingPlan: Sendable {
         stepsPerEpoch = max(1, (train.count + config.training.batchSize - 1) / config.training.batchSize)
         tables = zip(graph.nodeTypes, graph.nodeCounts).map {
             TableSpec(name: InputTables.name($0), rows: $1, dimension: config.model.embeddingSize)
+        }
+    }
+
+    /// Links are sharded by their user's partition: more partitions than users with training
+    /// links would leave some with nothing to train (and cost a step of each per step).
+    static func checkPartitions(_ config: TrainingConfig, dataset: PreparedDataset) throws {
+        let partitions = config.cluster.partitions
+        let users = (0..<dataset.trainItems.rowCount).reduce(0) { $0 + (dataset.trainItems.rowLength($1) > 0 ? 1 : 0) }
+        guard partitions <= min(users, ClusterSettings.maxPartitions) else {
+            throw PlanError("cluster.partitions \(partitions): expected at most \(min(users, ClusterSettings.maxPartitions)) "
+                            + "(the training links are sharded by user, and \(dataset.name) has \(users) users with training links)")
         }
     }
 

@@ -1,0 +1,48 @@
+import TrellisCore
+
+extension TrainingConfig {
+    /// Cross-field checks (each key's own range is checked as it is read).
+    public func validate(file: String = "<config>") throws {
+        func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: Echo.cut(key), message: message) }
+        switch data.split {
+        case .ratio:
+            let sum = data.ratios.reduce(0, +)
+            guard data.ratios.count == 2 || data.ratios.count == 3, data.ratios.allSatisfy({ $0.isFinite && $0 > 0 }),
+                  abs(sum - 1) <= 1e-6 else {
+                throw fail("data.ratios", "expected 2 or 3 shares (train, test or train, valid, test), each greater than 0, "
+                           + "that sum to 1, got \(Echo.cut("\(data.ratios)"))")
+            }
+        case .files:
+            guard data.trainFile != nil, data.testFile != nil else {
+                throw fail("data.split", "split 'files' needs data.train_file and data.test_file")
+            }
+        case .time:
+            guard let v = data.validFrom, let t = data.testFrom, v <= t else {
+                throw fail("data.split", "split 'time' needs data.valid_from <= data.test_from")
+            }
+        case .leaveOneOut: break
+        }
+        if let f = data.format, InteractionFormatName(rawValue: f) == nil {
+            throw fail("data.format", "expected one of \(InteractionFormatName.allCases.map(\.rawValue)), got '\(Echo.cut(f))'")
+        }
+        if let scale = data.ratingScale, !(scale.count == 2 && scale[0] <= scale[1]) {
+            throw fail("data.rating_scale", "expected [lowest, highest] with lowest <= highest, got \(Echo.cut("\(scale)"))")
+        }
+        if model.kind == .sage {
+            guard model.layers >= 1, model.fanouts.count == model.layers, model.fanouts.allSatisfy({ $0 == -1 || $0 >= 1 }) else {
+                throw fail("model.fanouts", "expected one fanout (>= 1, or -1 for all) per layer (\(model.layers)), got \(Echo.cut("\(model.fanouts)"))")
+            }
+            let relations = ["item->user", "user->item"]
+            for (name, list) in model.relationFanouts {
+                guard relations.contains(name) else { throw fail("model.relation_fanouts.\(name)", "unknown relation; expected one of \(relations)") }
+                guard list.count == model.layers else { throw fail("model.relation_fanouts.\(name)", "expected \(model.layers) fanouts, got \(list.count)") }
+            }
+        }
+        let metric = evaluation.validMetric.split(separator: "@")
+        let names = ["ndcg", "recall", "hit", "precision", "mrr"]
+        guard metric.count == 2, names.contains(String(metric[0])), let k = Int(metric[1]), evaluation.topk.contains(k) else {
+            throw fail("evaluation.valid_metric", "expected NAME@K with NAME in \(names) and K in topk \(Echo.cut("\(evaluation.topk)")), "
+                       + "got '\(Echo.cut(evaluation.validMetric))'")
+        }
+    }
+}
