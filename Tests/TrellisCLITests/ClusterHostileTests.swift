@@ -3,6 +3,7 @@ import TestSupport
 @testable import TrellisCluster
 import TrellisCore
 import TrellisGraph
+import TrellisTraining
 import TrellisTransport
 import TrellisWire
 import XCTest
@@ -168,6 +169,17 @@ final class ClusterHostileTests: XCTestCase {
         let toCoordinator = try Peer(port: port), toServer = try Peer(port: serverPort), member = try Peer(port: serverPort)
         try member.send(.join(token: "s3cret", name: "member"))
         XCTAssertEqual(try member.receive(timeoutMilliseconds: 5000), .ack(applied: false), "the member joined the server")
+        // Well-formed pushes for every partition and the first steps, with made-up grants: a
+        // server that took them would change the model (the old one did).
+        let config = try TrainingConfig.load(path: h.config)
+        let denseCount = TrainingPlan.makeModel(config, relations: GraphTopology.userItemRelations, nodeTypeCount: 2).parameters.dense.count
+        let forged = (0..<40).flatMap { step in (0..<4).map { p in
+            Message.push(session: 1, globalStep: step, contribution: Contribution(
+                step: StepID(epoch: 1, step: step), partition: p,
+                rows: [RowGradient(dimension: 32, rowIDs: [0], values: Array(repeating: 1, count: 32)), RowGradient(dimension: 32)],
+                dense: Array(repeating: nil, count: denseCount), loss: 0.5, triples: 1, share: 0.25), timings: [], grant: UInt64(step * 4 + p))
+        } }
+        for push in forged { try member.send(push) }
         let bomb = Self.bomb(count: 1 << 27)
         let oversizedJoin = Message.join(token: String(repeating: "x", count: 100_000), name: "big").frame().frame.encode()
         for (round, frames) in [Self.garbage(count: 1000, seed: 1), Self.garbage(count: 1000, seed: 2)].enumerated() {
@@ -177,9 +189,6 @@ final class ClusterHostileTests: XCTestCase {
                 try member.send(raw: frame)
                 if k % 200 == 0 {
                     for peer in [toCoordinator, toServer, member] { try peer.send(raw: bomb); try peer.send(raw: oversizedJoin) }
-                    try member.send(.push(session: UInt64(k), globalStep: round, contribution: Contribution(
-                        step: StepID(epoch: 1, step: round), partition: 0, rows: [], dense: [], loss: 0, triples: 0, share: 0),
-                        timings: [], grant: UInt64(k)))
                 }
             }
         }
@@ -190,6 +199,7 @@ final class ClusterHostileTests: XCTestCase {
         let coordinatorLog = try h.log("coordinator"), serverLog = try h.log("s0")
         XCTAssert(coordinatorLog.contains("rejected a message"), coordinatorLog)
         XCTAssert(serverLog.contains("rejected a frame"), serverLog)
+        XCTAssert(serverLog.contains("without the coordinator's grant"), serverLog)
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: h.dir.appendingPathComponent("run/results.json"))) as? [String: Any]
         let coordinatorPeak = try XCTUnwrap(results?["peak_memory_bytes"] as? Int)
         let serverLine = try XCTUnwrap(serverLog.split(separator: "\n").first { $0.contains("peak memory") }, serverLog)

@@ -18,8 +18,7 @@ extension ClusterEngineTests {
         for _ in 0..<a.run.stepsPerEpoch {
             XCTAssertEqual(try a.trainStep(), try b.trainStep())
         }
-        XCTAssertEqual(try EmbeddedEngine(config: inline, dataset: data).fit().test,
-                       try EmbeddedEngine(config: ahead, dataset: data).fit().test)
+        XCTAssertEqual(try trace(inline, data), try trace(ahead, data))
     }
 }
 
