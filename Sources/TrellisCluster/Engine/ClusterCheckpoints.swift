@@ -81,7 +81,7 @@ public struct ClusterCheckpoints {
         let cursors = try words("run.cursors", run.server.partitionCount)
         dense.stepCount = Int(steps[0]); rows.stepCount = Int(steps[1])
         run.restoreWeights(weights)
-        run.server.restore(version: Int(try words("run.version", 1)[0]), cursors: cursors.map { Int($0) }, dense: dense, rows: rows,
+        try run.server.restore(version: Int(try words("run.version", 1)[0]), cursors: cursors.map { Int($0) }, dense: dense, rows: rows,
                            lossSum: Double(bitPattern: try words("run.loss_sum", 1)[0]))
         var stopping = EarlyStopping(metric: run.config.evaluation.validMetric, patience: run.config.evaluation.stoppingStep)
         stopping.restore(best: Double(bitPattern: stop[0]), bestEpoch: Int(stop[1]), sinceBest: Int(stop[2]))
