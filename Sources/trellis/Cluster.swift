@@ -25,10 +25,7 @@ extension Trellis {
             @Option(name: .long, help: "Parameter-server processes (`trellis server start`) to wait for; 0 hosts the parameter server here.")
             var servers = 0
             @OptionGroup var token: TokenOption
-            @Option(name: .long, help: "Folder for checkpoints.")
-            var checkpointDir: String?
-            @Flag(name: .long, help: "Continue from the newest intact checkpoint in --checkpoint-dir.")
-            var resume = false
+            @OptionGroup var checkpoints: CheckpointOptions
             @Option(name: .long, help: "Folder for metrics.jsonl and results.json.")
             var output: String?
             @Option(name: .long, help: "Override training.epochs.")
@@ -40,7 +37,6 @@ extension Trellis {
             func validate() throws {
                 if workers < 1 { throw ValidationError("--workers must be at least 1") }
                 if servers < 0 || servers > 256 { throw ValidationError("--servers must be in 0...256") }
-                if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
             }
 
             func run() throws {
@@ -54,6 +50,7 @@ extension Trellis {
                 } catch { throw RunError(error) }
                 if let epochs { cfg.training.epochs = epochs }
                 if let seed { cfg.seed = seed }
+                try checkpoints.prepare(cfg)  // before the data: a wrong folder should not cost the loading first
                 MemoryTuning.keepFreedBuffers()
                 let dataset: PreparedDataset
                 let plan: TrainingPlan
@@ -68,14 +65,15 @@ extension Trellis {
                 settings.workers = workers
                 settings.servers = servers
                 settings.token = token.resolved
-                settings.checkpointDirectory = checkpointDir
-                settings.resume = resume
+                settings.checkpointDirectory = checkpoints.checkpointDir
+                settings.resume = checkpoints.resume
                 settings.configYAML = yaml
                 settings.security = security
                 let out = try output.map { try RunOutput(directory: $0) }
                 let node: CoordinatorNode
                 do { node = try CoordinatorNode(plan: plan, dataset: dataset, settings: settings) } catch { throw RunError(error) }
                 for record in node.run.records { try out?.append(record) }  // a resumed run keeps its history
+                print("run \(node.run.identity.runID) (config fingerprint \(node.run.identity.fingerprint))")
                 node.onProgress = { print($0) }
                 node.run.onEvaluation = { try? out?.append($0) }
                 let summary: RunSummary
@@ -87,7 +85,7 @@ extension Trellis {
                     try out.append(EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0, evalSeconds: 0, metrics: test))
                     try out.writeResults(summary.jsonObject(extra: [
                         "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": ResourceUsage.peakResidentBytes(), "config": config,
-                        "workers": workers, "servers": servers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
+                        "run_id": node.run.identity.runID, "fingerprint": node.run.identity.fingerprint, "workers": workers, "servers": servers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
                     ]))
                     print("wrote \(out.directory.path)/metrics.jsonl and results.json")
                 }
