@@ -39,3 +39,24 @@ extension CheckpointStore {
         }
     }
 }
+
+// MARK: - Clearing
+
+extension CheckpointStore {
+    /// Names of the checkpoint folders in the store (`ckpt-*`, complete or not, and
+    /// `.tmp-ckpt-*` left by interrupted saves), sorted; empty when the folder does not exist.
+    public func checkpointFolderNames() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasPrefix("ckpt-") || $0.hasPrefix(".tmp-ckpt-") }.sorted()
+    }
+
+    /// Deletes every checkpoint folder (see `checkpointFolderNames()`); other files stay.
+    public func removeAll() throws {
+        for name in checkpointFolderNames() {
+            do { try FileManager.default.removeItem(atPath: directory + "/" + name) } catch {
+                throw CheckpointError(kind: .io, file: directory + "/" + name, expected: "the old checkpoint removed", found: "\(error)")
+            }
+        }
+        try? AtomicFile.syncDirectory(directory)
+    }
+}

@@ -26,10 +26,7 @@ extension Trellis {
             @Option(name: .long, help: "Parameter-server processes (`trellis server start`) to wait for; 0 hosts the parameter server here.")
             var servers = 0
             @OptionGroup var token: TokenOption
-            @Option(name: .long, help: "Folder for checkpoints.")
-            var checkpointDir: String?
-            @Flag(name: .long, help: "Continue from the newest intact checkpoint in --checkpoint-dir.")
-            var resume = false
+            @OptionGroup var checkpoints: CheckpointOptions
             @Option(name: .long, help: "Folder for metrics.jsonl and results.json.")
             var output: String?
             @Option(name: .long, help: "Override training.epochs.")
@@ -41,7 +38,6 @@ extension Trellis {
             func validate() throws {
                 if workers < 1 { throw ValidationError("--workers must be at least 1") }
                 if servers < 0 || servers > 256 { throw ValidationError("--servers must be in 0...256") }
-                if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
             }
 
             func run() throws {
@@ -55,6 +51,8 @@ extension Trellis {
                 } catch { throw RunError(error) }
                 if let epochs { cfg.training.epochs = epochs }
                 if let seed { cfg.seed = seed }
+                // Before the data loads: a bad --output or checkpoint folder should not cost the loading first.
+                try checkpoints.prepare(cfg)
                 let out = try RunOutput.open(output)
                 do { try coordinate(cfg, yaml: yaml, security: security, out: out) } catch {
                     out?.discard()  // a failed run leaves no metrics behind
@@ -77,13 +75,14 @@ extension Trellis {
                 settings.workers = workers
                 settings.servers = servers
                 settings.token = token.resolved
-                settings.checkpointDirectory = checkpointDir
-                settings.resume = resume
+                settings.checkpointDirectory = checkpoints.checkpointDir
+                settings.resume = checkpoints.resume
                 settings.configYAML = yaml
                 settings.security = security
                 let node: CoordinatorNode
                 do { node = try CoordinatorNode(plan: plan, dataset: dataset, settings: settings) } catch { throw RunError(error) }
                 for record in node.run.records { try out?.append(record) }  // a resumed run keeps its history
+                print("run \(node.run.identity.runID) (config fingerprint \(node.run.identity.fingerprint))")
                 node.onProgress = { print($0) }
                 node.run.onEvaluation = { try? out?.append($0) }
                 let summary: RunSummary
@@ -95,7 +94,7 @@ extension Trellis {
                     try out.append(EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0, evalSeconds: 0, metrics: test))
                     try out.finish(results: summary.jsonObject(extra: [
                         "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": ResourceUsage.peakResidentBytes(), "config": config,
-                        "workers": workers, "servers": servers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
+                        "run_id": node.run.identity.runID, "fingerprint": node.run.identity.fingerprint, "workers": workers, "servers": servers, "partitions": cfg.cluster.partitions, "mode": cfg.cluster.mode.rawValue,
                     ]))
                     print("wrote \(out.directory.path)/metrics.jsonl and results.json")
                 }

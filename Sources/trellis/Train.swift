@@ -23,15 +23,13 @@ extension Trellis {
         @Option(name: .long, help: "Override seed.")
         var seed: UInt64?
 
-        @Option(name: .long, help: "Folder for checkpoints (sampled models: sage, bpr).")
-        var checkpointDir: String?
-
-        @Flag(name: .long, help: "Continue from the newest intact checkpoint in --checkpoint-dir.")
-        var resume = false
+        /// Checkpoints (sampled models: sage, bpr).
+        @OptionGroup var checkpointOptions: CheckpointOptions
+        var checkpointDir: String? { checkpointOptions.checkpointDir }
+        var resume: Bool { checkpointOptions.resume }
 
         func validate() throws {
             if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-            if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         }
 
         func run() throws {
@@ -40,7 +38,11 @@ extension Trellis {
             if let epochs { cfg.training.epochs = epochs }
             if let seed { cfg.seed = seed }
             let logger = Logger(label: "trellis.train")
-            // Before the data loads: a bad --output should not cost the loading first.
+            if cfg.model.kind == .lightgcn, checkpointDir != nil {
+                throw RunError(message: "--checkpoint-dir: checkpoints are written by the partitioned engine (model.kind sage or bpr), not by the LightGCN trainer")
+            }
+            // Before the data loads: a bad --output or checkpoint folder should not cost the loading first.
+            try checkpointOptions.prepare(cfg)
             let out = try RunOutput.open(output)
             do { try train(cfg, out: out, logger: logger) } catch {
                 out?.discard()  // a failed run leaves no metrics behind
@@ -76,10 +78,8 @@ extension Trellis {
             }
             let summary: RunSummary
             let baseline: [String: Double]
+            var identity = RunIdentity(config: cfg)
             if cfg.model.kind == .lightgcn {
-                if checkpointDir != nil {
-                    throw RunError(message: "--checkpoint-dir: checkpoints are written by the partitioned engine (model.kind sage or bpr), not by the LightGCN trainer")
-                }
                 // LightGCN propagates over the whole graph every step: the full-graph trainer.
                 let trainer = Trainer(config: cfg, dataset: dataset, logger: logger)
                 print("model \(trainer.model.name): \(trainer.model.parameters.scalarCount) parameters; "
@@ -108,6 +108,8 @@ extension Trellis {
                     }
                     for record in engine.run.records { try out?.append(record) }  // a resumed run keeps its history
                 }
+                identity = engine.run.identity
+                print("run \(engine.run.identity.runID) (config fingerprint \(engine.run.identity.fingerprint))")
                 engine.onStep = onStep
                 engine.run.onEvaluation = onEvaluation
                 do { summary = try engine.fit() } catch { throw RunError(error) }
@@ -123,7 +125,7 @@ extension Trellis {
                 try out.append(test)
                 try out.finish(results: summary.jsonObject(extra: [
                     "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": peak, "baseline_popularity_test": baseline,
-                    "config": config,
+                    "config": config, "run_id": identity.runID, "fingerprint": identity.fingerprint,
                 ]))
                 print("wrote \(out.directory.path)/metrics.jsonl and results.json")
             }

@@ -3,6 +3,7 @@ import TestSupport
 @testable import TrellisCluster
 import TrellisCore
 import TrellisGraph
+import TrellisTensor
 import TrellisTraining
 import TrellisTransport
 import TrellisWire

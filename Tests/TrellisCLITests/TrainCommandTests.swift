@@ -54,6 +54,60 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(last["split"] as? String, "test")
     }
 
+    // MARK: Checkpoints and run identity
+
+    /// One epoch of a tiny sampled (bpr) config with seed 2020, checkpointed: returns the
+    /// folder, the config, the checkpoint folder and the run's output.
+    private func checkpointedRun() throws -> (dir: URL, config: String, checkpoints: String, log: String) {
+        let dir = try temporaryDirectory()
+        let data = try writeSyntheticData(to: dir)
+        let config = dir.appendingPathComponent("bpr.yaml").path
+        try """
+        seed: 2020
+        model: {kind: bpr, embedding_size: 8}
+        data: {name: tiny, path: \(data), split: ratio, ratios: [0.8, 0.1, 0.1]}
+        training: {epochs: 1, batch_size: 64, learning_rate: 0.01, threads: 1}
+        evaluation: {topk: [5, 10], valid_metric: ndcg@10}
+        cluster: {partitions: 2, prefetch: false}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let checkpoints = dir.appendingPathComponent("ckpt").path
+        let (status, log) = try run(["train", "--config", config, "--checkpoint-dir", checkpoints])
+        XCTAssertEqual(status, 0, log)
+        return (dir, config, checkpoints, log)
+    }
+
+    /// A fresh run into a folder that holds checkpoints is refused before any data is loaded
+    /// (retention would otherwise keep the other run's newest ones); `--overwrite-checkpoints`
+    /// deletes them first.
+    func testAFreshRunRefusesAFolderHoldingCheckpoints() throws {
+        let (_, config, checkpoints, _) = try checkpointedRun()
+        let (second, refusal) = try run(["train", "--config", config, "--checkpoint-dir", checkpoints])
+        XCTAssertEqual(second, 1, refusal)
+        XCTAssert(refusal.contains("\(checkpoints) already holds checkpoints") && refusal.contains("--resume")
+                  && refusal.contains("--overwrite-checkpoints"), refusal)
+        XCTAssertFalse(refusal.contains("dataset tiny"), "refused before the data is loaded: \(refusal)")
+        let (third, overwrite) = try run(["train", "--config", config, "--checkpoint-dir", checkpoints, "--overwrite-checkpoints"])
+        XCTAssertEqual(third, 0, overwrite)
+    }
+
+    /// `--resume` with a seed (or model) other than the checkpoint's is refused, naming each
+    /// differing key; more epochs is a supported resume.
+    func testResumeRefusesACheckpointOfAnotherRun() throws {
+        let (dir, config, checkpoints, log) = try checkpointedRun()
+        let (status, refusal) = try run(["train", "--config", config, "--checkpoint-dir", checkpoints, "--resume", "--seed", "7", "--epochs", "2"])
+        XCTAssertEqual(status, 1, refusal)
+        XCTAssert(refusal.contains("belongs to another run") && refusal.contains("seed 2020 vs 7"), refusal)
+        XCTAssertFalse(refusal.contains("dataset tiny"), "refused before the data is loaded: \(refusal)")
+        let out = dir.appendingPathComponent("run").path
+        let (resumed, more) = try run(["train", "--config", config, "--checkpoint-dir", checkpoints, "--resume", "--epochs", "2", "--output", out])
+        XCTAssertEqual(resumed, 0, more)
+        XCTAssert(more.contains("resumed from"), more)
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))) as! [String: Any]
+        XCTAssertEqual((results["run_id"] as? String)?.count, 16, "\(results)")
+        XCTAssertEqual((results["fingerprint"] as? String)?.count, 16, "\(results)")
+        XCTAssert(log.contains("run \(results["run_id"] as? String ?? "?")"), "the run id is kept across resumes: \(log)")
+    }
+
     func testUnknownFlagIsAUsageError() throws {
         let (status, output) = try run(["train", "--config", "x.yaml", "--epoch", "3"])
         XCTAssertEqual(status, 64, output)

@@ -121,6 +121,21 @@ final class CheckpointStoreTests: XCTestCase {
         XCTAssertEqual(contents(root), ["ckpt-000000001", "ckpt-000000003"])
     }
 
+    /// A fresh run's `--overwrite-checkpoints`: every checkpoint folder (complete, torn,
+    /// temporary) goes, other files stay.
+    func testRemoveAllDeletesOnlyCheckpointFolders() throws {
+        let store = CheckpointStore(directory: root)
+        XCTAssertEqual(CheckpointStore(directory: root + "/missing").checkpointFolderNames(), [])
+        try store.save(step: 1, state: state(1))
+        try FileManager.default.createDirectory(atPath: root + "/.tmp-ckpt-000000005", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/ckpt-000000002", withIntermediateDirectories: true)
+        try "keep".write(toFile: root + "/notes.txt", atomically: true, encoding: .utf8)
+        XCTAssertEqual(store.checkpointFolderNames(), [".tmp-ckpt-000000005", "ckpt-000000001", "ckpt-000000002"])
+        try store.removeAll()
+        XCTAssertEqual(contents(root), ["notes.txt"])
+        XCTAssertEqual(store.checkpointFolderNames(), [])
+    }
+
     func testResavingAStepReplacesIt() throws {
         let store = CheckpointStore(directory: root)
         try store.save(step: 5, state: state(5))

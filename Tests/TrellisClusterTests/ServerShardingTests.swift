@@ -28,7 +28,7 @@ extension ClusterEngineTests {
         let trained = engine.run.server
         let fresh = ParameterServer(store: engine.run.plan.initialParameters(), partitionCount: trained.partitionCount,
                                     training: engine.run.config.training, cluster: engine.run.config.cluster)
-        fresh.restore(version: trained.version, cursors: trained.cursors, dense: OptimizerState(), rows: OptimizerState())
+        try fresh.restore(version: trained.version, cursors: trained.cursors, dense: OptimizerState(), rows: OptimizerState())
         let sharding = ServerSharding(count: 2)
         var limits = WireLimits()
         limits.partitionCount = trained.partitionCount
@@ -40,7 +40,7 @@ extension ClusterEngineTests {
         let states = try (0..<2).map { k -> ShardState in
             let bytes = Message.shardState(sharding.state(of: trained, shard: k)).frame().frame.encode()
             guard case .shardState(let s) = try Message.decode(Frame.decode(bytes, maxBodyBytes: 1 << 26), limits: limits) else {
-                throw XCTSkip("not a shard state")
+                throw ShardError("shard \(k): the frame decoded as another message")
             }
             return s
         }
@@ -58,5 +58,48 @@ extension ClusterEngineTests {
         wrong.tables[0] = Tensor(shape: [1, wrong.tables[0].shape[1]], data: Array(repeating: 0, count: wrong.tables[0].shape[1]))
         XCTAssertThrowsError(try sharding.merge([states[0], wrong], into: fresh)) { XCTAssertTrue("\($0)".contains("expected"), "\($0)") }
         XCTAssertThrowsError(try sharding.merge([states[0]], into: fresh))
+    }
+
+    /// A moment buffer cut to half of each row (a consistent half width on every shard) is
+    /// refused: the width is the table's dimension, never inferred from the buffer.
+    func testMergeRefusesMomentBuffersOfTheWrongWidth() throws {
+        let engine = try EmbeddedEngine(config: config(), dataset: dataset())
+        for _ in 0..<2 { try engine.trainStep() }
+        let trained = engine.run.server
+        let sharding = ServerSharding(count: 2)
+        let states = (0..<2).map { sharding.state(of: trained, shard: $0) }
+        let key = try XCTUnwrap(states[0].rowOptimizer.buffers.keys.sorted().first { $0.hasPrefix("m/") })
+        let dimension = try XCTUnwrap(trained.store.tables.first { "m/\($0.name)" == key }).dimension
+        var short = states
+        for k in 0..<2 {
+            let whole = short[k].rowOptimizer.buffers[key]!
+            short[k].rowOptimizer.buffers[key] = Array(whole.prefix(whole.count / dimension * (dimension / 2)))
+        }
+        XCTAssertThrowsError(try sharding.merge(short, into: trained)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+        var unknown = states
+        unknown[1].rowOptimizer.buffers["m/no.such.table"] = [1, 2, 3]
+        XCTAssertThrowsError(try sharding.merge(unknown, into: trained)) { XCTAssertTrue("\($0)".contains("no.such.table"), "\($0)") }
+        // Nothing was changed by the refusals: the good states still merge into the same numbers.
+        let before = trained.optimizerStates().rows
+        try sharding.merge(states, into: trained)
+        XCTAssertEqual(trained.optimizerStates().rows, before)
+    }
+
+    /// What a shard's welcome and a checkpoint go through: a restored state that does not fit
+    /// the server's tables is refused before anything changes.
+    func testParameterServerRestoreRefusesAStateThatDoesNotFit() throws {
+        let engine = try EmbeddedEngine(config: config(), dataset: dataset())
+        for _ in 0..<2 { try engine.trainStep() }
+        let server = engine.run.server
+        let (dense, rows) = server.optimizerStates()
+        let key = try XCTUnwrap(rows.buffers.keys.sorted().first)
+        var short = rows
+        short.buffers[key] = Array(rows.buffers[key]!.dropLast())
+        XCTAssertThrowsError(try server.restore(version: 0, cursors: server.cursors.map { _ in 0 }, dense: dense, rows: short)) {
+            XCTAssert("\($0)".contains(key) && "\($0)".contains("table optimizer"), "\($0)")
+        }
+        XCTAssertThrowsError(try server.restore(version: 0, cursors: [0], dense: dense, rows: rows))
+        XCTAssertEqual(server.version, 2, "a refused restore changes nothing")
+        XCTAssertEqual(server.optimizerStates().rows, rows)
     }
 }

@@ -90,4 +90,38 @@ final class OptimizerTests: XCTestCase {
         opt.step([table])
         XCTAssertEqual(table.weights.data[0], 0.9 - 0.2 / Float(8).squareRoot(), accuracy: 1e-6)
     }
+
+    // MARK: Importing state
+
+    /// A restored buffer must be one the optimizer keeps, for a parameter it steps, of that
+    /// parameter's size: a short moment would otherwise be written past its end.
+    func testImportStateRefusesBuffersThatDoNotFitTheParameters() throws {
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [4, 3], repeating: 1))
+        let lazy = LazyAdam(learningRate: 0.1)
+        table.setGradient(RowGradient(dimension: 3, rowIDs: [1], values: [1, 2, 3]))
+        lazy.step([table])
+        let good = lazy.exportState(), sizes = [table].optimizerSizes
+        XCTAssertEqual(sizes, ["t": 12])
+        var short = good
+        short.buffers["m/t"] = Array(good.buffers["m/t"]!.prefix(6))
+        XCTAssertThrowsError(try lazy.importState(short, sizes: sizes)) {
+            XCTAssertEqual($0 as? OptimizerStateError, OptimizerStateError(buffer: "m/t", expected: "12 values (its parameter's)", found: "6"))
+        }
+        var stranger = good
+        stranger.buffers["m/u"] = [0]
+        XCTAssertThrowsError(try lazy.importState(stranger, sizes: sizes)) { XCTAssert("\($0)".contains("m/u"), "\($0)") }
+        var unknown = good
+        unknown.buffers["velocity/t"] = Array(repeating: 0, count: 12)
+        XCTAssertThrowsError(try lazy.importState(unknown, sizes: sizes)) { XCTAssert("\($0)".contains("velocity/t"), "\($0)") }
+        XCTAssertThrowsError(try lazy.importState(OptimizerState(stepCount: -1), sizes: sizes))
+        XCTAssertEqual(lazy.exportState(), good, "a refused state changes nothing")
+        try lazy.importState(good, sizes: sizes)
+
+        let p = Variable(Tensor(shape: [2], data: [1, 1]), requiresGrad: true, name: "p")
+        XCTAssertThrowsError(try Adam().importState(OptimizerState(buffers: ["v/p": [0]]), sizes: [p].optimizerSizes))
+        XCTAssertThrowsError(try SGD(learningRate: 1, momentum: 0.9).importState(OptimizerState(buffers: ["velocity/p": [0, 0, 0]]), sizes: [p].optimizerSizes))
+        XCTAssertThrowsError(try RowAdagrad().importState(OptimizerState(buffers: ["accumulator/t": [0]]), sizes: sizes))
+        XCTAssertThrowsError(try RowSGD(learningRate: 1).importState(OptimizerState(buffers: ["m/t": Array(repeating: 0, count: 12)]), sizes: sizes))
+        try RowAdagrad().importState(OptimizerState(buffers: ["accumulator/t": Array(repeating: 0, count: 12)]), sizes: sizes)
+    }
 }

@@ -53,4 +53,38 @@ final class ConfigTests: XCTestCase {
         assertConfigError("cluster: {compress: maybe}", key: "cluster.compress", contains: "true or false")
         assertConfigError("cluster: {heartbeat: 5}", key: "cluster.heartbeat", contains: "unknown key")
     }
+
+    /// The fingerprint covers what defines a run (seed, data, model, optimisation,
+    /// partitioning) and nothing else (epochs, threads, checkpoint retention).
+    func testRunFingerprintCoversTheDefiningKeysOnly() {
+        let base = TrainingConfig()
+        let id = RunIdentity(config: base)
+        XCTAssertEqual(id.fingerprint.count, 16)
+        XCTAssertEqual(id.fingerprint, RunIdentity(config: base).fingerprint, "stable")
+        XCTAssertEqual(id.fingerprint, RunIdentity.fingerprint(of: id.settings))
+        XCTAssertNotEqual(id.runID, RunIdentity(config: base).runID, "a fresh run gets a new id")
+        var same = base
+        same.training.epochs = 7; same.training.threads = 8; same.cluster.checkpointsKept = 9; same.cluster.heartbeatMilliseconds = 50
+        XCTAssertEqual(RunIdentity(config: same).fingerprint, id.fingerprint)
+        var changes: [(String, (inout TrainingConfig) -> Void)] = [
+            ("seed", { $0.seed = 7 }), ("data.ratios", { $0.data.ratios = [0.7, 0.2, 0.1] }), ("data.path", { $0.data.path = "x" }),
+            ("model.kind", { $0.model.kind = .sage }), ("model.embedding_size", { $0.model.embeddingSize = 32 }),
+            ("training.learning_rate", { $0.training.learningRate = 0.5 }), ("training.optimizer", { $0.training.optimizer = .sgd }),
+            ("cluster.partitions", { $0.cluster.partitions = 4 }), ("cluster.mode", { $0.cluster.mode = .async }),
+            ("model.relation_fanouts.item->user", { $0.model.relationFanouts["item->user"] = [3, 3] }),
+        ]
+        changes.append(("training.clip_grad_norm", { $0.training.clipGradNorm = 1 }))
+        for (key, change) in changes {
+            var c = base
+            change(&c)
+            let other = RunIdentity(config: c)
+            XCTAssertNotEqual(other.fingerprint, id.fingerprint, key)
+            let differences = RunIdentity.differences(stored: id.settings, current: other.settings)
+            XCTAssertEqual(differences.count, 1, "\(differences)")
+            XCTAssert(differences.first?.hasPrefix(key + " ") == true, "\(differences)")
+        }
+        var seven = base
+        seven.seed = 7
+        XCTAssertEqual(RunIdentity.differences(stored: id.settings, current: RunIdentity(config: seven).settings), ["seed 2020 vs 7"])
+    }
 }

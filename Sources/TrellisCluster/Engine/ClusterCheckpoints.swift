@@ -19,6 +19,7 @@ import TrellisTraining
 ///     run.loss_sum         [bits of the epoch's loss so far]     U64
 ///     run.seconds          [bits of each epoch's training time]  U64
 ///     metadata records     the evaluation records, JSON
+///     manifest extras      run.id, run.fingerprint, run.settings (see `RunIdentity`)
 ///
 /// Batches and samples are pure functions of (seed, partition, epoch, step), so the cursors
 /// are the whole RNG state: a resumed run draws exactly what the interrupted one would have.
@@ -47,50 +48,7 @@ public struct ClusterCheckpoints {
         state.words["run.seconds"] = run.trainingSeconds.map(\.bitPattern)
         let records = try JSONSerialization.data(withJSONObject: run.records.map { $0.jsonObject() }, options: [.sortedKeys])
         state.metadata["records"] = String(decoding: records, as: UTF8.self)
-        let info = try store.save(step: run.globalStep, state: state, extras: ["seed": "\(run.config.seed)", "model": run.config.model.kind.rawValue])
+        let info = try store.save(step: run.globalStep, state: state, extras: Self.extras(of: run))
         logger.info("checkpoint written", metadata: ["path": "\(info.path)", "epoch": "\(run.position.epoch)", "step": "\(run.position.step)"])
-    }
-
-    /// Restores the newest intact checkpoint into `run`; returns its path, or nil when there is
-    /// none. Torn or corrupted ones are reported and skipped.
-    public func restoreLatest(into run: TrainingRun, logger: Logger) throws -> String? {
-        let recovery = store.latestIntact()
-        for skipped in recovery.skipped { logger.warning("\(skipped)") }
-        guard let loaded = recovery.checkpoint else { return nil }
-        let state = try loaded.state()
-        func words(_ key: String, _ count: Int? = nil) throws -> [UInt64] {
-            guard let w = state.words[key], count == nil || w.count == count! else {
-                throw CheckpointError(kind: .invalidState, file: loaded.info.path, tensor: key, expected: "\(count ?? 0) words", found: "\(state.words[key]?.count ?? 0)")
-            }
-            return w
-        }
-        var weights: [String: Tensor] = [:], best: [String: Tensor] = [:]
-        var dense = OptimizerState(), rows = OptimizerState()
-        for (name, t) in state.tensors {
-            if name.hasPrefix("param/") { weights[String(name.dropFirst(6))] = t }
-            if name.hasPrefix("best/") { best[String(name.dropFirst(5))] = t }
-            if name.hasPrefix("opt.dense/") { dense.buffers[String(name.dropFirst(10))] = t.data }
-            if name.hasPrefix("opt.rows/") { rows.buffers[String(name.dropFirst(9))] = t.data }
-        }
-        let current = run.snapshot()
-        for (name, t) in current where weights[name]?.shape != t.shape {
-            throw CheckpointError(kind: .invalidState, file: loaded.info.path, tensor: "param/\(name)", expected: "shape \(t.shape)",
-                                  found: weights[name].map { "\($0.shape)" } ?? "missing")
-        }
-        let position = try words("run.position", 2), steps = try words("run.opt_steps", 2), stop = try words("run.stopping", 4)
-        let cursors = try words("run.cursors", run.server.partitionCount)
-        dense.stepCount = Int(steps[0]); rows.stepCount = Int(steps[1])
-        run.restoreWeights(weights)
-        run.server.restore(version: Int(try words("run.version", 1)[0]), cursors: cursors.map { Int($0) }, dense: dense, rows: rows,
-                           lossSum: Double(bitPattern: try words("run.loss_sum", 1)[0]))
-        var stopping = EarlyStopping(metric: run.config.evaluation.validMetric, patience: run.config.evaluation.stoppingStep)
-        stopping.restore(best: Double(bitPattern: stop[0]), bestEpoch: Int(stop[1]), sinceBest: Int(stop[2]))
-        let recordsJSON = state.metadata["records"] ?? "[]"
-        let objects = (try JSONSerialization.jsonObject(with: Data(recordsJSON.utf8))) as? [[String: Any]] ?? []
-        run.restore(position: StepID(epoch: Int(position[0]), step: Int(position[1])), stopping: stopping,
-                    records: objects.compactMap(EpochRecord.init(jsonObject:)),
-                    trainingSeconds: try words("run.seconds").map { Double(bitPattern: $0) },
-                    bestWeights: best.isEmpty ? weights : best, finished: stop[3] != 0)
-        return loaded.info.path
     }
 }

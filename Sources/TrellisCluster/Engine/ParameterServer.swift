@@ -175,9 +175,24 @@ public final class ParameterServer {
 
     /// Puts back a checkpointed state: weights are already in `store`; this sets the
     /// optimizers, the version and every partition's cursor (all at `version` in sync mode).
-    public func restore(version: Int, cursors: [Int], dense: OptimizerState, rows: OptimizerState, lossSum: Double = 0) {
-        (denseOptimizer as? StatefulOptimizer)?.importState(dense)
-        (rowOptimizer as? StatefulOptimizer)?.importState(rows)
+    /// Everything is checked first (one cursor per partition, none negative, every optimizer
+    /// buffer of its parameter's size); a state that does not fit throws and changes nothing.
+    public func restore(version: Int, cursors: [Int], dense: OptimizerState, rows: OptimizerState, lossSum: Double = 0) throws {
+        guard version >= 0, cursors.count == partitionCount, cursors.allSatisfy({ $0 >= 0 }) else {
+            throw ServerError.badShape("restored version \(version) and cursors \(cursors), expected a version >= 0 and \(partitionCount) cursors >= 0")
+        }
+        let stateful = [(denseOptimizer as? StatefulOptimizer, dense, store.dense.optimizerSizes, "dense"),
+                        (rowOptimizer as? StatefulOptimizer, rows, store.tables.optimizerSizes, "table")]
+        for (optimizer, state, sizes, kind) in stateful {
+            do {
+                if let optimizer { try optimizer.check(state, sizes: sizes) } else if !state.buffers.isEmpty {
+                    throw OptimizerStateError(buffer: state.buffers.keys.sorted()[0], expected: "no buffers (the optimizer keeps none)", found: "a buffer")
+                }
+            } catch let error as OptimizerStateError {
+                throw ServerError.badOptimizerState(kind: kind, error)
+            }
+        }
+        for (optimizer, state, sizes, _) in stateful { try optimizer?.importState(state, sizes: sizes) }
         self.version = version
         self.cursors = cursors
         pending = Array(repeating: nil, count: partitionCount)
@@ -193,6 +208,8 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
     case badPartition(Int)
     case badShape(String)
     case outOfOrder(partition: Int, step: Int, expected: Int)
+    /// A restored optimizer buffer ("dense" or "table" optimizer) that does not fit its parameter.
+    case badOptimizerState(kind: String, OptimizerStateError)
 
     public var description: String {
         switch self {
@@ -201,6 +218,7 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
         case .badPartition(let p): return "no partition \(p)"
         case .badShape(let why): return "shape mismatch: \(why)"
         case .outOfOrder(let p, let s, let e): return "partition \(p) sent step \(s), expected \(e)"
+        case .badOptimizerState(let kind, let error): return "\(kind) optimizer: \(error)"
         }
     }
 }

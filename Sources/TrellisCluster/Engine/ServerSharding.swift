@@ -61,10 +61,12 @@ public struct ServerSharding: Sendable, Equatable {
 
     /// Puts the shards' states (one per shard, any order) into `server`: weights into its
     /// store, optimizer moments into its optimizers. The step bookkeeping stays the server's
-    /// own; a shard that disagrees on the version is an error.
+    /// own; a shard that disagrees on the version is an error. Every state is checked before
+    /// anything changes: a table buffer must hold the shard's rows x the table's dimension
+    /// (the width is never inferred from the buffer).
     public func merge(_ states: [ShardState], into server: ParameterServer) throws {
         let byShard = Dictionary(states.map { ($0.shard, $0) }, uniquingKeysWith: { a, _ in a })
-        guard byShard.count == count, byShard.keys.allSatisfy({ $0 >= 0 && $0 < count }) else {
+        guard byShard.count == count, states.count == count, byShard.keys.allSatisfy({ $0 >= 0 && $0 < count }) else {
             throw ShardError("expected the states of shards 0..<\(count), got \(states.map(\.shard).sorted())")
         }
         let store = server.store
@@ -72,42 +74,36 @@ public struct ServerSharding: Sendable, Equatable {
             guard s.version == server.version else { throw ShardError("shard \(s.shard) is at version \(s.version), the run at \(server.version)") }
             try check(s, tables: store.tables, dense: s.shard == 0 ? store.dense : [])
         }
+        let first = byShard[0]!
+        var rows = OptimizerState(stepCount: first.rowOptimizer.stepCount)
+        for key in Set(states.flatMap { $0.rowOptimizer.buffers.keys }) {
+            // `check` refused a buffer of no table. A shard that has not touched a table yet has
+            // no moments for it: zeros.
+            guard let table = Self.table(of: key, in: store.tables) else { continue }
+            var whole = [Float](repeating: 0, count: table.weights.count)
+            for s in states { if let piece = s.rowOptimizer.buffers[key] { merge(piece, width: table.dimension, shard: s.shard, into: &whole) } }
+            rows.buffers[key] = whole
+        }
+        // Checks the optimizer buffers against the whole tables before anything is written.
+        do {
+            try server.restore(version: server.version, cursors: server.cursors, dense: first.denseOptimizer, rows: rows, lossSum: server.lossSum)
+        } catch { throw ShardError("merging the shards' states: \(error)") }
         for (t, table) in store.tables.enumerated() {
             var whole = table.weights.data
             for s in states { merge(s.tables[t].data, width: table.dimension, shard: s.shard, into: &whole) }
             table.weights = Tensor(shape: table.weights.shape, data: whole)
         }
-        let first = byShard[0]!
         for (p, value) in zip(store.dense, first.dense) { p.value = value }
-        var rows = OptimizerState(stepCount: first.rowOptimizer.stepCount)
-        for key in Set(states.flatMap { $0.rowOptimizer.buffers.keys }) {
-            guard let table = Self.table(of: key, in: store.tables) else {
-                if let part = first.rowOptimizer.buffers[key] { rows.buffers[key] = part }
-                continue
-            }
-            // A shard that has not touched a table yet has no moments for it: zeros.
-            let sizes = states.compactMap { s in s.rowOptimizer.buffers[key].map { ($0.count, rowCount(table.rowCount, shard: s.shard)) } }
-            let width = sizes.first { $0.1 > 0 }.map { $0.0 / $0.1 } ?? 0
-            var whole = [Float](repeating: 0, count: table.rowCount * width)
-            for s in states {
-                guard let piece = s.rowOptimizer.buffers[key] else { continue }
-                guard piece.count == rowCount(table.rowCount, shard: s.shard) * width else {
-                    throw ShardError("shard \(s.shard): optimizer buffer \(key) has \(piece.count) values, expected \(rowCount(table.rowCount, shard: s.shard) * width)")
-                }
-                merge(piece, width: width, shard: s.shard, into: &whole)
-            }
-            rows.buffers[key] = whole
-        }
-        server.restore(version: server.version, cursors: server.cursors, dense: first.denseOptimizer, rows: rows, lossSum: server.lossSum)
     }
 
-    /// Each table buffer of a row optimizer's state cut to shard `shard`'s rows; other
-    /// buffers go to shard 0.
+    /// Each table buffer of a row optimizer's state cut to shard `shard`'s rows (a buffer holds
+    /// rows x the table's dimension); other buffers go to shard 0, whose optimizer refuses
+    /// any it does not keep.
     func sliced(_ state: OptimizerState, tables: [EmbeddingTable], shard: Int) -> OptimizerState {
         var out = OptimizerState(stepCount: state.stepCount)
         for (key, buffer) in state.buffers {
-            if let table = Self.table(of: key, in: tables), table.rowCount > 0, buffer.count % table.rowCount == 0 {
-                out.buffers[key] = slice(buffer, width: buffer.count / table.rowCount, shard: shard)
+            if let table = Self.table(of: key, in: tables) {
+                out.buffers[key] = slice(buffer, width: table.dimension, shard: shard)
             } else if shard == 0 {
                 out.buffers[key] = buffer
             }
@@ -131,6 +127,16 @@ public struct ServerSharding: Sendable, Equatable {
         }
         for (v, p) in zip(s.dense, dense) where v.shape != p.value.shape {
             throw ShardError("shard \(s.shard): \(p.name) is \(v.shape), expected \(p.value.shape)")
+        }
+        for (key, buffer) in s.rowOptimizer.buffers.sorted(by: { $0.key < $1.key }) {
+            guard let table = Self.table(of: key, in: tables) else {
+                throw ShardError("shard \(s.shard): optimizer buffer \(key) names no table; expected one of \(tables.map(\.name))")
+            }
+            let expected = rowCount(table.rowCount, shard: s.shard) * table.dimension
+            guard buffer.count == expected else {
+                throw ShardError("shard \(s.shard): optimizer buffer \(key) has \(buffer.count) values, expected \(expected) "
+                                 + "(\(rowCount(table.rowCount, shard: s.shard)) rows x \(table.dimension))")
+            }
         }
     }
 }

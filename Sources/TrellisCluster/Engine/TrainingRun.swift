@@ -24,6 +24,9 @@ public final class TrainingRun {
     public private(set) var finished = false
     /// Called with every evaluation record.
     public var onEvaluation: ((EpochRecord) -> Void)?
+    /// The run id (new for a fresh run, the checkpoint's after a resume) and the fingerprint
+    /// of the config keys that define the run; written into every checkpoint.
+    public internal(set) var identity: RunIdentity
 
     public init(plan: TrainingPlan, dataset: PreparedDataset) {
         ComputeThreads.configure(plan.config)
@@ -35,6 +38,7 @@ public final class TrainingRun {
         evaluationModel = TrainingPlan.makeModel(plan.config, graph: plan.graph)
         stopping = EarlyStopping(metric: plan.config.evaluation.validMetric, patience: plan.config.evaluation.stoppingStep)
         position = StepID(epoch: 1, step: 0)
+        identity = RunIdentity(config: plan.config)
         bestWeights = [:]
         bestWeights = snapshot()
     }

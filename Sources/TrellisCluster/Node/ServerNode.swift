@@ -168,7 +168,10 @@ public final class ServerNode {
             }
         }
         let server = ParameterServer(store: store, partitionCount: w.partitionCount, training: config.training, cluster: config.cluster)
-        server.restore(version: s.version, cursors: s.cursors, dense: s.denseOptimizer, rows: s.rowOptimizer, lossSum: s.lossSum)
+        // Every optimizer buffer is checked against this shard's rows before it is taken.
+        do {
+            try server.restore(version: s.version, cursors: s.cursors, dense: s.denseOptimizer, rows: s.rowOptimizer, lossSum: s.lossSum)
+        } catch { throw ShardError("state of shard \(s.shard): \(error)") }
         self.server = server
         logger.info("holding shard", metadata: ["version": "\(s.version)", "rows": "\(store.tables.map(\.rowCount))",
                                                 "dense": "\(store.dense.count)"])

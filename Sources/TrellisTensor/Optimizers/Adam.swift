@@ -83,6 +83,10 @@ public final class LazyAdam: RowOptimizer {
             var first = moments.first.removeValue(forKey: t.name) ?? [Float](repeating: 0, count: n)
             var second = moments.second.removeValue(forKey: t.name) ?? [Float](repeating: 0, count: n)
             defer { moments.first[t.name] = first; moments.second[t.name] = second }
+            // The loop below indexes through unchecked pointers: a short buffer would be written
+            // past its end. `importState` refuses one; this is the last line of defence.
+            precondition(first.count == n && second.count == n,
+                         "LazyAdam: moments of \(t.name) have \(first.count) and \(second.count) values, the table \(n)")
             first.withUnsafeMutableBufferPointer { m in
                 second.withUnsafeMutableBufferPointer { v in
                     t.weights.data.withUnsafeMutableBufferPointer { w in
