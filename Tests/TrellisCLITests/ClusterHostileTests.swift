@@ -48,10 +48,8 @@ final class ClusterHostileTests: XCTestCase {
         let h = try Harness(name: "spoof")
         let reference = try h.trainOneProcess()
         let port = Harness.freePort()
-        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
-        let w0 = try h.startWorker(port: port, name: "w0")
-        let w1 = try h.startWorker(port: port, name: "w1")
-        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        let (coordinator, workers) = try h.startRun(port: port, workers: 2)
+        let (w0, w1) = (workers[0], workers[1])
         let session = try Self.session(of: "w1", in: try h.log("coordinator"))
         Thread.sleep(forTimeInterval: 0.5)
         kill(w1.processIdentifier, SIGKILL)
@@ -64,10 +62,7 @@ final class ClusterHostileTests: XCTestCase {
         let log = try h.log("coordinator")
         XCTAssert(log.contains("worker lost"), "w1 was kept alive by a stranger's heartbeats:\n\(log)")
         XCTAssert(log.contains("rejected a message: session used from another socket"), log)
-        let replacement = try h.startWorker(port: port, name: "w2")
-        try h.waitForExit(coordinator, seconds: 240)
-        try h.waitForExit(w0, seconds: 30)
-        try h.waitForExit(replacement, seconds: 30)
+        try h.finish(coordinator, [w0, try h.startWorker(port: port, name: "w2")])
         XCTAssertEqual(try h.result("run"), reference)
     }
 
@@ -76,16 +71,12 @@ final class ClusterHostileTests: XCTestCase {
     func testAStalledCoordinatorDoesNotBlameItsWorkers() throws {
         let h = try Harness(name: "stall")
         let reference = try h.trainOneProcess()
-        let port = Harness.freePort()
-        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
-        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
-        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        let (coordinator, workers) = try h.startRun(port: Harness.freePort(), workers: 2)
         Thread.sleep(forTimeInterval: 0.5)
         kill(coordinator.processIdentifier, SIGSTOP)
         Thread.sleep(forTimeInterval: 2.5)
         kill(coordinator.processIdentifier, SIGCONT)
-        try h.waitForExit(coordinator, seconds: 240)
-        for w in workers { try h.waitForExit(w, seconds: 30) }
+        try h.finish(coordinator, workers)
         let log = try h.log("coordinator")
         XCTAssert(log.contains("loop stalled"), log)
         XCTAssertFalse(log.contains("worker lost"), log)
@@ -98,9 +89,7 @@ final class ClusterHostileTests: XCTestCase {
         let h = try Harness(name: "samples")
         let reference = try h.trainOneProcess()
         let port = Harness.freePort()
-        let coordinator = try h.startCoordinator(port: port, workers: 1, output: "run")
-        let w0 = try h.startWorker(port: port, name: "w0")
-        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        let (coordinator, workers) = try h.startRun(port: port, workers: 1)
         let spare = try Peer(port: port)
         try spare.send(.join(token: "", name: "spare"))
         var session: UInt64?
@@ -125,8 +114,7 @@ final class ClusterHostileTests: XCTestCase {
             if case .sampleRefused(_, let id, _) = try spare.receive(timeoutMilliseconds: 100) { refused.insert(id) }
         }
         XCTAssertEqual(refused.count, count, "every request was answered with a refusal; missing kinds \(Set((0..<count).filter { !refused.contains(UInt64($0)) }.map { $0 % bad.count }))")
-        try h.waitForExit(coordinator, seconds: 240)
-        try h.waitForExit(w0, seconds: 30)
+        try h.finish(coordinator, workers)
         XCTAssertEqual(try h.result("run"), reference)
     }
 
@@ -199,9 +187,7 @@ final class ClusterHostileTests: XCTestCase {
                 }
             }
         }
-        try h.waitForExit(coordinator, seconds: 240)
-        try h.waitForExit(server, seconds: 30)
-        for w in workers { try h.waitForExit(w, seconds: 30) }
+        try h.finish(coordinator, [server] + workers)
         XCTAssertEqual(try h.result("run"), reference)
         let coordinatorLog = try h.log("coordinator"), serverLog = try h.log("s0")
         XCTAssert(coordinatorLog.contains("rejected a message"), coordinatorLog)

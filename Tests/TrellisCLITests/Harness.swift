@@ -118,6 +118,21 @@ final class Harness {
         return try start(args, log: logName)
     }
 
+    /// A coordinator (log `coordinator`, results in `output`) and workers w0, w1, … on `port`,
+    /// returned once the run has started.
+    func startRun(port: Int, workers: Int, output: String = "run", extra: [String] = []) throws -> (coordinator: Process, workers: [Process]) {
+        let coordinator = try startCoordinator(port: port, workers: workers, output: output, extra: extra)
+        let started = try (0..<workers).map { try startWorker(port: port, name: "w\($0)") }
+        try waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        return (coordinator, started)
+    }
+
+    /// Waits for the coordinator, then for every other process, to exit cleanly.
+    func finish(_ coordinator: Process, _ others: [Process]) throws {
+        try waitForExit(coordinator, seconds: 240)
+        for p in others { try waitForExit(p, seconds: 30) }
+    }
+
     func startWorker(port: Int, name: String, extra: [String] = []) throws -> Process {
         try start(["worker", "join", "--coordinator", "tcp://127.0.0.1:\(port)", "--name", name, "--join-timeout", "30"] + extra, log: name)
     }
