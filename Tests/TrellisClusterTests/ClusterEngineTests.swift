@@ -13,7 +13,9 @@ final class ClusterEngineTests: XCTestCase {
     /// 120 users in 3 taste groups over 60 items: 10 items of the user's group (of 20) and 4
     /// drawn from all 60, split 8:1:1. The noise keeps the metrics well below 1, so a changed
     /// weight shows in them.
-    func dataset() -> PreparedDataset {
+    func dataset() -> PreparedDataset { Self.dataset() }
+
+    static func dataset() -> PreparedDataset {
         var users: [Int32] = [], items: [Int32] = []
         var rng = SeededGenerator(seed: 5)
         for u in 0..<120 {
@@ -47,6 +49,10 @@ final class ClusterEngineTests: XCTestCase {
     }
 
     func config(_ kind: ModelSettings.Kind = .sage, partitions: Int = 3, mode: ClusterSettings.Mode = .sync) -> TrainingConfig {
+        Self.config(kind, partitions: partitions, mode: mode)
+    }
+
+    static func config(_ kind: ModelSettings.Kind = .sage, partitions: Int = 3, mode: ClusterSettings.Mode = .sync) -> TrainingConfig {
         var c = TrainingConfig()
         c.seed = 11
         c.model.kind = kind

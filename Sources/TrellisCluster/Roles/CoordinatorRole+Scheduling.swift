@@ -1,19 +1,19 @@
-import Foundation
 import Logging
 import TrellisCore
 import TrellisGraph
 import TrellisTraining
 
-/// Handing out tasks, moving the run forward, and routing sampling requests.
-extension CoordinatorNode {
-    // MARK: Scheduling
+/// Handing out tasks, moving the run forward, pausing it for checkpoints and evaluations, and
+/// routing sampling requests.
+extension CoordinatorRole {
+    // MARK: Tasks
 
     /// Answers held task requests that can now run (or learn the run is over).
-    func dispatch() {
-        guard started, pendingGather == nil else { return }
+    func dispatch(now: Double) {
+        guard started, pause == nil else { return }
         for (session, w) in workers where w.waiting {
             if run.finished {
-                try? link.send(.finished, to: w.envelope)
+                send(.finished, to: w.envelope)
                 finishedSent.insert(session)
                 workers[session]!.waiting = false
                 continue
@@ -21,10 +21,10 @@ extension CoordinatorNode {
             guard let (p, step) = nextTask(for: w) else { continue }
             let global = step.global(stepsPerEpoch: run.stepsPerEpoch)
             workers[session]!.waiting = false
-            workers[session]!.taskSince = ResourceUsage.now()
+            workers[session]!.taskSince = now
             workers[session]!.task = (p, global)
-            try? link.send(.task(session: session, partition: p, epoch: step.epoch, step: step.step,
-                                 grant: grant(session: session, partition: p, globalStep: global)), to: w.envelope)
+            send(.task(session: session, partition: p, epoch: step.epoch, step: step.step,
+                       grant: grant(session: session, partition: p, globalStep: global)), to: w.envelope)
         }
     }
 
@@ -42,38 +42,51 @@ extension CoordinatorNode {
         return (p, StepID(epoch: g / run.stepsPerEpoch + 1, step: g % run.stepsPerEpoch))
     }
 
-    /// After a push: moves the run past every step all partitions have given, ends the epoch
-    /// when its last step is in, and writes checkpoints. With parameter-server processes, a
-    /// checkpoint or an evaluation first gathers their state (`withServerState`); the run
-    /// waits for it and comes back here.
-    func advance() throws {
-        guard pendingGather == nil else { return }
+    // MARK: Moving on
+
+    /// After a push: moves the run past every step all partitions have given, and pauses it
+    /// for a checkpoint every `checkpoint_every` steps and at the end of the epoch.
+    func advance(now: Double) throws {
+        guard pause == nil else { return }
         let slowest = run.server.cursors.min() ?? 0
         while run.globalStep < slowest, !run.epochComplete, run.server.version >= run.globalStep + (cluster.mode == .sync ? 1 : 0) {
             run.advanceStep()
-            if cluster.checkpointEvery > 0, run.globalStep % cluster.checkpointEvery == 0, !run.epochComplete, let checkpoints {
-                try withServerState { [unowned self] in
-                    try checkpoints.save(run, logger: logger)
-                    try advance()
-                }
-                return
+            if settings.checkpoints, cluster.checkpointEvery > 0, run.globalStep % cluster.checkpointEvery == 0, !run.epochComplete {
+                return try reach(.checkpoint, now: now)
             }
         }
         guard run.epochComplete else { return }
-        try withServerState { [unowned self] in try endEpoch() }
+        try reach(.epochEnd, now: now)
     }
 
-    /// Evaluates, prints the progress line, writes the epoch's checkpoint.
-    func endEpoch() throws {
-        let seconds = ResourceUsage.now() - epochStart
-        let record = run.finishEpoch(seconds: seconds)
-        let line = epochStats.line(epoch: record.epoch, seconds: seconds, steps: run.stepsPerEpoch, record: record,
-                                   metric: config.evaluation.validMetric, link: link)
-        onProgress?(line)
-        logger.info("\(line)")
-        epochStats = EpochStats(sentBase: link.bytesSent, receivedBase: link.bytesReceived, payloadBase: link.payload)
-        try checkpoints?.save(run, logger: logger)
-        epochStart = ResourceUsage.now()
+    /// With parameter-server processes, a checkpoint or an evaluation first gathers their
+    /// state (asked once no task is out); then `proceed`.
+    func reach(_ milestone: Milestone, now: Double) throws {
+        guard settings.servers == 0 else {
+            pause = .gathering(then: milestone, requested: false)
+            return progressGather()
+        }
+        try proceed(milestone, now: now)
+    }
+
+    /// The run's state is whole here: write the checkpoint, or end the epoch.
+    func proceed(_ milestone: Milestone, now: Double) throws {
+        pause = nil
+        switch milestone {
+        case .checkpoint:
+            pause = .checkpointing(resume: true)
+            outbox.append(.saveCheckpoint)
+        case .epochEnd:
+            let seconds = now - epochStart
+            let record = run.finishEpoch(seconds: seconds)
+            outbox.append(.epochEnded(record, seconds: seconds, stats: epochStats))
+            epochStats = EpochStats()
+            epochStart = now
+            if settings.checkpoints {
+                pause = .checkpointing(resume: false)
+                outbox.append(.saveCheckpoint)
+            }
+        }
     }
 
     // MARK: Sampling requests
@@ -81,12 +94,12 @@ extension CoordinatorNode {
     /// A worker's request for neighbours of another partition's nodes: checked against the
     /// graph and the partition book (a request no owner could answer is refused here), capped
     /// per session, then routed.
-    func accept(_ r: SampleRequest, from requester: [UInt8]) throws {
+    func accept(_ r: SampleRequest, from requester: [UInt8], now: Double) {
         if let why = problem(with: r) {
             logger.warning("refused a sampling request", metadata: ["session": "\(r.session)", "reason": "\(why)"])
-            return try link.send(.sampleRefused(session: 0, requestID: r.requestID, reason: why), to: requester)
+            return send(.sampleRefused(session: 0, requestID: r.requestID, reason: why), to: requester)
         }
-        try route(r, from: requester, since: ResourceUsage.now())
+        route(r, from: requester, since: now)
     }
 
     func problem(with r: SampleRequest) -> String? {
@@ -105,7 +118,7 @@ extension CoordinatorNode {
 
     /// Sends a sampling request to the current owner of its partition, or holds it until the
     /// partition has one.
-    func route(_ r: SampleRequest, from requester: [UInt8], since: Double) throws {
+    func route(_ r: SampleRequest, from requester: [UInt8], since: Double) {
         guard let session = owners[r.owner], let owner = workers[session] else {
             heldSamples[r] = (requester, since)
             return
@@ -115,12 +128,12 @@ extension CoordinatorNode {
         pendingSamples[id] = PendingSample(requester: requester, request: r, owner: session, since: since)
         var forwarded = r
         forwarded.requestID = id
-        try link.send(.sampleRequest(forwarded), to: owner.envelope)
+        send(.sampleRequest(forwarded), to: owner.envelope)
     }
 
     /// Every request gets an answer: one that no owner answered within the task timeout is
     /// refused, so neither the table here nor the requester waits for ever.
-    func expireSamples(now: Double) throws {
+    func expireSamples(now: Double) {
         let limit = Double(cluster.taskTimeoutMilliseconds) / 1000
         var expired: [(requester: [UInt8], request: SampleRequest)] = []
         for (id, p) in pendingSamples where now - p.since > limit {
@@ -132,8 +145,8 @@ extension CoordinatorNode {
             expired.append((held.requester, r))
         }
         for (requester, r) in expired {
-            try link.send(.sampleRefused(session: 0, requestID: r.requestID,
-                                         reason: "no answer from partition \(r.owner) within \(cluster.taskTimeoutMilliseconds) ms"), to: requester)
+            send(.sampleRefused(session: 0, requestID: r.requestID,
+                                reason: "no answer from partition \(r.owner) within \(cluster.taskTimeoutMilliseconds) ms"), to: requester)
         }
     }
 }

@@ -5,79 +5,79 @@ import TrellisGraph
 import TrellisTraining
 
 /// Admission, partition assignment and failure detection.
-extension CoordinatorNode {
+extension CoordinatorRole {
     // MARK: Membership
 
-    func admit(token: String, name: String, envelope: [UInt8]) throws {
+    func admit(token: String, name: String, envelope: [UInt8], now: Double) {
         guard token == settings.token else {
             logger.warning("rejected a join: wrong cluster token", metadata: ["peer": "\(hex(envelope))", "name": "\(name)"])
-            try link.send(.error("wrong cluster token"), to: envelope)
+            send(.error("wrong cluster token"), to: envelope)
             return
         }
         // Workers learn the servers' endpoints in their welcome: they wait (and retry) until all are in.
         guard serversReady else { return logger.debug("join held until the parameter servers are ready", metadata: ["name": "\(name)"]) }
         // A repeated join from the same socket (its welcome was lost) gets the same session.
         if let existing = workers.values.first(where: { $0.envelope == envelope }) {
-            try sendWelcome(existing)
-            try sendAssignment(existing)
+            sendWelcome(existing)
+            sendAssignment(existing)
             return
         }
         var session: UInt64 = 0
         while session == 0 || workers[session] != nil { session = UInt64.random(in: 1...UInt64.max) }
-        let worker = Worker(session: session, rank: nextRank, name: name, envelope: envelope, lastSeen: ResourceUsage.now())
+        let worker = Worker(session: session, rank: nextRank, name: name, envelope: envelope, lastSeen: now)
         nextRank += 1
         workers[session] = worker
         logger.info("worker joined", metadata: ["name": "\(name)", "rank": "\(worker.rank)", "session": "\(session)"])
-        try sendWelcome(worker)
+        sendWelcome(worker)
         if !started {
-            if workers.count >= settings.workers { try startRun() }
+            if workers.count >= settings.workers { startRun(now: now) }
         } else if !orphanedAt.isEmpty {
             // A replacement takes over every orphaned partition.
             let orphans = orphanedAt.keys.sorted()
             orphanedAt = [:]
-            try give(orphans, to: session)
+            give(orphans, to: session, now: now)
         } else {
-            try sendAssignment(worker)  // a spare with nothing yet
+            sendAssignment(worker)  // a spare with nothing yet
         }
     }
 
-    func startRun() throws {
+    func startRun(now: Double) {
         started = true
         let ranked = workers.values.sorted { $0.rank < $1.rank }
         var plan: [UInt64: [Int]] = [:]
         for p in 0..<cluster.partitions { plan[ranked[p % ranked.count].session, default: []].append(p) }
-        for w in ranked { try give(plan[w.session] ?? [], to: w.session) }
-        epochStart = ResourceUsage.now()
+        for w in ranked { give(plan[w.session] ?? [], to: w.session, now: now) }
+        epochStart = now
         logger.info("run started", metadata: ["workers": "\(ranked.count)", "epoch": "\(run.position.epoch)", "step": "\(run.position.step)"])
     }
 
-    func give(_ partitions: [Int], to session: UInt64) throws {
+    func give(_ partitions: [Int], to session: UInt64, now: Double) {
         guard var w = workers[session] else { return }
         w.partitions = Array(Set(w.partitions + partitions)).sorted()
         workers[session] = w
         for p in partitions { owners[p] = session }
-        try sendAssignment(w)
+        sendAssignment(w)
         logger.info("assigned", metadata: ["rank": "\(w.rank)", "partitions": "\(w.partitions)"])
         // Sampling requests held for these partitions can now go to their owner.
         for (r, held) in heldSamples where partitions.contains(r.owner) {
             heldSamples[r] = nil
-            try route(r, from: held.requester, since: held.since)
+            route(r, from: held.requester, since: held.since)
         }
     }
 
-    func sendWelcome(_ w: Worker) throws {
+    func sendWelcome(_ w: Worker) {
         let plan = run.plan
-        try link.send(.welcome(Welcome(
+        send(.welcome(Welcome(
             session: w.session, rank: w.rank, configYAML: settings.configYAML, seed: config.seed, epochs: config.training.epochs,
             stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), nodeCounts: plan.graph.nodeCounts,
             owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension),
-            codec: codecOptions, servers: servers.map { $0?.endpoint ?? "" })), to: w.envelope)
+            codec: settings.codec, servers: servers.map { $0?.endpoint ?? "" })), to: w.envelope)
     }
 
-    func sendAssignment(_ w: Worker) throws {
+    func sendAssignment(_ w: Worker) {
         let plan = run.plan
         let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: w.partitions)
-        try link.send(.assignment(Assignment(
+        send(.assignment(Assignment(
             session: w.session, partitions: w.partitions, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
             linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items })), to: w.envelope)
     }
@@ -122,7 +122,7 @@ extension CoordinatorNode {
         logger.warning("no replacement came: survivors absorb the orphaned partitions", metadata: ["partitions": "\(orphans)"])
         for p in orphans {
             let target = workers.values.min { ($0.partitions.count, $0.rank) < ($1.partitions.count, $1.rank) }!
-            try? give([p], to: target.session)
+            give([p], to: target.session, now: now)
         }
     }
 }

@@ -3,11 +3,19 @@ import TrellisTraining
 import TrellisWire
 
 /// Throughput and wire figures of one epoch, for the coordinator's progress line.
-struct EpochStats {
-    var sentBase = 0, receivedBase = 0
-    var payloadBase = EncodedStats.zero
-    var triples = 0
-    var sample = 0.0, pull = 0.0, compute = 0.0, push = 0.0
+public struct EpochStats {
+    /// The link's byte counters when the epoch began (kept by the shell).
+    public var sentBase = 0, receivedBase = 0
+    public var payloadBase = EncodedStats.zero
+    /// Triples trained, and the workers' reported seconds per phase.
+    public var triples = 0
+    public var sample = 0.0, pull = 0.0, compute = 0.0, push = 0.0
+
+    public init(sentBase: Int = 0, receivedBase: Int = 0, payloadBase: EncodedStats = .zero) {
+        self.sentBase = sentBase
+        self.receivedBase = receivedBase
+        self.payloadBase = payloadBase
+    }
 
     mutating func add(_ c: Contribution, timings: [Float]) {
         triples += c.triples
@@ -16,7 +24,8 @@ struct EpochStats {
         }
     }
 
-    func line(epoch: Int, seconds: Double, steps: Int, record: EpochRecord, metric: String, link: Link) -> String {
+    /// The progress line of the epoch.
+    public func line(epoch: Int, seconds: Double, steps: Int, record: EpochRecord, metric: String, link: Link) -> String {
         let sent = Double(link.bytesSent - sentBase) / 1e6, received = Double(link.bytesReceived - receivedBase) / 1e6
         let raw = link.payload.rawBytes - payloadBase.rawBytes, encoded = link.payload.encodedBytes - payloadBase.encodedBytes
         // With parameter-server processes no float payload passes through here: no ratio to show.
