@@ -7,39 +7,44 @@ import TrellisData
 /// A recommender's user-item graph is two relations: `item->user` (a user hears from the items
 /// it interacted with) and `user->item` (an item hears from its users).
 public struct GraphTopology: Sendable {
-    /// A relation: messages flow from nodes of type `source` to nodes of type `target`.
-    public struct Relation: Sendable, Equatable {
-        public var name: String
-        /// Index into `nodeTypes` of the sending side.
-        public var source: Int
-        /// Index into `nodeTypes` of the receiving side.
-        public var target: Int
-        public init(name: String, source: Int, target: Int) {
-            self.name = name
-            self.source = source
-            self.target = target
-        }
-    }
+    public typealias Relation = GraphSchema.Relation
 
-    /// Node type names, e.g. `["user", "item"]`.
-    public let nodeTypes: [String]
-    /// Nodes per type.
-    public let nodeCounts: [Int]
-    public let relations: [Relation]
+    /// Node types, relations (with their edge attribute names) and feature tables.
+    public let schema: GraphSchema
     /// adjacency[r]: (nodeCounts[target] rows, nodeCounts[source] columns), sorted rows.
     public let adjacency: [CSRMatrix]
+    /// attributes[r][a]: relation r's attribute a (`schema.relations[r].attributes[a]`) for
+    /// every edge, in the order of `adjacency[r]`'s entries.
+    public let attributes: [[[Float]]]
 
-    public init(nodeTypes: [String], nodeCounts: [Int], relations: [Relation], adjacency: [CSRMatrix]) {
-        precondition(nodeTypes.count == nodeCounts.count && relations.count == adjacency.count)
-        for (r, a) in zip(relations, adjacency) {
+    public init(schema: GraphSchema, adjacency: [CSRMatrix], attributes: [[[Float]]]? = nil) {
+        precondition(schema.relations.count == adjacency.count)
+        let nodeCounts = schema.nodeCounts
+        for (r, a) in zip(schema.relations, adjacency) {
             precondition(a.rowCount == nodeCounts[r.target] && a.columnCount == nodeCounts[r.source],
                          "relation \(r.name): adjacency is \(a.rowCount)x\(a.columnCount)")
         }
-        self.nodeTypes = nodeTypes
-        self.nodeCounts = nodeCounts
-        self.relations = relations
+        let attributes = attributes ?? schema.relations.map { $0.attributes.map { _ in [] } }
+        precondition(zip(schema.relations, zip(adjacency, attributes)).allSatisfy { r, aa in
+            aa.1.count == r.attributes.count && aa.1.allSatisfy { $0.count == aa.0.nnz }
+        }, "one value per edge for every attribute")
+        self.schema = schema
         self.adjacency = adjacency
+        self.attributes = attributes
     }
+
+    public init(nodeTypes: [String], nodeCounts: [Int], relations: [Relation], adjacency: [CSRMatrix]) {
+        precondition(nodeTypes.count == nodeCounts.count)
+        self.init(schema: GraphSchema(nodeTypes: zip(nodeTypes, nodeCounts).map { GraphSchema.NodeType(name: $0, count: $1) },
+                                      relations: relations),
+                  adjacency: adjacency)
+    }
+
+    /// Node type names, e.g. `["user", "item"]`.
+    public var nodeTypes: [String] { schema.nodeTypes.map(\.name) }
+    /// Nodes per type.
+    public var nodeCounts: [Int] { schema.nodeCounts }
+    public var relations: [Relation] { schema.relations }
 
     /// Index of the `user` and `item` node types in `userItem(_:)` graphs.
     public static let user = 0, item = 1

@@ -34,7 +34,11 @@ final class HostileFrameTests: XCTestCase {
                                dense: [], denseOptimizer: OptimizerState(stepCount: 3),
                                rowOptimizer: OptimizerState(stepCount: 3, buffers: ["m/users": Array(repeating: 0.1, count: 100)]))
         let welcome = Welcome(session: 9, rank: 0, configYAML: "seed: 1", seed: 1, epochs: 2, stepsPerEpoch: 4, linkCounts: [10, 10, 10],
-                              nodeCounts: [3, 2], owners: [[0, 1, 2], [0, 1]], tableRows: [50, 40], tableDimensions: [4, 4], codec: .default)
+                              schema: GraphSchema(nodeTypes: [.init(name: "user", count: 3), .init(name: "item", count: 2)],
+                                                  relations: [.init(name: "rates", source: 0, target: 1, attributes: ["rating"]),
+                                                              .init(name: "rated_by", source: 1, target: 0)],
+                                                  features: [.init(name: "text", nodeType: 1, width: 8)]),
+                              owners: [[0, 1, 2], [0, 1]], tableRows: [50, 40], tableDimensions: [4, 4], codec: .default)
         let messages: [Message] = [
             .join(token: "t", name: "w"), .welcome(welcome),
             .assignment(Assignment(session: 9, partitions: [1], targets: [[0, 1], [0]], offsets: [[0, 1, 2], [0, 1]], sources: [[3, 4], [5]],

@@ -48,56 +48,6 @@ final class CSRAndGraphTests: XCTestCase {
         XCTAssertNil(seen.values)
     }
 
-    // MARK: Heterogeneous graph
-
-    func testAddRelationBothDirections() throws {
-        var graph = HeteroGraph()
-        try graph.addNodeType("user", count: 2)
-        try graph.addNodeType("item", ids: IDMap(["a", "b", "c"]))
-        let follows = HeteroGraph.RelationType(source: "user", name: "likes", target: "item")
-        try graph.addRelation(follows, sources: [1, 0, 1], targets: [2, 2, 0], weights: [0.5, 1, 2])
-        XCTAssertEqual(graph.nodeCount("item"), 3)
-        XCTAssertEqual(graph.relations, [follows])
-        let out = graph.adjacency(follows, direction: .outgoing)
-        XCTAssertEqual(Array(out.row(1)), [0, 2])
-        XCTAssertEqual(Array(out.rowValues(1)!), [2, 0.5])
-        let incoming = graph.adjacency(follows, direction: .incoming)
-        XCTAssertEqual(incoming.rowCount, 3)
-        XCTAssertEqual(Array(incoming.row(2)), [0, 1])
-        XCTAssertEqual(Array(incoming.rowValues(2)!), [1, 0.5])
-        XCTAssertEqual(graph.edgeCount(follows), 3)
-    }
-
-    func testAddRelationRejectsOutOfRangeIDs() throws {
-        var graph = HeteroGraph()
-        try graph.addNodeType("user", count: 2)
-        try graph.addNodeType("item", count: 3)
-        let rel = HeteroGraph.RelationType(source: "user", name: "rates", target: "item")
-        let error = expectDataError { try graph.addRelation(rel, sources: [0, 1, 1], targets: [0, 3, 1]) }
-        XCTAssertEqual(error?.kind, .idOutOfRange)
-        XCTAssertEqual(error?.line, 2, "the second edge")
-        XCTAssertEqual(error?.column, 2, "the target")
-        XCTAssertEqual(error?.expected, "an id in 0..<3")
-        XCTAssertEqual(error?.description, "user-rates->item:2: column 2 (target:item): expected an id in 0..<3, found \"3\"")
-        XCTAssertEqual(expectDataError { try graph.addRelation(rel, sources: [-1], targets: [0]) }?.column, 1)
-        XCTAssertNotNil(expectDataError { try graph.addRelation(
-            HeteroGraph.RelationType(source: "user", name: "x", target: "tag"), sources: [], targets: []) })
-        XCTAssertNotNil(expectDataError { try graph.addNodeType("user", count: 1) })
-        XCTAssertTrue(graph.relations.isEmpty, "failed additions leave no relation behind")
-    }
-
-    func testUserItemGraphFromTable() {
-        let table = makeTable([("a", "x", 1), ("b", "y", 2), ("a", "x", 3), ("b", "x", 4)])
-        let graph = HeteroGraph.userItem(from: table)
-        XCTAssertEqual(graph.nodeCount("user"), 2)
-        XCTAssertEqual(graph.nodeCount("item"), 2)
-        XCTAssertEqual(graph.nodeType("user")?.ids.raws, ["a", "b"])
-        let out = graph.adjacency(HeteroGraph.rates)
-        XCTAssertEqual(out.nnz, 3, "repeated pairs collapse")
-        XCTAssertEqual(Array(out.row(1)), [0, 1])
-        XCTAssertEqual(Array(graph.adjacency(HeteroGraph.rates, direction: .incoming).row(0)), [0, 1])
-    }
-
     // MARK: IDMap
 
     func testIDMapFirstSeenOrder() {

@@ -122,8 +122,8 @@ public final class WorkerNode {
         limits.tableDimensions = w.tableDimensions
         limits.partitionCount = w.linkCounts.count
         limits.nodeCounts = w.nodeCounts
-        limits.relationCount = GraphTopology.userItemRelations.count
-        let model = TrainingPlan.makeModel(cfg, relations: GraphTopology.userItemRelations, nodeTypeCount: w.nodeCounts.count)
+        limits.relationCount = w.schema.relations.count
+        let model = TrainingPlan.makeModel(cfg, relations: w.schema.relations, nodeTypeCount: w.nodeCounts.count)
         limits.denseShapes = model.parameters.dense.map(\.shape)
         link.limits = limits
         link.codec = w.codec
@@ -143,7 +143,7 @@ public final class WorkerNode {
 
     func assign(_ a: Assignment) throws {
         guard let w = welcome else { return }
-        let relations = GraphTopology.userItemRelations
+        let relations = w.schema.relations
         let shard = try GraphShard(partitions: a.partitions, targets: a.targets, offsets: a.offsets, sources: a.sources,
                                    nodeCounts: relations.map { w.nodeCounts[$0.target] })
         let book = PartitionBook(partitionCount: w.linkCounts.count, owners: w.owners)

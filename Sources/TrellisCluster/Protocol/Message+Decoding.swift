@@ -23,7 +23,8 @@ extension Message {
             let yaml = try r.readString("welcome.config", maxBytes: limits.maxStringBytes)
             let seed = try r.u64("welcome.seed"), epochs = Int(try r.u32("welcome.epochs")), steps = Int(try r.u32("welcome.steps"))
             let linkCounts = try ints("welcome.linkCounts", &r, max: 1 << 16, valueMax: n)
-            let nodeCounts = try ints("welcome.nodeCounts", &r, max: 64, valueMax: n)
+            let schema = try Self.schema("welcome.schema", &r, limits)
+            let nodeCounts = schema.nodeCounts
             let typeCount = try r.count("welcome.owners", max: 64)
             var owners: [[UInt16]] = []
             for t in 0..<typeCount {
@@ -48,7 +49,7 @@ extension Message {
                 throw WireError.mismatch("welcome", expected: "consistent counts", found: "steps \(steps), \(owners.count) owner lists for \(nodeCounts.count) types")
             }
             message = .welcome(Welcome(session: session, rank: rank, configYAML: yaml, seed: seed, epochs: epochs, stepsPerEpoch: steps,
-                                       linkCounts: linkCounts, nodeCounts: nodeCounts, owners: owners, tableRows: tableRows,
+                                       linkCounts: linkCounts, schema: schema, owners: owners, tableRows: tableRows,
                                        tableDimensions: tableDims, codec: codec, servers: servers))
         case .assignment:
             let session = try r.u64("assignment.session")
@@ -163,6 +164,36 @@ extension Message {
         }
         try r.expectEnd("\(kind)")
         return message
+    }
+
+    /// A graph schema: at most 64 node types, 256 relations of 16 attributes, 64 feature
+    /// tables, names of at most 256 bytes; then checked as a whole.
+    static func schema(_ field: String, _ r: inout ByteReader, _ limits: WireLimits) throws -> GraphSchema {
+        let typeCount = try r.count("\(field).nodeTypes", max: 64)
+        let types = try (0..<typeCount).map { k in
+            GraphSchema.NodeType(name: try r.readString("\(field).nodeTypes[\(k)].name", maxBytes: 256),
+                                 count: Int(clamping: try r.u64("\(field).nodeTypes[\(k)].count")))
+        }
+        let relationCount = try r.count("\(field).relations", max: 256)
+        let relations = try (0..<relationCount).map { k in
+            let name = try r.readString("\(field).relations[\(k)].name", maxBytes: 256)
+            let source = Int(try r.u32("\(field).relations[\(k)].source")), target = Int(try r.u32("\(field).relations[\(k)].target"))
+            let attributes = try (0..<(try r.count("\(field).relations[\(k)].attributes", max: 16))).map { a in
+                try r.readString("\(field).relations[\(k)].attributes[\(a)]", maxBytes: 256)
+            }
+            return GraphSchema.Relation(name: name, source: source, target: target, attributes: attributes)
+        }
+        let featureCount = try r.count("\(field).features", max: 64)
+        let features = try (0..<featureCount).map { k in
+            GraphSchema.FeatureTable(name: try r.readString("\(field).features[\(k)].name", maxBytes: 256),
+                                     nodeType: Int(try r.u32("\(field).features[\(k)].nodeType")),
+                                     width: Int(try r.u32("\(field).features[\(k)].width")))
+        }
+        let schema = GraphSchema(nodeTypes: types, relations: relations, features: features)
+        do { try schema.validate() } catch {
+            throw WireError.mismatch(field, expected: "a valid graph schema", found: "\(error)")
+        }
+        return schema
     }
 
     static func partition(_ field: String, _ r: inout ByteReader, _ limits: WireLimits) throws -> Int {

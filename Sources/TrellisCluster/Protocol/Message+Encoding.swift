@@ -16,7 +16,7 @@ extension Message {
         case .welcome(let w):
             h.u64(w.session); h.u32(UInt32(w.rank)); h.string(w.configYAML); h.u64(w.seed)
             h.u32(UInt32(w.epochs)); h.u32(UInt32(w.stepsPerEpoch))
-            Self.ints(w.linkCounts, &h); Self.ints(w.nodeCounts, &h)
+            Self.ints(w.linkCounts, &h); Self.schema(w.schema, &h)
             h.u32(UInt32(w.owners.count))
             for o in w.owners { h.u32(UInt32(o.count)); for v in o { h.u16(v) } }
             Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
@@ -71,6 +71,18 @@ extension Message {
             encodeServerMessage(into: &h)
         }
         return (Frame(kind: kind.rawValue, header: h.bytes), stats)
+    }
+
+    static func schema(_ s: GraphSchema, _ w: inout ByteWriter) {
+        w.u32(UInt32(s.nodeTypes.count))
+        for t in s.nodeTypes { w.string(t.name); w.u64(UInt64(t.count)) }
+        w.u32(UInt32(s.relations.count))
+        for r in s.relations {
+            w.string(r.name); w.u32(UInt32(r.source)); w.u32(UInt32(r.target))
+            w.u32(UInt32(r.attributes.count)); for a in r.attributes { w.string(a) }
+        }
+        w.u32(UInt32(s.features.count))
+        for f in s.features { w.string(f.name); w.u32(UInt32(f.nodeType)); w.u32(UInt32(f.width)) }
     }
 
     static func ints(_ values: [Int], _ w: inout ByteWriter) {

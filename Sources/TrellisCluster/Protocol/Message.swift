@@ -114,7 +114,10 @@ public struct Welcome: Equatable {
     public var stepsPerEpoch: Int
     /// Training links per partition (for normalising the loss of a global step).
     public var linkCounts: [Int]
-    public var nodeCounts: [Int]
+    /// The graph's node types, relations and feature tables: all a worker needs to know of
+    /// the data to build its sampler and model.
+    public var schema: GraphSchema
+    public var nodeCounts: [Int] { schema.nodeCounts }
     /// Owner of every node, per type.
     public var owners: [[UInt16]]
     public var tableRows: [Int]

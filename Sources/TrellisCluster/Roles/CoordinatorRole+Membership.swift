@@ -69,7 +69,7 @@ extension CoordinatorRole {
         let plan = run.plan
         send(.welcome(Welcome(
             session: w.session, rank: w.rank, configYAML: settings.configYAML, seed: config.seed, epochs: config.training.epochs,
-            stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), nodeCounts: plan.graph.nodeCounts,
+            stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), schema: plan.graph.schema,
             owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension),
             codec: settings.codec, servers: servers.map { $0?.endpoint ?? "" })), to: w.envelope)
     }
