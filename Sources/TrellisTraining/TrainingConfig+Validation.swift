@@ -21,8 +21,15 @@ extension TrainingConfig {
                 throw fail("data.split", "split 'time' needs data.valid_from <= data.test_from")
             }
         case .rows:
-            guard data.testRows != nil else {
+            guard let rows = data.testRows else {
                 throw fail("data.split", "split 'rows' needs data.test_rows (u1: 20000)")
+            }
+            // Read from YAML these are range-checked already; a config built in code is checked here.
+            guard rows >= 1, data.testStart >= 0 else {
+                throw fail("data.test_rows", "expected test_rows >= 1 and test_start >= 0, got \(rows) and \(data.testStart)")
+            }
+            guard data.validRatio >= 0 && data.validRatio < 1 else {
+                throw fail("data.valid_ratio", "expected a share in [0, 1), got \(data.validRatio)")
             }
         case .leaveOneOut: break
         }

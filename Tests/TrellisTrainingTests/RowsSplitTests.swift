@@ -22,6 +22,11 @@ final class RowsSplitTests: XCTestCase {
         assertConfigError("data: {split: rows, test_rows: 10, valid_ratio: -0.1}", key: "data.valid_ratio", contains: "at least 0")
         assertConfigError("data: {split: rows, test_rows: 10, valid_ratio: .nan}", key: "data.valid_ratio", contains: "finite")
         assertConfigError("data: {test_rows: 10}", key: "data.test_rows", contains: "only used by split 'rows'")
+        var inCode = TrainingConfig()
+        inCode.data.split = .rows
+        inCode.data.testRows = 10
+        inCode.data.validRatio = .nan
+        XCTAssertThrowsError(try inCode.validate()) { XCTAssertEqual(($0 as? ConfigError)?.key, "data.valid_ratio") }
         assertConfigError("data: {split: leave_one_out, valid_ratio: 0.1}", key: "data.valid_ratio", contains: "only used by split 'rows'")
     }
 
