@@ -3,7 +3,7 @@
 // The folder layout is the architecture (see README.md, "Layout"):
 //   C shims (COpenBLAS, CZeroMQ, CLZ4)  ->  TrellisCore (RNG, shared utilities)
 //   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
-//   TrellisEval (full-ranking metrics)   TrellisModels (BPR-MF, LightGCN)
+//   TrellisEval (ranking and rating metrics)   TrellisModels (BPR-MF, LightGCN)
 //   TrellisCheckpoint (safetensors files, crash-safe checkpoint store)
 //   TrellisWire (frames, codecs; no sockets)  ->  TrellisTransport (ZeroMQ sockets)
 //   TrellisTraining (config, trainer, benchmarks)  ->  trellis (command-line tool)

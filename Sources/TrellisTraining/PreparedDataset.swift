@@ -33,6 +33,8 @@ public struct PreparedDataset: Sendable {
         case .files:
             split = try DatasetSplit.fixedFiles(train: settings.trainFile!, valid: settings.validFile,
                                                 test: settings.testFile!, format: format, ratingScale: scale)
+        case .rows:
+            split = try rowBlock(try table(), settings, seed: seed)
         }
         // A time cut-off before every timestamp leaves nothing to train on.
         guard split.train.count > 0 else {
@@ -60,6 +62,17 @@ public struct PreparedDataset: Sendable {
                                        rows: split.train.users + split.valid.users,
                                        columns: split.train.items + split.valid.items,
                                        values: nil, sortRows: true).removingDuplicateColumns()
+    }
+
+    /// The `rows` split, once the table is known to hold the whole test block.
+    private static func rowBlock(_ table: InteractionTable, _ settings: DataSettings, seed: UInt64) throws -> DatasetSplit {
+        let rows = settings.testStart..<(settings.testStart + settings.testRows!)
+        guard rows.upperBound <= table.count else {
+            throw DataError(kind: .noInteractions, file: settings.path, line: 0,
+                            expected: "at least \(rows.upperBound) rows for data.test_start \(settings.testStart) + data.test_rows \(settings.testRows!)",
+                            found: "\(table.count)")
+        }
+        return DatasetSplit.rowBlock(table, testRows: rows, validRatio: settings.validRatio, seed: seed)
     }
 
     static func format(_ name: String) -> InteractionFormat {

@@ -57,6 +57,10 @@ public struct RunIdentity: Sendable, Equatable {
             ("cluster.partitions", "\(c.partitions)"), ("cluster.partitioner", c.partitioner.rawValue),
             ("cluster.mode", c.mode.rawValue), ("cluster.staleness", "\(c.staleness)"),
         ]
+        // Only a `rows` split adds its keys, so every other run keeps the fingerprint it had.
+        if d.split == .rows {
+            pairs += [("data.test_rows", optional(d.testRows)), ("data.test_start", "\(d.testStart)"), ("data.valid_ratio", "\(d.validRatio)")]
+        }
         for (relation, fanouts) in m.relationFanouts { pairs.append(("model.relation_fanouts.\(relation)", list(fanouts))) }
         return pairs.map { "\($0.0)=\($0.1)" }.sorted()
     }

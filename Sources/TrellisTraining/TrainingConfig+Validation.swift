@@ -20,7 +20,25 @@ extension TrainingConfig {
             guard let v = data.validFrom, let t = data.testFrom, v <= t else {
                 throw fail("data.split", "split 'time' needs data.valid_from <= data.test_from")
             }
+        case .rows:
+            guard let rows = data.testRows else {
+                throw fail("data.split", "split 'rows' needs data.test_rows (u1: 20000)")
+            }
+            // Read from YAML these are range-checked already; a config built in code is checked here.
+            guard rows >= 1, data.testStart >= 0 else {
+                throw fail("data.test_rows", "expected test_rows >= 1 and test_start >= 0, got \(rows) and \(data.testStart)")
+            }
+            guard data.validRatio >= 0 && data.validRatio < 1 else {
+                throw fail("data.valid_ratio", "expected a share in [0, 1), got \(data.validRatio)")
+            }
         case .leaveOneOut: break
+        }
+        // The row-block keys mean nothing to other splits; silently ignoring them would hide a mistake.
+        if data.split != .rows {
+            for (key, set) in [("data.test_rows", data.testRows != nil), ("data.test_start", data.testStart != 0),
+                               ("data.valid_ratio", data.validRatio != 0)] where set {
+                throw fail(key, "only used by split 'rows', but data.split is '\(data.split.rawValue)'")
+            }
         }
         if let f = data.format, InteractionFormatName(rawValue: f) == nil {
             throw fail("data.format", "expected one of \(InteractionFormatName.allCases.map(\.rawValue)), got '\(Echo.cut(f))'")

@@ -53,7 +53,8 @@ extension TrainingConfig {
         }
         if let d = top["data"] {
             let s = try reader.mapping(d, at: "data", allowed: ["name", "path", "format", "split", "ratios", "train_file",
-                                                                 "valid_file", "test_file", "valid_from", "test_from", "rating_scale"])
+                                                                 "valid_file", "test_file", "valid_from", "test_from", "rating_scale",
+                                                                 "test_rows", "test_start", "valid_ratio"])
             if let v = s["name"] { config.data.name = try reader.string(v, at: "data.name") }
             if let v = s["path"] { config.data.path = try reader.string(v, at: "data.path") }
             if let v = s["format"] { config.data.format = try reader.string(v, at: "data.format") }
@@ -64,6 +65,12 @@ extension TrainingConfig {
             if let v = s["test_file"] { config.data.testFile = try reader.string(v, at: "data.test_file") }
             if let v = s["valid_from"] { config.data.validFrom = try reader.double(v, at: "data.valid_from") }
             if let v = s["test_from"] { config.data.testFrom = try reader.double(v, at: "data.test_from") }
+            if let v = s["test_rows"] { config.data.testRows = try reader.int(v, at: "data.test_rows", min: 1, max: Int(Int32.max)) }
+            if let v = s["test_start"] { config.data.testStart = try reader.int(v, at: "data.test_start", min: 0, max: Int(Int32.max)) }
+            if let v = s["valid_ratio"] {
+                config.data.validRatio = try reader.double(v, at: "data.valid_ratio", min: 0)
+                guard config.data.validRatio < 1 else { throw reader.fail("data.valid_ratio", "expected a share below 1, got \(reader.echo(v))") }
+            }
             if let v = s["rating_scale"], !reader.isNull(v) {
                 config.data.ratingScale = try reader.list(v, at: "data.rating_scale").map { try reader.double($0, at: "data.rating_scale") }
             }

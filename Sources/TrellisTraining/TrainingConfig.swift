@@ -38,6 +38,8 @@ public struct DataSettings: Sendable, Equatable {
         case leaveOneOut = "leave_one_out"
         case files
         case time
+        /// A block of rows in file order -> test, the rest -> train (MovieLens' u1…u5 folds).
+        case rows
     }
     /// Name reported in results.
     public var name = "ml-100k"
@@ -55,6 +57,12 @@ public struct DataSettings: Sendable, Equatable {
     /// For `time`: interactions at or after `valid_from` go to valid, at or after `test_from` to test.
     public var validFrom: Double?
     public var testFrom: Double?
+    /// For `rows`: test is rows `test_start..<test_start + test_rows` of `path` in file order
+    /// (data rows, header not counted); u1 is `test_rows: 20000`, `test_start: 0`.
+    public var testRows: Int?
+    public var testStart = 0
+    /// For `rows`: share of each user's train rows moved (seeded) to valid; 0 for no valid part.
+    public var validRatio = 0.0
     /// `[lowest, highest]` rating; a rating outside it is a load error. Nil: the format's own
     /// scale (MovieLens 1-5, `ratings.csv` 0.5-5), none for RecBole `.inter` files.
     public var ratingScale: [Double]?
