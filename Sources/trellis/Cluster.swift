@@ -44,23 +44,19 @@ extension Trellis {
                 // Before the data loads: a bad key file should not cost a minute of loading first.
                 let security = try curve.security(logger: Logger(label: "trellis.coordinator"))
                 var cfg: TrainingConfig
-                let yaml: String
-                do {
-                    cfg = try TrainingConfig.load(path: config)
-                    yaml = try String(contentsOfFile: config, encoding: .utf8)
-                } catch { throw RunError(error) }
+                do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
                 if let epochs { cfg.training.epochs = epochs }
                 if let seed { cfg.seed = seed }
                 // Before the data loads: a bad --output or checkpoint folder should not cost the loading first.
                 try checkpoints.prepare(cfg)
                 let out = try RunOutput.open(output)
-                do { try coordinate(cfg, yaml: yaml, security: security, out: out) } catch {
+                do { try coordinate(cfg, security: security, out: out) } catch {
                     out?.discard()  // a failed run leaves no metrics behind
                     throw error
                 }
             }
 
-            private func coordinate(_ cfg: TrainingConfig, yaml: String, security: SocketSecurity, out: RunOutput?) throws {
+            private func coordinate(_ cfg: TrainingConfig, security: SocketSecurity, out: RunOutput?) throws {
                 MemoryTuning.keepFreedBuffers()
                 let dataset: PreparedDataset
                 let plan: TrainingPlan
@@ -77,7 +73,6 @@ extension Trellis {
                 settings.token = token.resolved
                 settings.checkpointDirectory = checkpoints.checkpointDir
                 settings.resume = checkpoints.resume
-                settings.configYAML = yaml
                 settings.security = security
                 let node: CoordinatorNode
                 do { node = try CoordinatorNode(plan: plan, dataset: dataset, settings: settings) } catch { throw RunError(error) }

@@ -33,7 +33,7 @@ final class HostileFrameTests: XCTestCase {
                                tables: [Tensor(shape: [25, 4], data: Array(repeating: 0.5, count: 100)), Tensor(shape: [20, 4], data: Array(repeating: 1, count: 80))],
                                dense: [], denseOptimizer: OptimizerState(stepCount: 3),
                                rowOptimizer: OptimizerState(stepCount: 3, buffers: ["m/users": Array(repeating: 0.1, count: 100)]))
-        let welcome = Welcome(session: 9, rank: 0, configYAML: "seed: 1", seed: 1, epochs: 2, stepsPerEpoch: 4, linkCounts: [10, 10, 10],
+        let welcome = Welcome(session: 9, rank: 0, spec: "seed: 1", stepsPerEpoch: 4, linkCounts: [10, 10, 10],
                               schema: GraphSchema(nodeTypes: [.init(name: "user", count: 3), .init(name: "item", count: 2)],
                                                   relations: [.init(name: "rates", source: 0, target: 1, attributes: ["rating"]),
                                                               .init(name: "rated_by", source: 1, target: 0)],
@@ -53,7 +53,7 @@ final class HostileFrameTests: XCTestCase {
             .sampleReply(session: 9, requestID: 5, sample: SampledNeighbours(counts: [1, 2], neighbours: [4, 5, 6])),
             .heartbeat(session: 9), .error("no"),
             .serverJoin(token: "t", endpoint: "tcp://127.0.0.1:1"),
-            .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, configYAML: "seed: 1", seed: 1, partitionCount: 3,
+            .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, spec: "seed: 1", partitionCount: 3,
                                          tableNames: ["users", "items"], tableRows: [50, 40], tableDimensions: [4, 4], denseNames: ["w"],
                                          denseShapes: [[2, 2]], codec: .default, grantKey: SipHash(k0: 1, k1: 2))),
             .shardState(shard), .stateRequest, .sampleRefused(session: 9, requestID: 5, reason: "no"),

@@ -18,8 +18,6 @@ public final class CoordinatorNode {
         public var token = ""
         public var checkpointDirectory: String?
         public var resume = false
-        /// The config file's text, sent verbatim to workers.
-        public var configYAML = ""
         /// Encryption of the ROUTER (`.curveServer` to require CURVE of every worker).
         public var security: SocketSecurity = .none
         /// Parameter-server processes to wait for (`trellis server start`); 0 hosts the
@@ -49,7 +47,6 @@ public final class CoordinatorNode {
         roleSettings.token = settings.token
         roleSettings.servers = settings.servers
         roleSettings.checkpoints = settings.checkpointDirectory != nil
-        roleSettings.configYAML = settings.configYAML
         roleSettings.codec = CodecOptions(plan.config.cluster)
         role = try CoordinatorRole(run: run, settings: roleSettings, logger: logger)
         checkpoints = settings.checkpointDirectory.map { ClusterCheckpoints(directory: $0, keep: plan.config.cluster.checkpointsKept) }

@@ -109,9 +109,7 @@ public final class WorkerNode {
     }
 
     func accept(_ w: Welcome) throws {
-        var cfg = try TrainingConfig.parse(yaml: w.configYAML, file: "<coordinator config>")
-        cfg.seed = w.seed
-        cfg.training.epochs = w.epochs
+        let cfg = try TrainingConfig.parse(yaml: w.spec, file: "<run spec from the coordinator>")
         config = cfg
         ComputeThreads.configure(cfg)
         welcome = w

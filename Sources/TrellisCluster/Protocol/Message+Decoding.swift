@@ -20,8 +20,8 @@ extension Message {
             message = .join(token: try r.readString("join.token", maxBytes: 4096), name: try r.readString("join.name", maxBytes: 4096))
         case .welcome:
             let session = try r.u64("welcome.session"), rank = Int(try r.u32("welcome.rank"))
-            let yaml = try r.readString("welcome.config", maxBytes: limits.maxStringBytes)
-            let seed = try r.u64("welcome.seed"), epochs = Int(try r.u32("welcome.epochs")), steps = Int(try r.u32("welcome.steps"))
+            let spec = try r.readString("welcome.spec", maxBytes: limits.maxStringBytes)
+            let steps = Int(try r.u32("welcome.steps"))
             let linkCounts = try ints("welcome.linkCounts", &r, max: 1 << 16, valueMax: n)
             let schema = try Self.schema("welcome.schema", &r, limits)
             let nodeCounts = schema.nodeCounts
@@ -48,7 +48,7 @@ extension Message {
                   tableRows.count == tableDims.count else {
                 throw WireError.mismatch("welcome", expected: "consistent counts", found: "steps \(steps), \(owners.count) owner lists for \(nodeCounts.count) types")
             }
-            message = .welcome(Welcome(session: session, rank: rank, configYAML: yaml, seed: seed, epochs: epochs, stepsPerEpoch: steps,
+            message = .welcome(Welcome(session: session, rank: rank, spec: spec, stepsPerEpoch: steps,
                                        linkCounts: linkCounts, schema: schema, owners: owners, tableRows: tableRows,
                                        tableDimensions: tableDims, codec: codec, servers: servers))
         case .assignment:

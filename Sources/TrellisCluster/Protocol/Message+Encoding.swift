@@ -14,8 +14,7 @@ extension Message {
         case .join(let token, let name):
             h.string(token); h.string(name)
         case .welcome(let w):
-            h.u64(w.session); h.u32(UInt32(w.rank)); h.string(w.configYAML); h.u64(w.seed)
-            h.u32(UInt32(w.epochs)); h.u32(UInt32(w.stepsPerEpoch))
+            h.u64(w.session); h.u32(UInt32(w.rank)); h.string(w.spec); h.u32(UInt32(w.stepsPerEpoch))
             Self.ints(w.linkCounts, &h); Self.schema(w.schema, &h)
             h.u32(UInt32(w.owners.count))
             for o in w.owners { h.u32(UInt32(o.count)); for v in o { h.u16(v) } }

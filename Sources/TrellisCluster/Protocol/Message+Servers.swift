@@ -17,8 +17,8 @@ public struct ServerWelcome: Equatable {
     public var session: UInt64
     public var shard: Int
     public var shardCount: Int
-    public var configYAML: String
-    public var seed: UInt64
+    /// The run spec (`TrainingConfig.spec`): the optimizer settings come from it.
+    public var spec: String
     public var partitionCount: Int
     public var tableNames: [String]
     /// Rows of the whole tables (the shard holds rows r with r % shardCount == shard).
@@ -56,7 +56,7 @@ extension Message {
         case .serverJoin(let token, let endpoint):
             h.string(token); h.string(endpoint)
         case .serverWelcome(let w):
-            h.u64(w.session); h.u32(UInt32(w.shard)); h.u32(UInt32(w.shardCount)); h.string(w.configYAML); h.u64(w.seed); h.u32(UInt32(w.partitionCount))
+            h.u64(w.session); h.u32(UInt32(w.shard)); h.u32(UInt32(w.shardCount)); h.string(w.spec); h.u32(UInt32(w.partitionCount))
             h.u32(UInt32(w.tableNames.count)); for n in w.tableNames { h.string(n) }
             Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
             h.u32(UInt32(w.denseNames.count)); for n in w.denseNames { h.string(n) }
@@ -89,8 +89,8 @@ extension Message {
         case .serverWelcome:
             let session = try r.u64("serverWelcome.session")
             let shard = Int(try r.u32("serverWelcome.shard")), count = Int(try r.u32("serverWelcome.shardCount"))
-            let yaml = try r.readString("serverWelcome.config", maxBytes: limits.maxStringBytes)
-            let seed = try r.u64("serverWelcome.seed"), partitions = Int(try r.u32("serverWelcome.partitions"))
+            let yaml = try r.readString("serverWelcome.spec", maxBytes: limits.maxStringBytes)
+            let partitions = Int(try r.u32("serverWelcome.partitions"))
             let tableNames = try strings("serverWelcome.tableNames", &r)
             let rows = try ints("serverWelcome.tableRows", &r, max: 64, valueMax: n)
             let dims = try ints("serverWelcome.tableDimensions", &r, max: 64, valueMax: 1 << 16)
@@ -108,7 +108,7 @@ extension Message {
                 throw WireError.mismatch("serverWelcome", expected: "consistent counts",
                                          found: "shard \(shard) of \(count), \(tableNames.count)/\(rows.count)/\(dims.count) tables, \(denseNames.count)/\(shapes.count) dense")
             }
-            return .serverWelcome(ServerWelcome(session: session, shard: shard, shardCount: count, configYAML: yaml, seed: seed, partitionCount: partitions,
+            return .serverWelcome(ServerWelcome(session: session, shard: shard, shardCount: count, spec: yaml, partitionCount: partitions,
                                                 tableNames: tableNames, tableRows: rows, tableDimensions: dims,
                                                 denseNames: denseNames, denseShapes: shapes, codec: codec, grantKey: grantKey))
         case .shardState:

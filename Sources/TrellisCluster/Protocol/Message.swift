@@ -107,10 +107,9 @@ public enum Message: Equatable {
 public struct Welcome: Equatable {
     public var session: UInt64
     public var rank: Int
-    /// The coordinator's config file, verbatim, and the overrides it applied.
-    public var configYAML: String
-    public var seed: UInt64
-    public var epochs: Int
+    /// The run spec: the coordinator's config with its overrides (`TrainingConfig.spec`),
+    /// parsed once by the worker and used as it is.
+    public var spec: String
     public var stepsPerEpoch: Int
     /// Training links per partition (for normalising the loss of a global step).
     public var linkCounts: [Int]

@@ -68,7 +68,7 @@ extension CoordinatorRole {
     func sendWelcome(_ w: Worker) {
         let plan = run.plan
         send(.welcome(Welcome(
-            session: w.session, rank: w.rank, configYAML: settings.configYAML, seed: config.seed, epochs: config.training.epochs,
+            session: w.session, rank: w.rank, spec: config.spec,
             stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), schema: plan.graph.schema,
             owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension),
             codec: settings.codec, servers: servers.map { $0?.endpoint ?? "" })), to: w.envelope)

@@ -39,8 +39,8 @@ extension CoordinatorRole {
         }
         let store = run.server.store
         send(.serverWelcome(ServerWelcome(
-            session: servers[shard]!.session, shard: shard, shardCount: settings.servers, configYAML: settings.configYAML,
-            seed: config.seed, partitionCount: cluster.partitions, tableNames: store.tables.map(\.name),
+            session: servers[shard]!.session, shard: shard, shardCount: settings.servers, spec: config.spec,
+            partitionCount: cluster.partitions, tableNames: store.tables.map(\.name),
             tableRows: store.tables.map(\.rowCount), tableDimensions: store.tables.map(\.dimension),
             denseNames: store.dense.map(\.name), denseShapes: store.dense.map(\.value.shape), codec: settings.codec,
             grantKey: settings.grantKey)), to: envelope)

@@ -21,8 +21,6 @@ public final class CoordinatorRole {
         public var servers = 0
         /// Whether the shell writes checkpoints (the run pauses for each).
         public var checkpoints = false
-        /// The config file's text, sent verbatim to workers and servers.
-        public var configYAML = ""
         public var codec = CodecOptions.default
         /// Keys the grants of tasks (see `Message`); new for every coordinator process.
         public var grantKey = SipHash.randomKey()

@@ -104,7 +104,7 @@ public final class ServerRole {
     func fromCoordinator(_ message: Message) throws {
         switch message {
         case .serverWelcome(let w):
-            let parsed = try TrainingConfig.parse(yaml: w.configYAML, file: "<coordinator config>")
+            let parsed = try TrainingConfig.parse(yaml: w.spec, file: "<run spec from the coordinator>")
             welcome = w
             sharding = ServerSharding(count: w.shardCount)
             logger[metadataKey: "shard"] = "\(w.shard)"

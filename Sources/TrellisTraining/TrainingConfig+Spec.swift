@@ -1,0 +1,66 @@
+import Foundation
+
+/// The config as a run spec: every key written out, overrides (`--seed`, `--epochs`) included,
+/// in YAML that `parse(yaml:)` reads back to an equal value. The coordinator sends this to
+/// workers and servers, so every role runs the config the coordinator parsed, and none patches
+/// fields in after parsing.
+extension TrainingConfig {
+    public var spec: String {
+        var lines = ["seed: \(seed)"]
+        func section(_ name: String, _ pairs: [(String, String?)]) {
+            lines.append("\(name):")
+            for (key, value) in pairs { if let value { lines.append("  \(key): \(value)") } }
+        }
+        section("model", [
+            ("kind", model.kind.rawValue), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
+            ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),
+            ("relation_fanouts", model.relationFanouts.isEmpty ? nil
+                : "{" + model.relationFanouts.keys.sorted().map { "\(quoted($0)): \(list(model.relationFanouts[$0]!))" }.joined(separator: ", ") + "}"),
+        ])
+        section("data", [
+            ("name", quoted(data.name)), ("path", quoted(data.path)), ("format", data.format.map(quoted)), ("split", data.split.rawValue),
+            ("ratios", list(data.ratios)), ("train_file", data.trainFile.map(quoted)), ("valid_file", data.validFile.map(quoted)),
+            ("test_file", data.testFile.map(quoted)), ("valid_from", data.validFrom.map { "\($0)" }), ("test_from", data.testFrom.map { "\($0)" }),
+            ("test_rows", data.testRows.map { "\($0)" }), ("test_start", data.split == .rows ? "\(data.testStart)" : nil),
+            ("valid_ratio", data.split == .rows ? "\(data.validRatio)" : nil), ("rating_scale", data.ratingScale.map(list)),
+        ])
+        section("training", [
+            ("epochs", "\(training.epochs)"), ("batch_size", "\(training.batchSize)"), ("negatives", "\(training.negatives)"),
+            ("optimizer", training.optimizer.rawValue), ("learning_rate", "\(training.learningRate)"),
+            ("weight_decay", "\(training.weightDecay)"), ("clip_grad_norm", training.clipGradNorm.map { "\($0)" }),
+            ("threads", "\(training.threads)"),
+        ])
+        section("evaluation", [
+            ("topk", list(evaluation.topk)), ("valid_metric", quoted(evaluation.validMetric)),
+            ("stopping_step", "\(evaluation.stoppingStep)"), ("eval_step", "\(evaluation.evalStep)"),
+        ])
+        section("cluster", [
+            ("partitions", "\(cluster.partitions)"), ("partitioner", cluster.partitioner.rawValue), ("mode", cluster.mode.rawValue),
+            ("staleness", "\(cluster.staleness)"), ("checkpoint_every", "\(cluster.checkpointEvery)"),
+            ("checkpoints_kept", "\(cluster.checkpointsKept)"), ("heartbeat_ms", "\(cluster.heartbeatMilliseconds)"),
+            ("worker_timeout_ms", "\(cluster.workerTimeoutMilliseconds)"), ("task_timeout_ms", "\(cluster.taskTimeoutMilliseconds)"),
+            ("takeover_ms", "\(cluster.takeoverMilliseconds)"), ("value_encoding", cluster.valueEncoding.rawValue),
+            ("shuffle", "\(cluster.shuffle)"), ("compress", "\(cluster.compress)"), ("prefetch", "\(cluster.prefetch)"),
+        ])
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `[a, b, c]`; numbers print in their shortest form that reads back exactly.
+private func list<T>(_ values: [T]) -> String { "[" + values.map { "\($0)" }.joined(separator: ", ") + "]" }
+
+/// A YAML double-quoted string.
+private func quoted(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case _ where u.value < 0x20: out += String(format: "\\x%02X", u.value)
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}
