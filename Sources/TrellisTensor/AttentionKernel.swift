@@ -161,6 +161,21 @@ enum AttentionKernel {
         }
     }
 
+    /// Runs `body` with a zeroed buffer per count (nil where the count is nil) that kernel
+    /// threads write through, and returns the buffers as arrays, without a copy.
+    static func withOutputs(_ counts: ArraySlice<Int?>, _ taken: [UnsafeMutablePointer<Float>?] = [],
+                            _ body: ([UnsafeMutablePointer<Float>?]) -> Void) -> [[Float]?] {
+        guard let first = counts.first else { body(taken); return [] }
+        guard let n = first else { return [nil] + withOutputs(counts.dropFirst(), taken + [nil], body) }
+        var rest: [[Float]?] = []
+        let array = [Float](unsafeUninitializedCapacity: Swift.max(1, n)) { buffer, initialised in
+            buffer.initialize(repeating: 0)
+            rest = withOutputs(counts.dropFirst(), taken + [buffer.baseAddress!], body)
+            initialised = n
+        }
+        return [array] + rest
+    }
+
     // MARK: Channel loops
 
     /// x · y over n floats, 8 lanes at a time (a plain loop would not vectorise: float sums

@@ -33,21 +33,21 @@ extension Variable {
         }
         let inputs = [source, target, attention] + (edge.map { [$0] } ?? [])
         return Variable(Tensor(shape: [edges.targetCount, heads, channels], data: out), inputs: inputs) { g in
-            let dSource = source.requiresGrad ? KernelBuffer(count: source.value.count) : nil
-            let dTarget = target.requiresGrad ? KernelBuffer(count: target.value.count) : nil
-            let dEdge = edge?.requiresGrad == true ? KernelBuffer(count: edgeData.count) : nil
-            let dAttention = AttentionKernel.withPointers((arrays + [alpha, g.data])[...]) { p in
-                var scorer = GATv2Scorer(source: p[0], target: p[1], edge: p[2], attention: p[3], edgeStride: edgeStride,
-                                         heads: heads, channels: channels, slope: negativeSlope)
-                scorer.dSource = dSource?.pointer
-                scorer.dTarget = dTarget?.pointer
-                scorer.dEdge = dEdge?.pointer
-                return AttentionKernel.backward(scorer, edges, heads: heads, channels: channels, values: p[0], alpha: p[4],
-                                                gradient: p[5], valueGradient: dSource?.pointer, needsSourcePass: dSource != nil)
+            var dAttention: [Float] = []
+            let counts = [source.requiresGrad ? source.value.count : nil, target.requiresGrad ? target.value.count : nil,
+                          edge?.requiresGrad == true ? edgeData.count : nil]
+            let d = AttentionKernel.withOutputs(counts[...]) { d in
+                dAttention = AttentionKernel.withPointers((arrays + [alpha, g.data])[...]) { p in
+                    var scorer = GATv2Scorer(source: p[0], target: p[1], edge: p[2], attention: p[3], edgeStride: edgeStride,
+                                             heads: heads, channels: channels, slope: negativeSlope)
+                    (scorer.dSource, scorer.dTarget, scorer.dEdge) = (d[0], d[1], d[2])
+                    return AttentionKernel.backward(scorer, edges, heads: heads, channels: channels, values: p[0], alpha: p[4],
+                                                    gradient: p[5], valueGradient: d[0], needsSourcePass: d[0] != nil)
+                }
             }
-            if let dSource { source.accumulate(dSource.tensor(source.shape)) }
-            if let dTarget { target.accumulate(dTarget.tensor(target.shape)) }
-            if let dEdge, let edge { edge.accumulate(dEdge.tensor(edge.shape)) }
+            for (input, grad) in zip([source, target] + (edge.map { [$0] } ?? []), d) {
+                if let grad { input.accumulate(Tensor(shape: input.shape, data: grad)) }
+            }
             attention.accumulate(Tensor(shape: attention.shape, data: dAttention))
         }
     }
@@ -79,23 +79,21 @@ extension Variable {
         }
         let inputs = [sourceScores, targetScores, values] + (edgeScores.map { [$0] } ?? [])
         return Variable(Tensor(shape: [edges.targetCount, heads, channels], data: out), inputs: inputs) { g in
-            let dSource = sourceScores.requiresGrad ? KernelBuffer(count: sourceScores.value.count) : nil
-            let dTarget = targetScores.requiresGrad ? KernelBuffer(count: targetScores.value.count) : nil
-            let dEdge = edgeScores?.requiresGrad == true ? KernelBuffer(count: edgeData.count) : nil
-            let dValues = values.requiresGrad ? KernelBuffer(count: values.value.count) : nil
-            _ = AttentionKernel.withPointers((arrays + [alpha, g.data])[...]) { p in
-                var scorer = GATScorer(source: p[0], target: p[1], edge: p[2], edgeStride: edgeStride, heads: heads, slope: negativeSlope)
-                scorer.dSource = dSource?.pointer
-                scorer.dTarget = dTarget?.pointer
-                scorer.dEdge = dEdge?.pointer
-                return AttentionKernel.backward(scorer, edges, heads: heads, channels: channels, values: p[3], alpha: p[4],
-                                                gradient: p[5], valueGradient: dValues?.pointer,
-                                                needsSourcePass: dSource != nil || dValues != nil)
+            let counts = [sourceScores.requiresGrad ? sourceScores.value.count : nil,
+                          targetScores.requiresGrad ? targetScores.value.count : nil,
+                          edgeScores?.requiresGrad == true ? edgeData.count : nil, values.requiresGrad ? values.value.count : nil]
+            let d = AttentionKernel.withOutputs(counts[...]) { d in
+                _ = AttentionKernel.withPointers((arrays + [alpha, g.data])[...]) { p in
+                    var scorer = GATScorer(source: p[0], target: p[1], edge: p[2], edgeStride: edgeStride, heads: heads, slope: negativeSlope)
+                    (scorer.dSource, scorer.dTarget, scorer.dEdge) = (d[0], d[1], d[2])
+                    return AttentionKernel.backward(scorer, edges, heads: heads, channels: channels, values: p[3], alpha: p[4],
+                                                    gradient: p[5], valueGradient: d[3], needsSourcePass: d[0] != nil || d[3] != nil)
+                }
             }
-            if let dSource { sourceScores.accumulate(dSource.tensor(sourceScores.shape)) }
-            if let dTarget { targetScores.accumulate(dTarget.tensor(targetScores.shape)) }
-            if let dEdge, let edgeScores { edgeScores.accumulate(dEdge.tensor(edgeScores.shape)) }
-            if let dValues { values.accumulate(dValues.tensor(values.shape)) }
+            // Without edge scores d[2] is nil, so its stand-in is never touched.
+            for (input, grad) in zip([sourceScores, targetScores, edgeScores ?? values, values], d) {
+                if let grad { input.accumulate(Tensor(shape: input.shape, data: grad)) }
+            }
         }
     }
 
@@ -161,8 +159,14 @@ struct GATv2Scorer: EdgeScorer {
     func pullbackSource(_ d: Float, edge e: Int, source j: Int, target i: Int, head h: Int) {
         guard let dSource else { return }
         let o = h * channels, w = heads * channels
-        let xl = source + j * w + o, xr = target + i * w + o, xe = edge + e * edgeStride + o, a = attention + o
         let dl = dSource + j * w + o
+        if let dEdge {
+            // Pass A left dz, the same for x_l, x_r and x_e, in the edge's gradient row.
+            let dz = dEdge + e * edgeStride + o
+            for c in 0..<channels { dl[c] += dz[c] }
+            return
+        }
+        let xl = source + j * w + o, xr = target + i * w + o, xe = edge + e * edgeStride + o, a = attention + o
         for c in 0..<channels {
             let z = xl[c] + xr[c] + xe[c]
             dl[c] += d * a[c] * (z > 0 ? 1 : slope)
