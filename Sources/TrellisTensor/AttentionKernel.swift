@@ -41,11 +41,13 @@ enum AttentionKernel {
         var out: [Float] = []
         let alpha = [Float].uninitialized(count: index.edgeCount * heads) { a in
             out = [Float].uninitialized(count: nt * width) { o in
+                // With no edges (or no targets) a buffer may have no address; none is read.
+                let alpha = a.baseAddress ?? emptyRow.pointer, out = o.baseAddress ?? emptyRow.pointer
                 index.withPointers { ix in
                     Parallel.forEachChunk(nt, minimumChunk: minimumChunk(items: nt, work: index.edgeCount * width)) { range in
                         for i in range {
                             forwardTarget(scorer, i, ix, heads: heads, channels: channels, values: values,
-                                          alpha: a.baseAddress!, out: o.baseAddress! + i * width)
+                                          alpha: alpha, out: out + i * width)
                         }
                     }
                 }

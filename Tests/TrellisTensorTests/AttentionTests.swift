@@ -101,6 +101,22 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    func testNoEdgesOrNoTargets() {
+        for (ns, nt) in [(3, 4), (0, 4), (3, 0)] {
+            let none = EdgeIndex(sources: [], targets: [], sourceCount: ns, targetCount: nt)
+            let v = [x([ns, 2, 3], 1), x([nt, 2, 3], 2), x([2, 3], 3), x([0, 2, 3], 4)].map { Variable($0, requiresGrad: true) }
+            let out = Variable.gatv2Attention(source: v[0], target: v[1], edge: v[3], attention: v[2], edges: none)
+            let scores = [x([ns, 2], 5), x([nt, 2], 6)].map { Variable($0, requiresGrad: true) }
+            let gat = Variable.gatAttention(sourceScores: scores[0], targetScores: scores[1], values: v[0], edges: none)
+            for y in [out, gat] {
+                XCTAssertEqual(y.shape, [nt, 2, 3])
+                XCTAssertTrue(y.value.data.allSatisfy { $0 == 0 })
+                y.backward(seed: Tensor(shape: y.shape, repeating: 1))
+            }
+            for p in v + scores { XCTAssertTrue((p.grad?.data ?? []).allSatisfy { $0 == 0 }) }
+        }
+    }
+
     // MARK: Threads
 
     func testResultsDoNotDependOnTheThreadCount() {
