@@ -71,17 +71,16 @@ public final class EmbeddedEngine {
     /// each partition contributed.
     @discardableResult
     public func trainStep() throws -> [Contribution] {
-        let server = run.server
+        let parameters = LocalParameters(run.server)
         let step = run.position, global = run.globalStep
         var contributions: [Contribution] = []
         let partitions = Array(0..<run.plan.config.cluster.partitions)
         for p in partitions {
-            precondition(server.canServe(step: global, partition: p), "partition \(p) cannot run step \(global)")
+            precondition(run.server.canServe(step: global, partition: p), "partition \(p) cannot run step \(global)")
             let c = try stepper.compute(try batch(StepKey(partition: p, step: step), partitions: partitions)) { ids in
-                (try ids.enumerated().map { try server.rows(table: $0, ids: $1) }, server.denseValues())
+                try parameters.pull(partition: p, globalStep: global, ids: ids)
             }
-            try server.accept(c, globalStep: global)
-            contributions.append(c)
+            contributions.append(try parameters.push(c, globalStep: global, grant: 0))
         }
         run.advanceStep()
         return contributions

@@ -7,14 +7,19 @@ import TrellisWire
 
 /// A worker's connections to the `trellis server start` processes: a pull gathers each
 /// table's rows from the shards that hold them (dense weights from shard 0), a push scatters
-/// the contribution the same way. Owned by the worker's main thread.
+/// the contribution the same way and leaves the coordinator only the step's books. Owned by
+/// the worker's main thread.
 ///
 /// `waiting` is called between polls: the worker answers other workers' sampling requests
 /// while it waits for a shard.
-final class ServerLinks {
+final class ServerLinks: ParameterClient {
     let sharding: ServerSharding
     let links: [Link]
     let giveUpSeconds: Double
+    /// The worker's session and table widths, set once it has joined every shard.
+    var session: UInt64 = 0
+    var dimensions: [Int] = []
+    var waiting: () throws -> Void = {}
 
     init(endpoints: [String], limits: WireLimits, codec: CodecOptions, security: SocketSecurity,
          giveUpSeconds: Double, logger: Logger) throws {
@@ -34,7 +39,7 @@ final class ServerLinks {
     func close() { for l in links { l.socket.close() } }
 
     /// Presents the token to every shard.
-    func join(token: String, name: String, waiting: () throws -> Void) throws {
+    func join(token: String, name: String) throws {
         for k in links.indices {
             try links[k].send(.join(token: token, name: name))
             guard case .ack = try reply(from: k, waiting: waiting) else { throw WorkerError.rejoin("shard \(k) did not accept the join") }
@@ -42,8 +47,7 @@ final class ServerLinks {
     }
 
     /// Rows `ids[t]` of each table t, (ids[t].count, d), and the dense weights.
-    func pull(session: UInt64, partition: Int, globalStep: Int, ids: [[Int32]], dimensions: [Int],
-              waiting: () throws -> Void) throws -> (rows: [Tensor], dense: [Tensor]) {
+    func pull(partition: Int, globalStep: Int, ids: [[Int32]]) throws -> (rows: [Tensor], dense: [Tensor]) {
         let positions = ids.map { sharding.split($0) }  // [table][shard] -> positions in ids[table]
         for k in links.indices {
             try links[k].send(.pull(session: session, partition: partition, globalStep: globalStep,
@@ -70,7 +74,7 @@ final class ServerLinks {
     }
 
     /// Sends each shard its rows of `c` (dense gradients to shard 0) and waits for every ack.
-    func push(session: UInt64, globalStep: Int, contribution c: Contribution, grant: UInt64, waiting: () throws -> Void) throws {
+    func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution {
         let positions = c.rows.map { sharding.split($0.rowIDs) }  // [table][shard] -> rows of the gradient
         for k in links.indices {
             var part = c
@@ -87,6 +91,9 @@ final class ServerLinks {
         for k in links.indices {
             guard case .ack = try reply(from: k, waiting: waiting) else { throw WorkerError.rejoin("shard \(k) did not take the push") }
         }
+        var books = Contribution.empty(step: c.step, partition: c.partition, tables: c.rows.map(\.dimension), denseCount: c.dense.count)
+        (books.loss, books.triples, books.share) = (c.loss, c.triples, c.share)
+        return books
     }
 
     /// Bytes sent and received over all shards.

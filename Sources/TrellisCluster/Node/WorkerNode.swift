@@ -47,6 +47,8 @@ public final class WorkerNode {
     var prefetcher: BatchPrefetcher?
     /// The parameter-server processes, when the coordinator does not host the parameters.
     var shards: ServerLinks?
+    /// Where steps pull rows and push gradients: the shards, or the coordinator.
+    var parameters: ParameterClient?
     /// Timings since the last push, for the coordinator's progress line.
     var pushSeconds = 0.0
 
@@ -129,11 +131,17 @@ public final class WorkerNode {
                                   intervalMilliseconds: cfg.cluster.heartbeatMilliseconds, security: settings.security, logger: logger)
         shards?.close()
         shards = nil
+        parameters = CoordinatorParameters(worker: self)
         if !w.servers.isEmpty {
             let links = try ServerLinks(endpoints: w.servers, limits: limits, codec: w.codec, security: settings.security,
                                         giveUpSeconds: settings.joinTimeoutSeconds, logger: logger)
-            try links.join(token: settings.token, name: settings.name, waiting: checkCoordinator)
+            (links.session, links.dimensions) = (w.session, w.tableDimensions)
+            links.waiting = { [unowned self] in try checkCoordinator() }
+            try links.join(token: settings.token, name: settings.name)
+            // From now on, waiting for a shard is time to answer other workers' sampling requests.
+            links.waiting = { [unowned self] in try answerOthers() }
             shards = links
+            parameters = links
         }
         logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.linkCounts.count)",
                                          "parameter_servers": "\(w.servers.count)"])
@@ -183,30 +191,13 @@ public final class WorkerNode {
                 logger.warning("hanging on purpose (--test-hang-after-tasks)")
                 while true { Thread.sleep(forTimeInterval: 1) }
             }
-            guard let stepper else { throw WorkerError.rejoin("a task before any assignment") }
+            guard let stepper, let parameters else { throw WorkerError.rejoin("a task before any assignment") }
             let global = StepID(epoch: epoch, step: step).global(stepsPerEpoch: welcome!.stepsPerEpoch)
             let batch = try prepared(StepKey(partition: partition, step: StepID(epoch: epoch, step: step)), stepper: stepper)
-            let c = try stepper.compute(batch) { ids in
-                if let shards {
-                    return try shards.pull(session: session, partition: partition, globalStep: global, ids: ids,
-                                           dimensions: welcome!.tableDimensions, waiting: answerOthers)
-                }
-                try link.send(.pull(session: session, partition: partition, globalStep: global, ids: ids))
-                let rows = try waitFor { if case .rows = $0 { return true }; return false }
-                guard case .rows(let r, let d) = rows, r.count == ids.count, zip(r, ids).allSatisfy({ $0.shape[0] == $1.count }) else {
-                    throw WorkerError.rejoin("rows reply does not match the pull")
-                }
-                return (r, d)
-            }
+            let c = try stepper.compute(batch) { ids in try parameters.pull(partition: partition, globalStep: global, ids: ids) }
             let t = stepper.takeTimings()
             let start = ResourceUsage.now()
-            var report = c
-            if let shards {
-                // The gradients go to the shards; the coordinator gets the step's books only.
-                try shards.push(session: session, globalStep: global, contribution: c, grant: grant, waiting: answerOthers)
-                report = .empty(step: c.step, partition: c.partition, tables: c.rows.map(\.dimension), denseCount: c.dense.count)
-                (report.loss, report.triples, report.share) = (c.loss, c.triples, c.share)
-            }
+            let report = try parameters.push(c, globalStep: global, grant: grant)
             try link.send(.push(session: session, globalStep: global, contribution: report,
                                 timings: [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)], grant: grant))
             _ = try waitFor { if case .ack = $0 { return true }; return false }
