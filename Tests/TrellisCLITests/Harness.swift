@@ -40,7 +40,7 @@ final class Harness {
 
     /// A small GraphSAGE run on MovieLens-100K: 2 epochs, 4 partitions, sync.
     init(name: String, token: String = "", checkpointEvery: Int = 0, takeoverMilliseconds: Int = 20000, prefetch: Bool = true,
-         taskTimeoutMilliseconds: Int = 60000) throws {
+         taskTimeoutMilliseconds: Int = 60000, workerTimeoutMilliseconds: Int = 1000) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-cluster-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         self.token = token
@@ -53,7 +53,7 @@ final class Harness {
         training: {epochs: 2, batch_size: 2048, optimizer: adam, learning_rate: 0.002, threads: 1}
         evaluation: {topk: [10], valid_metric: ndcg@10}
         cluster: {partitions: 4, mode: sync, checkpoint_every: \(checkpointEvery), heartbeat_ms: 100,
-                  worker_timeout_ms: 1000, takeover_ms: \(takeoverMilliseconds), prefetch: \(prefetch),
+                  worker_timeout_ms: \(workerTimeoutMilliseconds), takeover_ms: \(takeoverMilliseconds), prefetch: \(prefetch),
                   task_timeout_ms: \(taskTimeoutMilliseconds)}
         """.write(toFile: config, atomically: true, encoding: .utf8)
     }
