@@ -9,17 +9,13 @@ extension PartitionStepper {
                             source: ShardedNeighbourSource, links: [Int: (users: [Int32], items: [Int32])],
                             linkCounts: [Int], stepsPerEpoch: Int, tableDimensions: [Int]) {
         let shard = source.shard
-        var batches: [Int: LinkBatchSampler] = [:]
-        for (p, l) in links {
-            // The item->user relation (0) lists each owned user's training items.
-            batches[p] = LinkBatchSampler(partition: p, users: l.users, items: l.items, itemCount: nodeCounts[GraphTopology.item],
-                                          stepsPerEpoch: stepsPerEpoch, negatives: config.training.negatives, seed: config.seed,
-                                          knownItems: { shard.row(relation: 0, node: $0) ?? [] })
-        }
-        self.init(model: TrainingPlan.makeModel(config, relations: relations, nodeTypeCount: nodeCounts.count),
+        // The item->user relation (0) lists each owned user's training items.
+        let task = LinkPredictionTask(config: config, links: links, linkCounts: linkCounts, stepsPerEpoch: stepsPerEpoch,
+                                      itemCount: nodeCounts[GraphTopology.item],
+                                      knownItems: { shard.row(relation: 0, node: $0) ?? [] })
+        self.init(model: TrainingPlan.makeModel(config, relations: relations, nodeTypeCount: nodeCounts.count), task: task,
                   subgraphs: SubgraphSampler(relations: relations, nodeTypeCount: nodeCounts.count,
                                              fanouts: TrainingPlan.fanouts(config, relations: relations)),
-                  neighbours: source, seed: config.seed, batches: batches, linkCounts: linkCounts,
-                  stepsPerEpoch: stepsPerEpoch, negatives: config.training.negatives, tableDimensions: tableDimensions)
+                  neighbours: source, seed: config.seed, tableDimensions: tableDimensions)
     }
 }

@@ -75,17 +75,6 @@ public struct TrainingPlan: Sendable {
         relations.map { config.model.kind == .sage ? (config.model.relationFanouts[$0.name] ?? config.model.fanouts) : [] }
     }
 
-    /// Triples in global step `step` over all partitions (the loss is a mean over these).
-    public func globalCount(step: Int) -> Int {
-        Self.globalCount(step: step, linkCounts: links.map(\.users.count), stepsPerEpoch: stepsPerEpoch,
-                         negatives: config.training.negatives)
-    }
-
-    /// The same from the partitions' link counts alone (what a worker knows).
-    public static func globalCount(step: Int, linkCounts: [Int], stepsPerEpoch: Int, negatives: Int) -> Int {
-        linkCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: negatives) }
-    }
-
     /// The model's dense part, initialised from the seed.
     public static func makeModel(_ config: TrainingConfig, graph: GraphTopology) -> SampledRecommender {
         makeModel(config, relations: graph.relations, nodeTypeCount: graph.nodeTypes.count)
@@ -97,10 +86,9 @@ public struct TrainingPlan: Sendable {
         switch m.kind {
         case .sage:
             return GraphSAGE(relations: relations, nodeTypeCount: nodeTypeCount, dimension: m.embeddingSize,
-                             layerCount: m.layers, aggregator: m.aggregator == .pool ? .pool : .mean,
-                             regularization: m.regWeight, seed: config.seed)
+                             layerCount: m.layers, aggregator: m.aggregator == .pool ? .pool : .mean, seed: config.seed)
         case .bpr, .lightgcn:
-            return ShardedMatrixFactorization(regularization: m.regWeight)
+            return ShardedMatrixFactorization()
         }
     }
 
