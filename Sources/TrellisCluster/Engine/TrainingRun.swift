@@ -37,7 +37,7 @@ public final class TrainingRun {
         let store = plan.initialParameters()
         server = ParameterServer(store: store, partitionCount: plan.config.cluster.partitions,
                                  training: plan.config.training, cluster: plan.config.cluster)
-        evaluationModel = TrainingPlan.makeModel(plan.config, graph: plan.graph)
+        evaluationModel = plan.makeModel()
         // Link prediction is the one task for now.
         task = LinkPredictionTask(config: plan.config)
         stopping = EarlyStopping(metric: plan.config.evaluation.validMetric, patience: plan.config.evaluation.stoppingStep)
