@@ -15,7 +15,6 @@ public final class GraphSAGE: SampledRecommender {
     public let name: String
     public let parameters = ParameterStore()
     public let layerCount: Int
-    public let regularization: Float
     public let aggregator: Aggregator
     let relations: [GraphTopology.Relation]
     let typeCount: Int
@@ -31,10 +30,9 @@ public final class GraphSAGE: SampledRecommender {
     }
 
     public init(relations: [GraphTopology.Relation], nodeTypeCount: Int, dimension d: Int, layerCount: Int,
-                aggregator: Aggregator, regularization: Float, seed: UInt64) {
+                aggregator: Aggregator, seed: UInt64) {
         name = "sage-\(aggregator.rawValue)"
         self.layerCount = layerCount
-        self.regularization = regularization
         self.aggregator = aggregator
         self.relations = relations
         self.typeCount = nodeTypeCount

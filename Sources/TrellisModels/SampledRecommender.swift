@@ -2,9 +2,10 @@ import TrellisCore
 import TrellisGraph
 import TrellisTensor
 
-/// A recommender trained on sampled neighbourhoods: its embedding tables live with the
-/// parameter server (sharded by row), and the model itself holds only dense weights. A step
-/// pulls the layer-0 rows of the sampled subgraph, runs `forward`, and pushes row gradients.
+/// A model trained on sampled neighbourhoods: subgraph + layer-0 rows -> outputs per node
+/// type, nothing more. Its embedding tables live with the parameter server (sharded by row),
+/// and the model itself holds only dense weights. A step pulls the layer-0 rows of the
+/// sampled subgraph, runs `forward`, and the run's task turns the outputs into a loss.
 ///
 /// Matrix factorisation is the zero-layer case: the seeds are the inputs.
 public protocol SampledRecommender: AnyObject {
@@ -14,8 +15,6 @@ public protocol SampledRecommender: AnyObject {
     var parameters: ParameterStore { get }
     /// Message-passing layers, which is also the sampling depth.
     var layerCount: Int { get }
-    /// Weight of the batch L2 term on the seeds' layer-0 rows.
-    var regularization: Float { get }
     /// Representations of the seeds, one tensor per node type, from the layer-0 rows of each
     /// type: inputs[t] is (subgraph.nodes[0][t].count, d); result[t] is (nodes[L][t].count, d).
     func forward(_ subgraph: SampledSubgraph, inputs: [Variable]) -> [Variable]
@@ -32,19 +31,5 @@ public enum InputTables {
     public static func initial(nodeTypes: [String], nodeCounts: [Int], dimension: Int, seed: UInt64) -> [(String, Tensor)] {
         var rng = SeededGenerator(seed: seed, stream: [0x6D66])  // "mf"
         return zip(nodeTypes, nodeCounts).map { (name($0), .xavierNormal([$1, dimension], using: &rng)) }
-    }
-}
-
-extension SampledRecommender {
-    /// BPR loss of `batch` on a subgraph whose seeds are the batch's distinct users and items,
-    /// scaled by `share` (this batch's triples over the global step's) so that the sum of the
-    /// partitions' losses is the mean over the global step.
-    public func loss(_ subgraph: SampledSubgraph, inputs: [Variable], userRows: [Int32], positiveRows: [Int32],
-                     negativeRows: [Int32], share: Float) -> Variable {
-        let out = forward(subgraph, inputs: inputs)
-        let loss = BPRLoss.of(users: out[0], items: out[1], egoUsers: inputs[0], egoItems: inputs[1],
-                              userRows: userRows, positiveRows: positiveRows, negativeRows: negativeRows,
-                              regularization: regularization)
-        return share == 1 ? loss : loss * share
     }
 }

@@ -8,9 +8,8 @@ public final class ShardedMatrixFactorization: SampledRecommender {
     public let name = "bpr"
     public let parameters = ParameterStore()
     public let layerCount = 0
-    public let regularization: Float
 
-    public init(regularization: Float) { self.regularization = regularization }
+    public init() {}
 
     public func forward(_ subgraph: SampledSubgraph, inputs: [Variable]) -> [Variable] { inputs }
 }

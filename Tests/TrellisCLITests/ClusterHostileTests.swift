@@ -170,7 +170,7 @@ final class ClusterHostileTests: XCTestCase {
         // Well-formed pushes for every partition and the first steps, with made-up grants: a
         // server that took them would change the model (the old one did).
         let config = try TrainingConfig.load(path: h.config)
-        let denseCount = TrainingPlan.makeModel(config, relations: GraphTopology.userItemRelations, nodeTypeCount: 2).parameters.dense.count
+        let denseCount = try TrainingPlan.makeModel(config, relations: GraphTopology.userItemRelations, nodeTypeCount: 2).parameters.dense.count
         let forged = (0..<40).flatMap { step in (0..<4).map { p in
             Message.push(session: 1, globalStep: step, contribution: Contribution(
                 step: StepID(epoch: 1, step: step), partition: p,

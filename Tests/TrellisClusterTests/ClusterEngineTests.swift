@@ -187,8 +187,7 @@ final class ClusterEngineTests: XCTestCase {
         var rng = SeededGenerator(seed: 2)
         let users = Tensor.normal([4, 3], std: 0.5, using: &rng), items = Tensor.normal([3, 3], std: 0.5, using: &rng)
         for aggregator in [GraphSAGE.Aggregator.mean, .pool] {
-            let model = GraphSAGE(relations: g.relations, nodeTypeCount: 2, dimension: 3, layerCount: 2, aggregator: aggregator,
-                                  regularization: 0, seed: 3)
+            let model = GraphSAGE(relations: g.relations, nodeTypeCount: 2, dimension: 3, layerCount: 2, aggregator: aggregator, seed: 3)
             GradientCheck.check([users, items], epsilon: 1e-2, tolerance: 2e-2, absoluteTolerance: 2e-3) { x in
                 let out = model.forward(full, inputs: x)
                 return Variable.concat([out[0], out[1]], axis: 0)

@@ -28,7 +28,7 @@ final class PrefetchTests: XCTestCase {
         let prefetcher = BatchPrefetcher { key in
             order.append(key)
             if key.partition == 9 { throw PlanError("no partition 9") }
-            return PreparedBatch(partition: key.partition, step: key.step, batch: LinkBatch())
+            return PreparedBatch(partition: key.partition, step: key.step, batch: LinkPredictionBatch())
         }
         defer { prefetcher.stop() }
         let k = (0..<4).map { StepKey(partition: 0, step: StepID(epoch: 1, step: $0)) }

@@ -17,8 +17,7 @@ final class GraphSAGEGradientTests: XCTestCase {
         var rng = SeededGenerator(seed: 5)
         let inputs = [Tensor.normal([4, 3], std: 0.7, using: &rng), Tensor.normal([3, 3], std: 0.7, using: &rng)].map { Variable($0) }
         for aggregator in [GraphSAGE.Aggregator.mean, .pool] {
-            let model = GraphSAGE(relations: g.relations, nodeTypeCount: 2, dimension: 3, layerCount: 2, aggregator: aggregator,
-                                  regularization: 0, seed: 3)
+            let model = GraphSAGE(relations: g.relations, nodeTypeCount: 2, dimension: 3, layerCount: 2, aggregator: aggregator, seed: 3)
             let dense = model.parameters.dense
             // Biases start at zero, where a dropped or doubled bias gradient could hide.
             for p in dense where p.name.hasSuffix(".bias") {

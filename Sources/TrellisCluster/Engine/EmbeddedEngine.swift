@@ -21,21 +21,21 @@ public final class EmbeddedEngine {
     /// Called after each global step with (epoch, step, steps per epoch, step loss).
     public var onStep: ((Int, Int, Int, Float) -> Void)?
 
-    public init(plan: TrainingPlan, dataset: PreparedDataset) {
+    public init(plan: TrainingPlan, dataset: PreparedDataset) throws {
         run = TrainingRun(plan: plan, dataset: dataset)
         let all = Array(0..<plan.config.cluster.partitions)
         let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: all)
         let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.graph.relations)
         var links: [Int: (users: [Int32], items: [Int32])] = [:]
         for p in all { links[p] = plan.links[p] }
-        stepper = PartitionStepper(config: plan.config, relations: plan.graph.relations, nodeCounts: plan.graph.nodeCounts,
+        stepper = try PartitionStepper(config: plan.config, relations: plan.graph.relations, nodeCounts: plan.graph.nodeCounts,
                                    source: source, links: links, linkCounts: plan.links.map(\.users.count),
                                    stepsPerEpoch: plan.stepsPerEpoch, tableDimensions: plan.tables.map(\.dimension))
     }
 
     /// Plans the run (partitioning included) and builds the engine.
     public convenience init(config: TrainingConfig, dataset: PreparedDataset) throws {
-        self.init(plan: try TrainingPlan(config: config, dataset: dataset), dataset: dataset)
+        try self.init(plan: TrainingPlan(config: config, dataset: dataset), dataset: dataset)
     }
 
     /// Two lines for the run header: the model and the partitioning.

@@ -5,53 +5,45 @@ import TrellisTensor
 
 /// The worker's side of a step, for one partition:
 ///
-///     batch (seed, partition, epoch, step) -> seeds -> k-hop sample (remote owners asked)
-///       -> pull layer-0 rows + dense weights -> forward, BPR loss, backward -> Contribution
+///     task: batch (seed, partition, epoch, step) -> seeds per node type
+///       -> k-hop sample (remote owners asked) -> pull layer-0 rows + dense weights
+///       -> model: forward -> task: loss -> backward -> Contribution
 ///
 /// The same object runs inside `trellis worker join` and inside the one-process engine.
 public final class PartitionStepper {
     public let model: SampledRecommender
+    public let task: TrainingTask
     public let subgraphs: SubgraphSampler
     public let neighbours: NeighbourSource
     public let seed: UInt64
-    let batches: [Int: LinkBatchSampler]
-    let linkCounts: [Int]
-    let stepsPerEpoch: Int
-    let negatives: Int
     let tableDimensions: [Int]
     /// Seconds spent sampling, waiting for pulls, and computing, since the last `takeTimings`.
     public private(set) var timings = StepTimings()
     /// Seeds and sampled edges since the last `takeTimings`.
     public private(set) var sampledSeeds = 0, sampledEdges = 0
 
-    public init(model: SampledRecommender, subgraphs: SubgraphSampler, neighbours: NeighbourSource, seed: UInt64,
-                batches: [Int: LinkBatchSampler], linkCounts: [Int], stepsPerEpoch: Int, negatives: Int, tableDimensions: [Int]) {
+    public init(model: SampledRecommender, task: TrainingTask, subgraphs: SubgraphSampler, neighbours: NeighbourSource,
+                seed: UInt64, tableDimensions: [Int]) {
         self.model = model
+        self.task = task
         self.subgraphs = subgraphs
         self.neighbours = neighbours
         self.seed = seed
-        self.batches = batches
-        self.linkCounts = linkCounts
-        self.stepsPerEpoch = stepsPerEpoch
-        self.negatives = negatives
         self.tableDimensions = tableDimensions
     }
 
     /// Partitions this stepper can compute.
-    public var partitions: [Int] { batches.keys.sorted() }
+    public var partitions: [Int] { task.partitions }
 
     /// Draws `partition`'s batch for `step` and samples its neighbourhood: everything of a step
     /// that does not depend on the parameters, so it can run ahead on another thread (see
     /// `BatchPrefetcher`). Only one thread may call it at a time.
     public func prepare(partition: Int, step: StepID) throws -> PreparedBatch {
-        guard let sampler = batches[partition] else { throw PlanError("partition \(partition) is not held by this stepper") }
         let start = ResourceUsage.now()
-        let batch = sampler.batch(epoch: step.epoch, step: step.step)
+        let batch = try task.batch(partition: partition, step: step)
         var prepared = PreparedBatch(partition: partition, step: step, batch: batch)
         guard batch.count > 0 else { return prepared }
-        prepared.users = BPRLoss.distinct(batch.users)
-        prepared.items = BPRLoss.distinct(batch.positives + batch.negatives)
-        prepared.subgraph = try subgraphs.sample(seeds: [prepared.users.ids, prepared.items.ids], source: neighbours,
+        prepared.subgraph = try subgraphs.sample(seeds: batch.seeds, source: neighbours,
                                                  seed: seed, epoch: step.epoch, step: step.step)
         prepared.seconds = ResourceUsage.now() - start
         return prepared
@@ -84,9 +76,9 @@ public final class PartitionStepper {
         }
         let g = prepared.subgraph
         timings.sampleWork += prepared.seconds
-        sampledSeeds += prepared.users.ids.count + prepared.items.ids.count
+        sampledSeeds += batch.seeds.reduce(0) { $0 + $1.count }
         sampledEdges += g.edgeCount
-        let total = TrainingPlan.globalCount(step: step.step, linkCounts: linkCounts, stepsPerEpoch: stepsPerEpoch, negatives: negatives)
+        let total = task.globalCount(step: step.step)
 
         let pulled = try pull(g.nodes[0])
         lap(\.pull)
@@ -98,11 +90,8 @@ public final class PartitionStepper {
         let inputs = pulled.rows.map { Variable($0, requiresGrad: true) }  // (nodes[0][t].count, d)
         let b = batch.count
         let share = Float(b) / Float(total)
-        let (users, items) = (prepared.users, prepared.items)
         let lossValue: Float = {
-            let loss = model.loss(g, inputs: inputs, userRows: users.positions,
-                                  positiveRows: Array(items.positions[0..<b]), negativeRows: Array(items.positions[b...]),
-                                  share: share)
+            let loss = task.loss(outputs: model.forward(g, inputs: inputs), inputs: inputs, batch: batch, share: share)
             loss.backward()
             return loss.value.scalar
         }()
@@ -126,20 +115,17 @@ public final class PartitionStepper {
     }
 }
 
-/// A step's inputs that do not depend on the parameters: the batch, its distinct users and
-/// items, and their sampled neighbourhood.
+/// A step's inputs that do not depend on the parameters: the task's batch and the sampled
+/// neighbourhood of its seeds.
 public struct PreparedBatch {
     public var partition: Int
     public var step: StepID
-    public var batch: LinkBatch
-    /// Distinct ids and each triple's position among them.
-    public var users: (ids: [Int32], positions: [Int32]) = ([], [])
-    public var items: (ids: [Int32], positions: [Int32]) = ([], [])
+    public var batch: any TaskBatch
     public var subgraph = SampledSubgraph(nodes: [], edges: [])
     /// Seconds `prepare` took.
     public var seconds = 0.0
 
-    public init(partition: Int, step: StepID, batch: LinkBatch) {
+    public init(partition: Int, step: StepID, batch: any TaskBatch) {
         self.partition = partition
         self.step = step
         self.batch = batch

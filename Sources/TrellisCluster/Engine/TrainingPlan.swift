@@ -19,6 +19,8 @@ public struct TrainingPlan: Sendable {
     public let stepsPerEpoch: Int
     /// (name, rows, dimension) of each embedding table, in table order (node-type order).
     public let tables: [TableSpec]
+    /// The registry's entry of `config.model.kind`: how to build the model and sample for it.
+    public let modelEntry: ModelEntry
 
     public struct TableSpec: Sendable, Equatable {
         public var name: String
@@ -32,10 +34,7 @@ public struct TrainingPlan: Sendable {
     }
 
     public init(config: TrainingConfig, dataset: PreparedDataset) throws {
-        guard config.model.kind != .lightgcn else {
-            throw PlanError("model.kind lightgcn propagates over the whole graph every step and is not partitioned; "
-                            + "use `trellis train` (it runs on the full graph) or model.kind sage/bpr")
-        }
+        modelEntry = try ModelRegistry.entry(for: config)
         try Self.checkPartitions(config, dataset: dataset)
         self.config = config
         graph = GraphTopology.userItem(dataset.trainItems)
@@ -68,40 +67,17 @@ public struct TrainingPlan: Sendable {
     }
 
     /// Fanouts per relation and hop, with per-relation overrides applied.
-    public var fanouts: [[Int]] { Self.fanouts(config, relations: graph.relations) }
-
-    /// Fanouts of `relations` under `config` (none for a model without layers).
-    public static func fanouts(_ config: TrainingConfig, relations: [GraphTopology.Relation]) -> [[Int]] {
-        relations.map { config.model.kind == .sage ? (config.model.relationFanouts[$0.name] ?? config.model.fanouts) : [] }
-    }
-
-    /// Triples in global step `step` over all partitions (the loss is a mean over these).
-    public func globalCount(step: Int) -> Int {
-        Self.globalCount(step: step, linkCounts: links.map(\.users.count), stepsPerEpoch: stepsPerEpoch,
-                         negatives: config.training.negatives)
-    }
-
-    /// The same from the partitions' link counts alone (what a worker knows).
-    public static func globalCount(step: Int, linkCounts: [Int], stepsPerEpoch: Int, negatives: Int) -> Int {
-        linkCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: negatives) }
-    }
+    public var fanouts: [[Int]] { graph.relations.map { modelEntry.fanouts(config.model, $0) } }
 
     /// The model's dense part, initialised from the seed.
-    public static func makeModel(_ config: TrainingConfig, graph: GraphTopology) -> SampledRecommender {
-        makeModel(config, relations: graph.relations, nodeTypeCount: graph.nodeTypes.count)
+    public func makeModel() -> SampledRecommender {
+        modelEntry.build(config, graph.relations, graph.nodeTypes.count)
     }
 
-    /// The same from the graph's schema alone (what a worker knows).
-    public static func makeModel(_ config: TrainingConfig, relations: [GraphTopology.Relation], nodeTypeCount: Int) -> SampledRecommender {
-        let m = config.model
-        switch m.kind {
-        case .sage:
-            return GraphSAGE(relations: relations, nodeTypeCount: nodeTypeCount, dimension: m.embeddingSize,
-                             layerCount: m.layers, aggregator: m.aggregator == .pool ? .pool : .mean,
-                             regularization: m.regWeight, seed: config.seed)
-        case .bpr, .lightgcn:
-            return ShardedMatrixFactorization(regularization: m.regWeight)
-        }
+    /// The same from the graph's schema alone (what a worker knows); throws for a model kind
+    /// the registry does not run.
+    public static func makeModel(_ config: TrainingConfig, relations: [GraphTopology.Relation], nodeTypeCount: Int) throws -> SampledRecommender {
+        try ModelRegistry.entry(for: config).build(config, relations, nodeTypeCount)
     }
 
     /// The initial parameter server state: tables from the seed, dense weights from the model.
@@ -111,7 +87,7 @@ public struct TrainingPlan: Sendable {
                                              dimension: config.model.embeddingSize, seed: config.seed) {
             store.addTable(name, t)
         }
-        for p in Self.makeModel(config, graph: graph).parameters.dense { store.addDense(p.name, p.value) }
+        for p in makeModel().parameters.dense { store.addDense(p.name, p.value) }
         return store
     }
 }

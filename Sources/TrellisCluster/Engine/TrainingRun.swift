@@ -14,6 +14,8 @@ public final class TrainingRun {
     public let server: ParameterServer
     /// A model instance for evaluation (dense weights copied in from the server).
     let evaluationModel: SampledRecommender
+    /// What evaluation computes from the model's outputs.
+    let task: TrainingTask
     public private(set) var stopping: EarlyStopping
     public private(set) var records: [EpochRecord] = []
     public private(set) var bestWeights: [String: Tensor]
@@ -35,7 +37,9 @@ public final class TrainingRun {
         let store = plan.initialParameters()
         server = ParameterServer(store: store, partitionCount: plan.config.cluster.partitions,
                                  training: plan.config.training, cluster: plan.config.cluster)
-        evaluationModel = TrainingPlan.makeModel(plan.config, graph: plan.graph)
+        evaluationModel = plan.makeModel()
+        // Link prediction is the one task for now.
+        task = LinkPredictionTask(config: plan.config)
         stopping = EarlyStopping(metric: plan.config.evaluation.validMetric, patience: plan.config.evaluation.stoppingStep)
         position = StepID(epoch: 1, step: 0)
         identity = RunIdentity(config: plan.config)
@@ -90,20 +94,20 @@ public final class TrainingRun {
 
     // MARK: Evaluation
 
-    /// User and item representations from the server's current weights: the tables for MF,
-    /// a full-neighbourhood forward pass for a GNN (as PyG's layer-wise inference).
-    public func rankingEmbeddings() -> (users: Tensor, items: Tensor) {
+    /// Every node's output, per node type ((count_t, d)), from the server's current weights:
+    /// the tables for MF, a full-neighbourhood forward pass for a GNN (as PyG's layer-wise
+    /// inference).
+    public func outputs() -> [Tensor] {
         for (p, w) in zip(evaluationModel.parameters.dense, server.store.dense) { p.value = w.value }
         let tables = server.store.tables.map(\.weights)
-        guard evaluationModel.layerCount > 0 else { return (tables[0], tables[1]) }
+        guard evaluationModel.layerCount > 0 else { return tables }
         let full = SubgraphSampler.full(plan.graph, layers: evaluationModel.layerCount)
-        let out = evaluationModel.forward(full, inputs: tables.map { Variable($0) })
-        return (out[0].value, out[1].value)
+        return evaluationModel.forward(full, inputs: tables.map { Variable($0) }).map(\.value)
     }
 
+    /// The task's metrics of `part` from the current weights.
     public func evaluate(_ part: Trainer.Part) -> [String: Double] {
-        let (users, items) = rankingEmbeddings()
-        return dataset.evaluate(part, users: users, items: items, ks: config.evaluation.topk)
+        task.evaluate(part, outputs: outputs(), dataset: dataset)
     }
 
     /// Restores the best weights and tests them.

@@ -123,7 +123,7 @@ public final class WorkerNode {
         limits.partitionCount = w.linkCounts.count
         limits.nodeCounts = w.nodeCounts
         limits.relationCount = w.schema.relations.count
-        let model = TrainingPlan.makeModel(cfg, relations: w.schema.relations, nodeTypeCount: w.nodeCounts.count)
+        let model = try TrainingPlan.makeModel(cfg, relations: w.schema.relations, nodeTypeCount: w.nodeCounts.count)
         limits.denseShapes = model.parameters.dense.map(\.shape)
         link.limits = limits
         link.codec = w.codec
@@ -164,7 +164,7 @@ public final class WorkerNode {
         var links: [Int: (users: [Int32], items: [Int32])] = [:]
         for (k, p) in a.partitions.enumerated() { links[p] = (a.linkUsers[k], a.linkItems[k]) }
         self.source = source
-        stepper = PartitionStepper(config: config, relations: relations, nodeCounts: w.nodeCounts, source: source, links: links,
+        stepper = try PartitionStepper(config: config, relations: relations, nodeCounts: w.nodeCounts, source: source, links: links,
                                    linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions)
         prefetcher?.stop()
         prefetcher = nil

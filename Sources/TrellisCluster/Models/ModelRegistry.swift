@@ -1,0 +1,26 @@
+import TrellisTraining
+
+/// The models the partitioned engine runs, one line each. Adding a model is its own files
+/// (the model in TrellisModels, its `ModelEntry` here) plus one line in `entries`; the
+/// worker, the protocol and the checkpoints do not change.
+public enum ModelRegistry {
+    /// Every model the engine can train, looked up by `model.kind`.
+    public static let entries: [ModelEntry] = [
+        .matrixFactorization,
+        .graphSAGE,
+    ]
+
+    /// Kinds other parts of Trellis run that the partitioned engine refuses, and why.
+    static let refused: [String: String] = [
+        "lightgcn": "propagates over the whole graph every step and is not partitioned; "
+            + "use `trellis train` (it runs on the full graph) or model.kind sage/bpr",
+    ]
+
+    /// The entry of `config.model.kind`, or why the engine does not run it.
+    public static func entry(for config: TrainingConfig) throws -> ModelEntry {
+        let kind = config.model.kind.rawValue
+        if let entry = entries.first(where: { $0.name == kind }) { return entry }
+        throw PlanError("model.kind \(kind) " + (refused[kind] ?? "has no entry in the model registry (ModelRegistry.entries); "
+                                                 + "registered: \(entries.map(\.name).joined(separator: ", "))"))
+    }
+}

@@ -1,0 +1,33 @@
+import TrellisModels
+import TrellisTensor
+import TrellisTraining
+
+/// What a run trains a model for. The engine samples, pulls, runs the model and pushes; the
+/// task decides everything about the examples:
+///
+///     (seed, partition, epoch, step) -> batch: examples + seeds per node type      worker
+///     model outputs for the seeds (+ their layer-0 rows) -> loss, scaled by share   worker
+///     model outputs for every node -> metrics                                       coordinator
+///
+/// A worker's instance draws the batches of the partitions it holds; the coordinator's holds
+/// none and only evaluates.
+public protocol TrainingTask: AnyObject {
+    /// Partitions whose batches this instance draws, ascending.
+    var partitions: [Int] { get }
+
+    /// `partition`'s batch for `step`: a function of (seed, partition, epoch, step) alone.
+    /// One thread at a time (a partition's sampler keeps the epoch's order).
+    func batch(partition: Int, step: StepID) throws -> any TaskBatch
+
+    /// Examples in global step `step` over all partitions (what `share` divides by).
+    func globalCount(step: Int) -> Int
+
+    /// The loss of `batch`: `outputs[t]` is (seeds[t].count, d), the model's representation of
+    /// the seeds of type t; `inputs[t]` is the layer-0 rows of the sampled subgraph, whose
+    /// first seeds[t].count rows are the seeds'. Scaled by `share` (this batch's examples over
+    /// the global step's), so the partitions' losses sum to the step's mean.
+    func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float) -> Variable
+
+    /// Metrics of `part` from every node's output, per node type (`outputs[t]`: (count_t, d)).
+    func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset) -> [String: Double]
+}
