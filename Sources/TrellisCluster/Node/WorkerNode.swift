@@ -8,10 +8,11 @@ import TrellisTraining
 import TrellisTransport
 import TrellisWire
 
-/// `trellis worker join`: joins a coordinator, receives its rank, partitions and run spec,
-/// then loops: ask for a task, sample (asking owners of remote nodes through the
-/// coordinator), pull rows and weights, compute, push. While it waits for any reply it also
-/// answers other workers' sampling requests for the nodes it owns.
+/// `trellis worker join`: the shell around `WorkerRole`. It joins a coordinator, receives its
+/// rank, partitions and run spec, then computes the tasks the role hands it: sample (asking
+/// owners of remote nodes through the coordinator), pull rows and weights, compute, push.
+/// While it waits for anything it feeds the role every message, so other workers' sampling
+/// requests are answered and new assignments taken.
 ///
 /// Threads: the main thread owns the work socket and computes; a prefetch thread samples the
 /// next batch meanwhile, asking owners through a socket of its own (`SampleClient`); a
@@ -38,7 +39,10 @@ public final class WorkerNode {
     let settings: Settings
     var logger: Logger
     var link: Link!
-    var session: UInt64 = 0
+    var role: WorkerRole!
+    var session: UInt64 { role.session }
+    /// Tasks computed (for `hangAfterTasks`).
+    var tasks = 0
     var welcome: Welcome?
     var config = TrainingConfig()
     var stepper: PartitionStepper?
@@ -58,14 +62,13 @@ public final class WorkerNode {
     }
 
     /// Works until the coordinator says the run is finished. A coordinator that restarts
-    /// (with `--resume`) is re-joined.
+    /// (with `--resume`) is re-joined with a new role.
     public func run() throws {
         MemoryTuning.keepFreedBuffers()
         BLAS.setThreadCount(1)
         while true {
-            try join()
             do {
-                try work()
+                try serve()
                 heartbeat?.stop()
                 prefetcher?.stop()
                 logger.info("run finished", metadata: ["rank": "\(welcome?.rank ?? -1)"])
@@ -73,39 +76,49 @@ public final class WorkerNode {
             } catch WorkerError.rejoin(let why) {
                 logger.warning("re-joining", metadata: ["reason": "\(why)"])
                 heartbeat?.stop()
+                heartbeat = nil
                 prefetcher?.stop()
             }
         }
     }
 
-    // MARK: Joining
-
-    func join() throws {
+    /// One membership: a new socket and role, fed until the run is over.
+    func serve() throws {
         let socket = try ZMQSocket(.dealer)
         try socket.setReconnectInterval(milliseconds: 100, maxMilliseconds: 1000)
         try settings.security.apply(to: socket)
         try socket.connect(settings.coordinator)
         link = try Link(socket: socket, limits: WireLimits(), codec: .default, logger: logger)
-        let deadline = ResourceUsage.now() + settings.joinTimeoutSeconds
-        var lastTry = -Double.infinity
+        var roleSettings = WorkerRole.Settings(token: settings.token, name: settings.name)
+        roleSettings.joinTimeoutSeconds = settings.joinTimeoutSeconds
+        role = WorkerRole(settings: roleSettings, logger: logger)
         welcome = nil
-        while true {
-            guard ResourceUsage.now() < deadline else { throw WorkerError.coordinatorLost("no welcome from \(settings.coordinator) within \(settings.joinTimeoutSeconds) s") }
-            if ResourceUsage.now() - lastTry > 2 {
-                try link.send(.join(token: settings.token, name: settings.name))
-                lastTry = ResourceUsage.now()
-            }
-            guard let (message, _) = try link.receive(timeoutMilliseconds: 200) else { continue }
-            switch message {
-            case .welcome(let w):
-                try accept(w)
-            case .assignment(let a) where welcome != nil:
-                try assign(a)
-                return
-            case .error(let text):
-                throw WorkerError.refused(text)
-            default:
-                logger.debug("ignored while joining", metadata: ["kind": "\(message.kind)"])
+        while !role.isFinished {
+            try pulse()
+            if let (message, _) = try link.receive(timeoutMilliseconds: 100) { try route(message) }
+        }
+    }
+
+    /// The clock and the heartbeat's news, for the role.
+    func pulse() throws {
+        let p = WorkerRole.Pulse(silentSeconds: heartbeat?.silentSeconds ?? 0, rejected: heartbeat?.sessionRejected ?? false)
+        try carryOut(role.handle(.tick(p), now: ResourceUsage.now()))
+    }
+
+    /// A message from the coordinator, for the role.
+    func route(_ message: Message) throws {
+        try carryOut(role.handle(.fromCoordinator(message), now: ResourceUsage.now()))
+    }
+
+    func carryOut(_ directives: [WorkerRole.Directive]) throws {
+        for d in directives {
+            switch d {
+            case .toCoordinator(let m): try link.send(m)
+            case .accept(let w): try accept(w)
+            case .assign(let a): try assign(a)
+            case .compute(let p, let step, let grant): try compute(partition: p, step: step, grant: grant)
+            case .serve(let r): try serve(r)
+            case .finished: break
             }
         }
     }
@@ -115,7 +128,6 @@ public final class WorkerNode {
         config = cfg
         ComputeThreads.configure(cfg)
         welcome = w
-        session = w.session
         logger[metadataKey: "rank"] = "\(w.rank)"
         var limits = WireLimits()
         limits.tableRows = w.tableRows
@@ -136,7 +148,7 @@ public final class WorkerNode {
             let links = try ServerLinks(endpoints: w.servers, limits: limits, codec: w.codec, security: settings.security,
                                         giveUpSeconds: settings.joinTimeoutSeconds, logger: logger)
             (links.session, links.dimensions) = (w.session, w.tableDimensions)
-            links.waiting = { [unowned self] in try checkCoordinator() }
+            links.waiting = { [unowned self] in try pulse() }
             try links.join(token: settings.token, name: settings.name)
             // From now on, waiting for a shard is time to answer other workers' sampling requests.
             links.waiting = { [unowned self] in try answerOthers() }
@@ -180,29 +192,23 @@ public final class WorkerNode {
 
     // MARK: Working
 
-    func work() throws {
-        var tasks = 0
-        while true {
-            try link.send(.taskRequest(session: session))
-            let reply = try waitFor { if case .task = $0 { return true }; if case .finished = $0 { return true }; return false }
-            guard case .task(_, let partition, let epoch, let step, let grant) = reply else { return }
-            tasks += 1
-            if let n = settings.hangAfterTasks, tasks > n {
-                logger.warning("hanging on purpose (--test-hang-after-tasks)")
-                while true { Thread.sleep(forTimeInterval: 1) }
-            }
-            guard let stepper, let parameters else { throw WorkerError.rejoin("a task before any assignment") }
-            let global = StepID(epoch: epoch, step: step).global(stepsPerEpoch: welcome!.stepsPerEpoch)
-            let batch = try prepared(StepKey(partition: partition, step: StepID(epoch: epoch, step: step)), stepper: stepper)
-            let c = try stepper.compute(batch) { ids in try parameters.pull(partition: partition, globalStep: global, ids: ids) }
-            let t = stepper.takeTimings()
-            let start = ResourceUsage.now()
-            let report = try parameters.push(c, globalStep: global, grant: grant)
-            try link.send(.push(session: session, globalStep: global, contribution: report,
-                                timings: [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)], grant: grant))
-            _ = try waitFor { if case .ack = $0 { return true }; return false }
-            pushSeconds = ResourceUsage.now() - start
+    /// Computes one task and hands the role what the coordinator keeps its books with.
+    func compute(partition: Int, step: StepID, grant: UInt64) throws {
+        tasks += 1
+        if let n = settings.hangAfterTasks, tasks > n {
+            logger.warning("hanging on purpose (--test-hang-after-tasks)")
+            while true { Thread.sleep(forTimeInterval: 1) }
         }
+        guard let stepper, let parameters else { throw WorkerError.rejoin("a task before any assignment") }
+        let global = step.global(stepsPerEpoch: welcome!.stepsPerEpoch)
+        let batch = try prepared(StepKey(partition: partition, step: step), stepper: stepper)
+        let c = try stepper.compute(batch) { ids in try parameters.pull(partition: partition, globalStep: global, ids: ids) }
+        let t = stepper.takeTimings()
+        let start = ResourceUsage.now()
+        let report = try parameters.push(c, globalStep: global, grant: grant)
+        let timings = [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)]
+        pushSeconds = ResourceUsage.now() - start
+        try carryOut(role.handle(.computed(report: report, globalStep: global, grant: grant, timings: timings), now: ResourceUsage.now()))
     }
 
     /// `key`'s batch, from the prefetch thread (which then starts on the likely next task), or
@@ -220,8 +226,8 @@ public final class WorkerNode {
             } catch {
                 throw WorkerError.rejoin("sampling \(key) failed: \(error)")
             }
-            try checkCoordinator()
-            if let (message, _) = try link.receive(timeoutMilliseconds: 1) { try handleAside(message) }
+            try pulse()
+            if let (message, _) = try link.receive(timeoutMilliseconds: 1) { try route(message) }
         }
     }
 
@@ -230,41 +236,17 @@ public final class WorkerNode {
     /// silent coordinator makes the worker re-join.
     func waitFor(_ wanted: (Message) -> Bool) throws -> Message {
         while true {
-            try checkCoordinator()
+            try pulse()
             guard let (message, _) = try link.receive(timeoutMilliseconds: 100) else { continue }
             if wanted(message) { return message }
-            try handleAside(message)
+            try route(message)
         }
     }
 
     /// Answers what other workers asked meanwhile (called while waiting on another socket).
     func answerOthers() throws {
-        try checkCoordinator()
-        if let (message, _) = try link.receive(timeoutMilliseconds: 0) { try handleAside(message) }
-    }
-
-    /// Throws `rejoin` when the heartbeat says the coordinator is gone or restarted.
-    func checkCoordinator() throws {
-        if let hb = heartbeat, hb.silentSeconds > settings.joinTimeoutSeconds {
-            throw WorkerError.rejoin("coordinator silent for \(Int(hb.silentSeconds)) s")
-        }
-        if let hb = heartbeat, hb.sessionRejected {
-            throw WorkerError.rejoin("the coordinator does not know this session (restarted?)")
-        }
-    }
-
-    /// A message that is not the reply being waited for.
-    func handleAside(_ message: Message) throws {
-        switch message {
-        case .sampleRequest(let r):
-            try serve(r)
-        case .assignment(let a):
-            try assign(a)
-        case .error(let text):
-            throw WorkerError.rejoin(text)
-        default:
-            logger.debug("ignored", metadata: ["kind": "\(message.kind)"])
-        }
+        try pulse()
+        if let (message, _) = try link.receive(timeoutMilliseconds: 0) { try route(message) }
     }
 
     /// Answers another worker's request for the neighbours of nodes this worker owns; one it
