@@ -218,6 +218,32 @@ final class ClusterProcessTests: XCTestCase {
         XCTAssertEqual(try h.result("run"), reference)
     }
 
+    /// A run that diverges stops the coordinator with the reason, and the coordinator tells
+    /// every worker and server process, which exit with it at once instead of waiting out
+    /// their 30 s join timeout.
+    func testADivergingRunStopsEveryProcessWithTheReason() throws {
+        let h = try Harness(name: "diverge")
+        let text = try String(contentsOfFile: h.config, encoding: .utf8)
+            .replacingOccurrences(of: "optimizer: adam, learning_rate: 0.002", with: "optimizer: sgd, learning_rate: 1e30")
+        try text.write(toFile: h.config, atomically: true, encoding: .utf8)
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run", extra: ["--servers", "1"])
+        let server = try h.startServer(port: port, listenPort: Harness.freePort(), name: "s0")
+        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
+        let started = Date()
+        for p in [coordinator, server] + workers {
+            XCTAssertEqual(try h.waitForFailure(p, seconds: 60), 1, "\(p.arguments ?? [])")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 25, "nobody waited out the join timeout")
+        let said = try h.log("coordinator")
+        XCTAssert(said.contains("training diverged at epoch 1, step "), said)
+        for name in ["w0", "w1", "s0"] {
+            let log = try h.log(name)
+            XCTAssert(log.contains("the coordinator stopped the run: training diverged"), "\(name):\n\(log)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("run/metrics.jsonl").path), "a failed run writes no metrics")
+    }
+
     /// The resumed coordinator started in epoch 2 at a step past 0 (the mid-epoch checkpoint),
     /// not from the beginning.
     static func assertResumedMidEpoch2(_ log: String, file: StaticString = #filePath, line: UInt = #line) throws {

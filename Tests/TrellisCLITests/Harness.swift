@@ -172,6 +172,17 @@ final class Harness {
         XCTAssertEqual(p.terminationStatus, 0, "\(p.arguments ?? []) exited with \(p.terminationStatus)")
     }
 
+    /// Waits for `p` to exit within `seconds` and returns its status (for runs that must fail).
+    func waitForFailure(_ p: Process, seconds: Double) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !p.isRunning else {
+            kill(p.processIdentifier, SIGKILL)
+            throw HarnessError(description: "\(p.arguments ?? []) did not exit within \(seconds) s")
+        }
+        return p.terminationStatus
+    }
+
     /// The run written to `output`; a missing file or key is an error, not an empty value.
     func result(_ output: String) throws -> RunResult {
         let folder = dir.appendingPathComponent(output)

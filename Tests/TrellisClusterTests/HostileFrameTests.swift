@@ -56,7 +56,7 @@ final class HostileFrameTests: XCTestCase {
             .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, spec: "seed: 1", partitionCount: 3,
                                          tableNames: ["users", "items"], tableRows: [50, 40], tableDimensions: [4, 4], denseNames: ["w"],
                                          denseShapes: [[2, 2]], codec: .default, grantKey: SipHash(k0: 1, k1: 2))),
-            .shardState(shard), .stateRequest, .sampleRefused(session: 9, requestID: 5, reason: "no"),
+            .shardState(shard), .stateRequest, .sampleRefused(session: 9, requestID: 5, reason: "no"), .stopped("diverged"),
         ]
         XCTAssertEqual(Set(messages.map(\.kind)), Set(Message.Kind.allCases), "a message of every kind")
         return messages

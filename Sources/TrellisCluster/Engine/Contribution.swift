@@ -44,4 +44,12 @@ public struct Contribution: Sendable, Equatable {
         Contribution(step: step, partition: partition, rows: tables.map { RowGradient(dimension: $0) },
                      dense: Array(repeating: nil, count: denseCount), loss: 0, triples: 0, share: 0)
     }
+
+    /// The step's books without its gradients: what the coordinator keeps when the gradients
+    /// went elsewhere (the shards), or went nowhere (a diverged step).
+    public var books: Contribution {
+        var b = Contribution.empty(step: step, partition: partition, tables: rows.map(\.dimension), denseCount: dense.count)
+        (b.loss, b.triples, b.share) = (loss, triples, share)
+        return b
+    }
 }

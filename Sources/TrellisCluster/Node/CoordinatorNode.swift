@@ -72,11 +72,18 @@ public final class CoordinatorNode {
         link.admit = { [unowned role] in role.admission($0) }
         logger.info("listening", metadata: ["endpoint": "\((try? socket.lastEndpoint) ?? settings.listen)",
                                             "workers": "\(settings.workers)", "partitions": "\(cluster.partitions)"])
-        while !role.isDone {
-            if let (message, envelope) = try link.receive(timeoutMilliseconds: 20) {
-                try carryOut(role.handle(.message(message, from: envelope ?? []), now: ResourceUsage.now()))
+        do {
+            while !role.isDone {
+                if let (message, envelope) = try link.receive(timeoutMilliseconds: 20) {
+                    try carryOut(role.handle(.message(message, from: envelope ?? []), now: ResourceUsage.now()))
+                }
+                try carryOut(role.handle(.tick, now: ResourceUsage.now()))
             }
-            try carryOut(role.handle(.tick, now: ResourceUsage.now()))
+        } catch {
+            try? carryOut(role.stop(because: error))
+            Thread.sleep(forTimeInterval: 0.2)  // let ZeroMQ put the words on the wire before the socket closes
+            socket.close()
+            throw error
         }
         socket.close()
         return run.summary()

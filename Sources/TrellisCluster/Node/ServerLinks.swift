@@ -91,9 +91,7 @@ final class ServerLinks: ParameterClient {
         for k in links.indices {
             guard case .ack = try reply(from: k, waiting: waiting) else { throw WorkerError.rejoin("shard \(k) did not take the push") }
         }
-        var books = Contribution.empty(step: c.step, partition: c.partition, tables: c.rows.map(\.dimension), denseCount: c.dense.count)
-        (books.loss, books.triples, books.share) = (c.loss, c.triples, c.share)
-        return books
+        return c.books
     }
 
     /// Bytes sent and received over all shards.

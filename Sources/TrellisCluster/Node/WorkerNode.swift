@@ -205,7 +205,9 @@ public final class WorkerNode {
         let c = try stepper.compute(batch) { ids in try parameters.pull(partition: partition, globalStep: global, ids: ids) }
         let t = stepper.takeTimings()
         let start = ResourceUsage.now()
-        let report = try parameters.push(c, globalStep: global, grant: grant)
+        // A diverged step goes to no parameter server: its books alone tell the coordinator,
+        // which stops the run and tells every process why.
+        let report = c.loss.isFinite ? try parameters.push(c, globalStep: global, grant: grant) : c.books
         let timings = [Float(t.sample), Float(t.pull), Float(t.compute), Float(pushSeconds)]
         pushSeconds = ResourceUsage.now() - start
         try carryOut(role.handle(.computed(report: report, globalStep: global, grant: grant, timings: timings), now: ResourceUsage.now()))
@@ -270,12 +272,15 @@ public enum WorkerError: Error, CustomStringConvertible {
     case refused(String)
     case coordinatorLost(String)
     case rejoin(String)
+    /// The coordinator stopped the run.
+    case stopped(String)
 
     public var description: String {
         switch self {
         case .refused(let why): return "the coordinator refused this worker: \(why)"
         case .coordinatorLost(let why): return "lost the coordinator: \(why)"
         case .rejoin(let why): return "re-joining: \(why)"
+        case .stopped(let why): return "the coordinator stopped the run: \(why)"
         }
     }
 }

@@ -159,6 +159,8 @@ extension Message {
                                      reason: try r.readString("sampleRefused.reason", maxBytes: 4096))
         case .error:
             message = .error(try r.readString("error.text", maxBytes: limits.maxStringBytes))
+        case .stopped:
+            message = .stopped(try r.readString("stopped.reason", maxBytes: 4096))
         case .serverJoin, .serverWelcome, .shardState, .stateRequest:
             message = try decodeServerMessage(kind, &r, limits: limits)
         }

@@ -64,7 +64,7 @@ extension Message {
             h.u64(s); h.u64(id); Self.ids(sample.counts, &h); Self.ids(sample.neighbours, &h)
         case .sampleRefused(let s, let id, let reason):
             h.u64(s); h.u64(id); h.string(reason)
-        case .error(let text):
+        case .error(let text), .stopped(let text):
             h.string(text)
         case .serverJoin, .serverWelcome, .shardState, .stateRequest:
             encodeServerMessage(into: &h)

@@ -38,6 +38,9 @@ public enum Message: Equatable {
     case sampleReply(session: UInt64, requestID: UInt64, sample: SampledNeighbours)
     /// A sampling request that cannot be answered (owner refused, or no answer in time).
     case sampleRefused(session: UInt64, requestID: UInt64, reason: String)
+    /// The coordinator stopped the run (it diverged, a shard was lost): every process exits
+    /// with the reason instead of waiting for a coordinator that is gone.
+    case stopped(String)
     case heartbeat(session: UInt64)
     case error(String)
     // Parameter-server processes (`trellis server start`); see `ServerWelcome`.
@@ -51,7 +54,7 @@ public enum Message: Equatable {
         case join = 1, welcome, assignment, taskRequest, task, finished, pull, rows, push, ack
         case sampleRequest, sampleReply, heartbeat, error
         case serverJoin, serverWelcome, shardState, stateRequest
-        case sampleRefused
+        case sampleRefused, stopped
     }
 
     public var kind: Kind {
@@ -75,6 +78,7 @@ public enum Message: Equatable {
         case .shardState: return .shardState
         case .stateRequest: return .stateRequest
         case .sampleRefused: return .sampleRefused
+        case .stopped: return .stopped
         }
     }
 

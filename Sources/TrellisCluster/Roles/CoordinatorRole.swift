@@ -193,6 +193,13 @@ public final class CoordinatorRole {
         if let f = finishedAt { finishedAt = min(now, f + gap) }
     }
 
+    /// The run cannot go on: tell every worker and server process why, so none waits for a
+    /// coordinator that is gone.
+    public func stop(because error: Error) -> [Directive] {
+        let reason = Message.stopped(String("\(error)".prefix(1000)))
+        return workers.values.map { .send(reason, to: $0.envelope) } + servers.compactMap { $0.map { .send(reason, to: $0.envelope) } }
+    }
+
     /// The grant of task (partition, global step) for `session`.
     func grant(session: UInt64, partition: Int, globalStep: Int) -> UInt64 {
         settings.grantKey.tag([session, UInt64(partition), UInt64(globalStep)])

@@ -135,6 +135,8 @@ public final class ServerRole {
         case .finished:
             logger.info("run finished")
             outbox.append(.finished)
+        case .stopped(let reason):
+            throw ShardError("the coordinator stopped the run: \(reason)")
         case .error(let text):
             // Refused before any welcome (wrong token, every shard taken): nothing to wait for.
             guard welcome != nil else { throw ShardError("the coordinator refused this server: \(text)") }

@@ -144,6 +144,8 @@ public final class WorkerRole {
             outbox.append(.finished)
         case (.reporting, .ack):
             requestTask()
+        case (_, .stopped(let reason)):
+            throw WorkerError.stopped(reason)
         case (_, .sampleRequest(let r)):
             outbox.append(.serve(r))
         case (_, .assignment(let a)):
