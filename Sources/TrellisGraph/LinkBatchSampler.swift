@@ -21,8 +21,8 @@ public struct LinkBatch: Sendable, Equatable {
 /// so a global step is the union of one batch per partition. A batch depends only on (seed,
 /// partition, epoch, step): whoever computes it, and whenever, gets the same one.
 ///
-/// The epoch's shuffled order is kept between steps (reshuffling every link for every step
-/// would cost O(links) per step), so one sampler belongs to one thread.
+/// The epoch's shuffled order is kept between steps (`EpochOrder`), so one sampler belongs to
+/// one thread.
 public final class LinkBatchSampler {
     public let partition: Int
     /// Training links of the partition: users[k] interacted with items[k].
@@ -34,8 +34,8 @@ public final class LinkBatchSampler {
     public let seed: UInt64
     /// Sorted training items of each owned user (for negatives), looked up by global user id.
     private let knownItems: (Int32) -> ArraySlice<Int32>
-    /// The order of the epoch last asked for.
-    private var cachedOrder: (epoch: Int, order: [Int32])?
+    /// The links' order per epoch and each step's slice of it.
+    private let epochOrder: EpochOrder
 
     public init(partition: Int, users: [Int32], items: [Int32], itemCount: Int, stepsPerEpoch: Int, negatives: Int,
                 seed: UInt64, knownItems: @escaping (Int32) -> ArraySlice<Int32>) {
@@ -48,19 +48,18 @@ public final class LinkBatchSampler {
         self.negatives = negatives
         self.seed = seed
         self.knownItems = knownItems
+        epochOrder = EpochOrder(count: users.count, partition: partition, stepsPerEpoch: stepsPerEpoch, seed: seed)
     }
 
     /// Positives per step: ceil(links / steps), so the last steps may be shorter or empty.
-    public var chunk: Int { (users.count + stepsPerEpoch - 1) / stepsPerEpoch }
+    public var chunk: Int { epochOrder.chunk }
 
     /// Triples of (epoch, step): each positive once per negative.
     public func batch(epoch: Int, step: Int) -> LinkBatch {
-        precondition(step >= 0 && step < stepsPerEpoch, "step \(step) of \(stepsPerEpoch)")
-        let order = self.order(epoch: epoch)
-        let start = min(order.count, step * chunk), end = min(order.count, start + chunk)
+        let links = epochOrder.step(step, epoch: epoch)
         var rng = SeededGenerator(seed: seed, stream: [2, UInt64(epoch), UInt64(step), UInt64(partition)])
         var batch = LinkBatch()
-        for k in order[start..<end] {
+        for k in links {
             let u = users[Int(k)], i = items[Int(k)]
             let known = knownItems(u)
             for _ in 0..<negatives {
@@ -82,16 +81,6 @@ public final class LinkBatchSampler {
         let chunk = (links + stepsPerEpoch - 1) / stepsPerEpoch
         let start = min(links, step * chunk)
         return negatives * (min(links, start + chunk) - start)
-    }
-
-    /// The epoch's shuffled link order (drawn once per epoch).
-    func order(epoch: Int) -> [Int32] {
-        if let cached = cachedOrder, cached.epoch == epoch { return cached.order }
-        var order = (0..<users.count).map { Int32($0) }
-        var rng = SeededGenerator(seed: seed, stream: [1, UInt64(epoch), UInt64(partition)])
-        rng.shuffle(&order)
-        cachedOrder = (epoch, order)
-        return order
     }
 
     /// A uniformly drawn item not in `known` (sorted); any item if the user has seen them all.

@@ -18,6 +18,14 @@ public protocol SampledRecommender: AnyObject {
     /// Representations of the seeds, one tensor per node type, from the layer-0 rows of each
     /// type: inputs[t] is (subgraph.nodes[0][t].count, d); result[t] is (nodes[L][t].count, d).
     func forward(_ subgraph: SampledSubgraph, inputs: [Variable]) -> [Variable]
+    /// A score per (user, item) pair from their outputs: users (B, d), items (B, d) -> (B).
+    /// The rating task predicts with it; the default is the dot product.
+    func score(users: Variable, items: Variable) -> Variable
+}
+
+extension SampledRecommender {
+    /// Row-wise dot product: (B, d), (B, d) -> (B).
+    public func score(users: Variable, items: Variable) -> Variable { (users * items).sum(axis: 1) }
 }
 
 /// The embedding tables a sampled recommender reads: one per node type, named

@@ -61,6 +61,8 @@ public struct RunIdentity: Sendable, Equatable {
         if d.split == .rows {
             pairs += [("data.test_rows", optional(d.testRows)), ("data.test_start", "\(d.testStart)"), ("data.valid_ratio", "\(d.validRatio)")]
         }
+        // Likewise only a task other than link prediction adds its key.
+        if config.task.kind != .linkPrediction { pairs.append(("task.kind", config.task.kind.rawValue)) }
         for (relation, fanouts) in m.relationFanouts { pairs.append(("model.relation_fanouts.\(relation)", list(fanouts))) }
         return pairs.map { "\($0.0)=\($0.1)" }.sorted()
     }

@@ -46,8 +46,8 @@ public final class Trainer {
         case .bpr:
             return MatrixFactorization(userCount: dataset.userCount, itemCount: dataset.itemCount,
                                        dimension: m.embeddingSize, regularization: m.regWeight, seed: config.seed)
-        case .sage:
-            preconditionFailure("GraphSAGE trains on sampled subgraphs through TrellisCluster's partitioned engine, not Trainer")
+        case .sage, .gatv2:
+            preconditionFailure("GraphSAGE and GATv2 train on sampled subgraphs through TrellisCluster's partitioned engine, not Trainer")
         case .lightgcn:
             return LightGCN(interactions: dataset.trainItems, dimension: m.embeddingSize, layerCount: m.layers,
                             regularization: m.regWeight, seed: config.seed)

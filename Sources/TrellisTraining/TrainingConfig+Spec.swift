@@ -11,6 +11,8 @@ extension TrainingConfig {
             lines.append("\(name):")
             for (key, value) in pairs { if let value { lines.append("  \(key): \(value)") } }
         }
+        // Link prediction (the default) writes no task section, so its spec reads as it did.
+        if task.kind != .linkPrediction { section("task", [("kind", task.kind.rawValue)]) }
         section("model", [
             ("kind", model.kind.rawValue), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
             ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),

@@ -46,7 +46,7 @@ extension TrainingConfig {
         if let scale = data.ratingScale, !(scale.count == 2 && scale[0] <= scale[1]) {
             throw fail("data.rating_scale", "expected [lowest, highest] with lowest <= highest, got \(Echo.cut("\(scale)"))")
         }
-        if model.kind == .sage {
+        if model.kind == .sage || model.kind == .gatv2 {
             guard model.layers >= 1, model.fanouts.count == model.layers, model.fanouts.allSatisfy({ $0 == -1 || $0 >= 1 }) else {
                 throw fail("model.fanouts", "expected one fanout (>= 1, or -1 for all) per layer (\(model.layers)), got \(Echo.cut("\(model.fanouts)"))")
             }
@@ -56,11 +56,33 @@ extension TrainingConfig {
                 guard list.count == model.layers else { throw fail("model.relation_fanouts.\(name)", "expected \(model.layers) fanouts, got \(list.count)") }
             }
         }
-        let metric = evaluation.validMetric.split(separator: "@")
-        let names = ["ndcg", "recall", "hit", "precision", "mrr"]
-        guard metric.count == 2, names.contains(String(metric[0])), let k = Int(metric[1]), evaluation.topk.contains(k) else {
-            throw fail("evaluation.valid_metric", "expected NAME@K with NAME in \(names) and K in topk \(Echo.cut("\(evaluation.topk)")), "
-                       + "got '\(Echo.cut(evaluation.validMetric))'")
+        if model.kind == .gatv2, model.embeddingSize % 2 != 0 {
+            throw fail("model.embedding_size", "expected an even size for gatv2 (2 heads of embedding_size / 2 channels), got \(model.embeddingSize)")
         }
+        if task.kind == .rating, model.kind == .lightgcn {
+            throw fail("task.kind", "the rating task runs on sampled models (model.kind bpr, sage or gatv2), not on the LightGCN trainer")
+        }
+        if let message = task.kind.validMetricProblem(evaluation.validMetric, topk: evaluation.topk) {
+            throw fail("evaluation.valid_metric", message)
+        }
+    }
+}
+
+extension TaskSettings.Kind {
+    /// Why `metric` cannot pick the best epoch of this task (nil when it can).
+    func validMetricProblem(_ metric: String, topk: [Int]) -> String? {
+        switch self {
+        case .linkPrediction:
+            let parts = metric.split(separator: "@")
+            let names = ["ndcg", "recall", "hit", "precision", "mrr"]
+            guard parts.count == 2, names.contains(String(parts[0])), let k = Int(parts[1]), topk.contains(k) else {
+                return "expected NAME@K with NAME in \(names) and K in topk \(Echo.cut("\(topk)")), got '\(Echo.cut(metric))'"
+            }
+        case .rating:
+            guard ["rmse", "mae"].contains(metric) else {
+                return "expected rmse or mae for task.kind rating (lower is better), got '\(Echo.cut(metric))'"
+            }
+        }
+        return nil
     }
 }

@@ -31,8 +31,12 @@ extension TrainingConfig {
         }
         let reader = ConfigReader(file: file)
         var config = TrainingConfig()
-        let top = try reader.mapping(root, at: "", allowed: ["seed", "model", "data", "training", "evaluation", "cluster"])
+        let top = try reader.mapping(root, at: "", allowed: ["seed", "task", "model", "data", "training", "evaluation", "cluster"])
         if let v = top["seed"] { config.seed = UInt64(try reader.int(v, at: "seed", min: 0)) }
+        if let t = top["task"] {
+            let s = try reader.mapping(t, at: "task", allowed: ["kind"])
+            if let v = s["kind"] { config.task.kind = try reader.choice(v, at: "task.kind") }
+        }
         if let m = top["model"] {
             let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
                                                                   "aggregator", "fanouts", "relation_fanouts"])

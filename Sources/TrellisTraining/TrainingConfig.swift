@@ -3,6 +3,7 @@
 public struct TrainingConfig: Sendable, Equatable {
     /// Seeds every random choice of the run.
     public var seed: UInt64 = 2020
+    public var task = TaskSettings()
     public var model = ModelSettings()
     public var data = DataSettings()
     public var training = OptimisationSettings()
@@ -12,17 +13,29 @@ public struct TrainingConfig: Sendable, Equatable {
     public init() {}
 }
 
+/// `task:` — what the model is trained for.
+public struct TaskSettings: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Rank items for users: BPR on (user, positive, negative) triples, ranking metrics.
+        case linkPrediction = "link_prediction"
+        /// Predict each training edge's rating: MSE, RMSE and MAE on held-out edges.
+        case rating
+    }
+    public var kind: Kind = .linkPrediction
+    public init() {}
+}
+
 /// `model:` — which recommender and its size.
 public struct ModelSettings: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case bpr, lightgcn, sage }
+    public enum Kind: String, Sendable, CaseIterable { case bpr, lightgcn, sage, gatv2 }
     public enum Aggregator: String, Sendable, CaseIterable { case mean, pool }
     public var kind: Kind = .lightgcn
     public var embeddingSize = 64
-    /// LightGCN propagation layers; GraphSAGE layers (and sampling hops).
+    /// LightGCN propagation layers; GraphSAGE and GATv2 layers (and sampling hops).
     public var layers = 2
     /// GraphSAGE neighbour aggregator.
     public var aggregator: Aggregator = .mean
-    /// GraphSAGE neighbours sampled per hop (hop 1 first) and per relation; -1 takes all.
+    /// GraphSAGE and GATv2 neighbours sampled per hop (hop 1 first) and per relation; -1 takes all.
     public var fanouts: [Int] = [10, 10]
     /// Per-relation overrides of `fanouts`, keyed by relation name (`item->user`, `user->item`).
     public var relationFanouts: [String: [Int]] = [:]
@@ -98,7 +111,8 @@ public struct OptimisationSettings: Sendable, Equatable {
 public struct EvaluationSettings: Sendable, Equatable {
     /// Cut-offs for every metric.
     public var topk: [Int] = [10, 20]
-    /// The validation metric that picks the best epoch, e.g. `ndcg@10`.
+    /// The validation metric that picks the best epoch, e.g. `ndcg@10`; `rmse` or `mae` for
+    /// the rating task (lower is better).
     public var validMetric = "ndcg@10"
     /// Stop after this many evaluations without improvement.
     public var stoppingStep = 10

@@ -62,8 +62,10 @@ extension Trellis {
             let metric = cfg.evaluation.validMetric
             let onEvaluation: (EpochRecord) -> Void = { record in
                 guard record.split == "valid" else { try? out?.append(record); return }
-                print(String(format: "  valid  %@ %.4f  recall@10 %.4f  loss %.4f  train %.2fs  eval %.2fs",
-                             metric, record.metrics[metric] ?? 0, record.metrics["recall@10"] ?? 0,
+                // A rating run reports its other error metric where a ranking run reports recall@10.
+                let second = record.metrics["rmse"] != nil ? (metric == "mae" ? "rmse" : "mae") : "recall@10"
+                print(String(format: "  valid  %@ %.4f  %@ %.4f  loss %.4f  train %.2fs  eval %.2fs",
+                             metric, record.metrics[metric] ?? 0, second, record.metrics[second] ?? 0,
                              record.loss, record.trainSeconds, record.evalSeconds))
                 try? out?.append(record)
             }
@@ -113,9 +115,18 @@ extension Trellis {
                 engine.onStep = onStep
                 engine.run.onEvaluation = onEvaluation
                 do { summary = try engine.fit() } catch { throw RunError(error) }
-                baseline = Trainer.popularity(dataset: dataset, ks: cfg.evaluation.topk)
+                if summary.test["rmse"] != nil {
+                    // A rating run: its yardsticks are the rating baselines, not popularity.
+                    let report = dataset.ratingBaselines(on: .test, clip: engine.run.plan.ratingScale)
+                    baseline = ["global_mean_rmse": report.globalMean.rmse, "global_mean_mae": report.globalMean.mae,
+                                "bias_rmse": report.bias.rmse, "bias_mae": report.bias.mae]
+                } else {
+                    baseline = Trainer.popularity(dataset: dataset, ks: cfg.evaluation.topk)
+                }
             }
-            printTable(summary, baseline: baseline, ks: cfg.evaluation.topk)
+            if summary.test["rmse"] != nil { printRatings(summary, baseline: baseline) } else {
+                printTable(summary, baseline: baseline, ks: cfg.evaluation.topk)
+            }
             let peak = ResourceUsage.peakResidentBytes()
             print(String(format: "%.3f s per training epoch (mean), %.3f median; peak memory %.1f MB",
                          summary.secondsPerEpoch, summary.medianSecondsPerEpoch, Double(peak) / 1e6))
@@ -124,10 +135,21 @@ extension Trellis {
                                        evalSeconds: 0, metrics: summary.test)
                 try out.append(test)
                 try out.finish(results: summary.jsonObject(extra: [
-                    "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": peak, "baseline_popularity_test": baseline,
+                    "seed": NSNumber(value: cfg.seed), "peak_memory_bytes": peak,
+                    summary.test["rmse"] != nil ? "baseline_ratings_test" : "baseline_popularity_test": baseline,
                     "config": config, "run_id": identity.runID, "fingerprint": identity.fingerprint,
                 ]))
                 print("wrote \(out.directory.path)/metrics.jsonl and results.json")
+            }
+        }
+
+        private func printRatings(_ s: RunSummary, baseline: [String: Double]) {
+            print("\ntest (best epoch \(s.bestEpoch) of \(s.epochs); \(Int(s.test["pairs"] ?? 0)) ratings, predictions clipped to the scale)")
+            print("  model        rmse    mae")
+            for (name, rmse, mae) in [(s.model, s.test["rmse"], s.test["mae"]),
+                                      ("bias", baseline["bias_rmse"], baseline["bias_mae"]),
+                                      ("global mean", baseline["global_mean_rmse"], baseline["global_mean_mae"])] {
+                print("  " + name.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "  %.4f  %.4f", rmse ?? 0, mae ?? 0))
             }
         }
 

@@ -26,11 +26,12 @@ public final class EmbeddedEngine {
         let all = Array(0..<plan.config.cluster.partitions)
         let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: all)
         let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.graph.relations)
-        var links: [Int: (users: [Int32], items: [Int32])] = [:]
-        for p in all { links[p] = plan.links[p] }
+        var links: [Int: (users: [Int32], items: [Int32])] = [:], ratings: [Int: [Float]] = [:]
+        for p in all { (links[p], ratings[p]) = (plan.links[p], plan.ratings[p]) }
         stepper = try PartitionStepper(config: plan.config, relations: plan.graph.relations, nodeCounts: plan.graph.nodeCounts,
                                    source: source, links: links, linkCounts: plan.links.map(\.users.count),
-                                   stepsPerEpoch: plan.stepsPerEpoch, tableDimensions: plan.tables.map(\.dimension))
+                                   stepsPerEpoch: plan.stepsPerEpoch, tableDimensions: plan.tables.map(\.dimension),
+                                   ratings: ratings, ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)
     }
 
     /// Plans the run (partitioning included) and builds the engine.

@@ -4,17 +4,26 @@ import TrellisTraining
 extension PartitionStepper {
     /// The stepper of the partitions in `links` (partition -> its users and items), sampling
     /// through `source`, whose shard must hold those partitions' rows. The one-process engine
-    /// and a worker both build theirs here, so they compute the same steps. Throws for a
-    /// model kind the registry does not run.
+    /// and a worker both build theirs here, so they compute the same steps. `ratings`,
+    /// `ratingMean` and `ratingScale` serve the rating task (see `TaskInputs`). Throws for a
+    /// model or task kind the registries do not run, or inputs the task lacks.
     public convenience init(config: TrainingConfig, relations: [GraphTopology.Relation], nodeCounts: [Int],
                             source: ShardedNeighbourSource, links: [Int: (users: [Int32], items: [Int32])],
-                            linkCounts: [Int], stepsPerEpoch: Int, tableDimensions: [Int]) throws {
+                            linkCounts: [Int], stepsPerEpoch: Int, tableDimensions: [Int],
+                            ratings: [Int: [Float]] = [:], ratingMean: Float = 0, ratingScale: ClosedRange<Float>? = nil) throws {
         let entry = try ModelRegistry.entry(for: config)
         let shard = source.shard
+        var inputs = TaskInputs()
+        inputs.links = links
+        inputs.ratings = ratings
+        inputs.linkCounts = linkCounts
+        inputs.stepsPerEpoch = stepsPerEpoch
+        inputs.itemCount = nodeCounts[GraphTopology.item]
         // The item->user relation (0) lists each owned user's training items.
-        let task = LinkPredictionTask(config: config, links: links, linkCounts: linkCounts, stepsPerEpoch: stepsPerEpoch,
-                                      itemCount: nodeCounts[GraphTopology.item],
-                                      knownItems: { shard.row(relation: 0, node: $0) ?? [] })
+        inputs.knownItems = { shard.row(relation: 0, node: $0) ?? [] }
+        inputs.ratingMean = ratingMean
+        inputs.ratingScale = ratingScale
+        let task = try TaskRegistry.entry(for: config).make(config, inputs)
         self.init(model: entry.build(config, relations, nodeCounts.count), task: task,
                   subgraphs: SubgraphSampler(relations: relations, nodeTypeCount: nodeCounts.count,
                                              fanouts: relations.map { entry.fanouts(config.model, $0) }),

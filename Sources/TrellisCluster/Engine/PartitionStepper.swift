@@ -91,7 +91,8 @@ public final class PartitionStepper {
         let b = batch.count
         let share = Float(b) / Float(total)
         let lossValue: Float = {
-            let loss = task.loss(outputs: model.forward(g, inputs: inputs), inputs: inputs, batch: batch, share: share)
+            let loss = task.loss(outputs: model.forward(g, inputs: inputs), inputs: inputs, batch: batch, share: share,
+                                 model: model)
             loss.backward()
             return loss.value.scalar
         }()

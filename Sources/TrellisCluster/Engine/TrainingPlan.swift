@@ -15,12 +15,20 @@ public struct TrainingPlan: Sendable {
     public let report: PartitionReport
     /// Training links per partition: users owned by the partition and their items.
     public let links: [(users: [Int32], items: [Int32])]
+    /// The ratings of each partition's links, in `links` order (the rating task's targets).
+    public let ratings: [[Float]]
+    /// Mean training rating (summed in Double) and the scale predictions are clipped to:
+    /// `data.rating_scale`, else the lowest to highest training rating.
+    public let ratingMean: Float
+    public let ratingScale: ClosedRange<Float>?
     /// Global steps per epoch: ceil(training links / batch size).
     public let stepsPerEpoch: Int
     /// (name, rows, dimension) of each embedding table, in table order (node-type order).
     public let tables: [TableSpec]
     /// The registry's entry of `config.model.kind`: how to build the model and sample for it.
     public let modelEntry: ModelEntry
+    /// The registry's entry of `config.task.kind`: how to build the task.
+    public let taskEntry: TaskEntry
 
     public struct TableSpec: Sendable, Equatable {
         public var name: String
@@ -35,6 +43,7 @@ public struct TrainingPlan: Sendable {
 
     public init(config: TrainingConfig, dataset: PreparedDataset) throws {
         modelEntry = try ModelRegistry.entry(for: config)
+        taskEntry = try TaskRegistry.entry(for: config)
         try Self.checkPartitions(config, dataset: dataset)
         self.config = config
         graph = GraphTopology.userItem(dataset.trainItems)
@@ -42,13 +51,19 @@ public struct TrainingPlan: Sendable {
         book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
         report = PartitionReport(method: method.rawValue, book: book, graph: graph)
         var links = [(users: [Int32], items: [Int32])](repeating: ([], []), count: config.cluster.partitions)
+        var ratings = [[Float]](repeating: [], count: config.cluster.partitions)
         let train = dataset.split.train
         for k in 0..<train.count {
             let p = book.owner(type: GraphTopology.user, node: train.users[k])
             links[p].users.append(train.users[k])
             links[p].items.append(train.items[k])
+            ratings[p].append(train.ratings[k])
         }
         self.links = links
+        self.ratings = ratings
+        ratingMean = Float(train.ratings.reduce(0.0) { $0 + Double($1) } / Double(max(1, train.count)))
+        ratingScale = config.data.ratingScale.map { Float($0[0])...Float($0[1]) }
+            ?? train.ratings.min().flatMap { low in train.ratings.max().map { low...$0 } }
         stepsPerEpoch = max(1, (train.count + config.training.batchSize - 1) / config.training.batchSize)
         tables = zip(graph.nodeTypes, graph.nodeCounts).map {
             TableSpec(name: InputTables.name($0), rows: $1, dimension: config.model.embeddingSize)
@@ -78,6 +93,18 @@ public struct TrainingPlan: Sendable {
     /// the registry does not run.
     public static func makeModel(_ config: TrainingConfig, relations: [GraphTopology.Relation], nodeTypeCount: Int) throws -> SampledRecommender {
         try ModelRegistry.entry(for: config).build(config, relations, nodeTypeCount)
+    }
+
+    /// The task of a process that only evaluates (the coordinator, or a one-process run's
+    /// `TrainingRun`): no links, the whole training set's rating facts.
+    public func makeEvaluationTask() throws -> TrainingTask {
+        var inputs = TaskInputs()
+        inputs.linkCounts = links.map(\.users.count)
+        inputs.stepsPerEpoch = stepsPerEpoch
+        inputs.itemCount = graph.nodeCounts[GraphTopology.item]
+        inputs.ratingMean = ratingMean
+        inputs.ratingScale = ratingScale
+        return try taskEntry.make(config, inputs)
     }
 
     /// The initial parameter server state: tables from the seed, dense weights from the model.

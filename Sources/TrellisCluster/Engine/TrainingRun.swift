@@ -38,8 +38,8 @@ public final class TrainingRun {
         server = ParameterServer(store: store, partitionCount: plan.config.cluster.partitions,
                                  training: plan.config.training, cluster: plan.config.cluster)
         evaluationModel = plan.makeModel()
-        // Link prediction is the one task for now.
-        task = LinkPredictionTask(config: plan.config)
+        // No links: nothing for the task to throw about.
+        task = try! plan.makeEvaluationTask()
         stopping = EarlyStopping(metric: plan.config.evaluation.validMetric, patience: plan.config.evaluation.stoppingStep)
         position = StepID(epoch: 1, step: 0)
         identity = RunIdentity(config: plan.config)
@@ -107,7 +107,7 @@ public final class TrainingRun {
 
     /// The task's metrics of `part` from the current weights.
     public func evaluate(_ part: Trainer.Part) -> [String: Double] {
-        task.evaluate(part, outputs: outputs(), dataset: dataset)
+        task.evaluate(part, outputs: outputs(), dataset: dataset, model: evaluationModel)
     }
 
     /// Restores the best weights and tests them.

@@ -5,7 +5,7 @@ extension ModelEntry {
     /// `model.fanouts` per hop (or the relation's override in `model.relation_fanouts`).
     public static let graphSAGE = ModelEntry(
         name: "sage",
-        fanouts: { m, relation in m.relationFanouts[relation.name] ?? m.fanouts },
+        fanouts: configuredFanouts,
         build: { config, relations, nodeTypeCount in
             let m = config.model
             return GraphSAGE(relations: relations, nodeTypeCount: nodeTypeCount, dimension: m.embeddingSize,

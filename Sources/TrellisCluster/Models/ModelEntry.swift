@@ -17,6 +17,12 @@ public struct ModelEntry: Sendable {
     public let build: @Sendable (_ config: TrainingConfig, _ relations: [GraphTopology.Relation],
                                  _ nodeTypeCount: Int) -> SampledRecommender
 
+    /// `model.fanouts` per hop, or the relation's override in `model.relation_fanouts`: what a
+    /// message-passing model samples.
+    public static let configuredFanouts: @Sendable (ModelSettings, GraphTopology.Relation) -> [Int] = { m, relation in
+        m.relationFanouts[relation.name] ?? m.fanouts
+    }
+
     public init(name: String,
                 fanouts: @escaping @Sendable (ModelSettings, GraphTopology.Relation) -> [Int],
                 build: @escaping @Sendable (TrainingConfig, [GraphTopology.Relation], Int) -> SampledRecommender) {

@@ -8,6 +8,7 @@ public enum ModelRegistry {
     public static let entries: [ModelEntry] = [
         .matrixFactorization,
         .graphSAGE,
+        .gatv2,
     ]
 
     /// Kinds other parts of Trellis run that the partitioned engine refuses, and why.

@@ -52,7 +52,8 @@ public final class LinkPredictionTask: TrainingTask {
         linkCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: negatives) }
     }
 
-    public func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float) -> Variable {
+    public func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,
+                     model: SampledRecommender) -> Variable {
         guard let batch = batch as? LinkPredictionBatch else { preconditionFailure("a \(type(of: batch)) given to link prediction") }
         let b = batch.count
         let loss = BPRLoss.of(users: outputs[0], items: outputs[1], egoUsers: inputs[0], egoItems: inputs[1],
@@ -61,7 +62,8 @@ public final class LinkPredictionTask: TrainingTask {
         return share == 1 ? loss : loss * share
     }
 
-    public func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset) -> [String: Double] {
+    public func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset,
+                         model: SampledRecommender) -> [String: Double] {
         dataset.evaluate(part, users: outputs[0], items: outputs[1], ks: ks)
     }
 }

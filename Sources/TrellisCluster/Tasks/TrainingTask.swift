@@ -25,9 +25,13 @@ public protocol TrainingTask: AnyObject {
     /// The loss of `batch`: `outputs[t]` is (seeds[t].count, d), the model's representation of
     /// the seeds of type t; `inputs[t]` is the layer-0 rows of the sampled subgraph, whose
     /// first seeds[t].count rows are the seeds'. Scaled by `share` (this batch's examples over
-    /// the global step's), so the partitions' losses sum to the step's mean.
-    func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float) -> Variable
+    /// the global step's), so the partitions' losses sum to the step's mean. A task that scores
+    /// pairs asks `model.score`.
+    func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,
+              model: SampledRecommender) -> Variable
 
-    /// Metrics of `part` from every node's output, per node type (`outputs[t]`: (count_t, d)).
-    func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset) -> [String: Double]
+    /// Metrics of `part` from every node's output, per node type (`outputs[t]`: (count_t, d)),
+    /// pairs scored by `model` where the task scores pairs.
+    func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset,
+                  model: SampledRecommender) -> [String: Double]
 }

@@ -1,0 +1,77 @@
+import TrellisCore
+import TrellisGraph
+import TrellisTensor
+
+/// The users' "user as critic" model (seed 004): GATv2 attention over the user-item graph,
+/// as PyG's `HeteroConv({rel: GATv2Conv(...)})` stacked twice, with a rating head. For each
+/// layer l and node type t:
+///
+///     h'_t = sum_{r : target(r) = t} GATv2_r(h[source(r)], h_t, edges_r) + S_t h_t    // (Nt, d)
+///     ReLU between layers, none after the last
+///
+/// Each GATv2Conv has `heads` heads of d / heads channels, concatenated, so every layer keeps
+/// width d (= `model.embedding_size`). `S_t` is a per-type linear skip (PyG's usual
+/// `conv(x) + lin(x)`): GATv2 on a bipartite relation never sends a node its own row. The
+/// rating head scores a (user, item) pair from their outputs:
+///
+///     score(u, i) = W_2 ReLU(W_1 [h_u ; h_i] + b_1) + b_2       // (B, 2d) -> (B, d) -> (B)
+///
+/// Parameter names follow PyG: `gatv2.<layer>.<relation>.lin_l.weight`, `gatv2.<layer>.skip.<t>.weight`,
+/// `head.0.weight`, `head.2.weight` (an `nn.Sequential(Linear, ReLU, Linear)`).
+public final class HeteroGATv2: SampledRecommender {
+    public let name = "gatv2"
+    public let parameters = ParameterStore()
+    public let layerCount: Int
+    let convolutions: [HeteroConv]
+    /// Per layer, per node type.
+    let skips: [[Linear]]
+    let hidden: Linear     // (d, 2d)
+    let output: Linear     // (1, d)
+
+    /// `relations` between `nodeTypeCount` node types; `dimension` must divide by `heads`.
+    public init(relations: [GraphTopology.Relation], nodeTypeCount: Int, dimension d: Int, layerCount: Int,
+                heads: Int = 2, seed: UInt64) {
+        precondition(d % heads == 0, "HeteroGATv2: embedding size \(d) does not divide into \(heads) heads")
+        self.layerCount = layerCount
+        var rng = SeededGenerator(seed: seed, stream: [0x6761_7476_32])  // "gatv2"
+        let parameters = self.parameters
+        var convolutions: [HeteroConv] = [], skips: [[Linear]] = []
+        for l in 0..<layerCount {
+            let convs: [RelationConv] = relations.map { r in
+                GATv2Conv(sourceWidth: d, targetWidth: d, channels: d / heads, heads: heads, combination: .concat,
+                          parameters: parameters, name: "gatv2.\(l).\(r.name)", rng: &rng)
+            }
+            convolutions.append(HeteroConv(relations: relations, convolutions: convs, aggregation: .sum))
+            skips.append((0..<nodeTypeCount).map { t in
+                Linear(d, d, bias: false, parameters: parameters, name: "gatv2.\(l).skip.\(t)", rng: &rng)
+            })
+        }
+        self.convolutions = convolutions
+        self.skips = skips
+        hidden = Linear(2 * d, d, parameters: parameters, name: "head.0", rng: &rng)
+        output = Linear(d, 1, parameters: parameters, name: "head.2", rng: &rng)
+    }
+
+    public func forward(_ g: SampledSubgraph, inputs: [Variable]) -> [Variable] {
+        precondition(g.layerCount == layerCount, "subgraph has \(g.layerCount) layers, model \(layerCount)")
+        var h = inputs  // h[t]: (nodes[l][t].count, d)
+        for l in 0..<layerCount {
+            let messages = convolutions[l](g, layer: l, h)
+            let last = l == layerCount - 1
+            h = h.indices.map { t in
+                let count = g.nodes[l + 1][t].count
+                let own = h[t].shape[0] == count ? h[t] : h[t].slice(axis: 0, start: 0, count: count)
+                let skip = skips[l][t](own)
+                let v = messages[t].map { $0 + skip } ?? skip
+                return last ? v : v.relu()
+            }
+        }
+        return h
+    }
+
+    public func score(users: Variable, items: Variable) -> Variable {
+        let pair = Variable.concat([users, items], axis: 1)       // (B, 2d)
+        let b = pair.shape[0]
+        return output(hidden(pair).relu()).reshaped([b])        // (B)
+    }
+}

@@ -1,0 +1,50 @@
+import TrellisTraining
+import XCTest
+
+/// `task.kind` and what it changes in the config: the valid metrics, early stopping's
+/// direction, the run fingerprint.
+final class TaskConfigTests: XCTestCase {
+    func testTaskKindParsesAndDefaultsToLinkPrediction() throws {
+        XCTAssertEqual(try TrainingConfig.parse(yaml: "seed: 1").task.kind, .linkPrediction)
+        let c = try TrainingConfig.parse(yaml: """
+        task: {kind: rating}
+        model: {kind: gatv2, embedding_size: 32}
+        evaluation: {valid_metric: rmse}
+        """)
+        XCTAssertEqual(c.task.kind, .rating)
+        XCTAssertEqual(c.model.kind, .gatv2)
+    }
+
+    func testBadTaskKeysNameTheKey() {
+        assertConfigError("task: {kind: ranking}", key: "task.kind", contains: "rating")
+        assertConfigError("task: {kind: rating, loss: mse}", key: "task.loss", contains: "unknown")
+        assertConfigError("task: {kind: rating}\nmodel: {kind: sage}", key: "evaluation.valid_metric", contains: "rmse or mae")
+        assertConfigError("evaluation: {valid_metric: rmse}", key: "evaluation.valid_metric", contains: "NAME@K")
+        assertConfigError("task: {kind: rating}\nmodel: {kind: lightgcn}\nevaluation: {valid_metric: rmse}",
+                          key: "task.kind", contains: "sampled models")
+        assertConfigError("model: {kind: gatv2, embedding_size: 63}", key: "model.embedding_size", contains: "even")
+        assertConfigError("model: {kind: gatv2, fanouts: [10]}", key: "model.fanouts", contains: "per layer")
+    }
+
+    func testEarlyStoppingMinimisesErrorMetrics() {
+        var rmse = EarlyStopping(metric: "rmse", patience: 2)
+        XCTAssertEqual(rmse.record(epoch: 1, metrics: ["rmse": 1.0]).improved, true)
+        XCTAssertEqual(rmse.record(epoch: 2, metrics: ["rmse": 0.9]).improved, true)
+        XCTAssertEqual(rmse.record(epoch: 3, metrics: ["rmse": 0.95]).improved, false)
+        XCTAssertEqual(rmse.record(epoch: 4, metrics: ["rmse": .nan]).stop, true, "NaN never improves")
+        XCTAssertEqual(rmse.bestEpoch, 2)
+        XCTAssertEqual(rmse.best, 0.9)
+        var ndcg = EarlyStopping(metric: "ndcg@10", patience: 2)
+        XCTAssertEqual(ndcg.record(epoch: 1, metrics: ["ndcg@10": 0.2]).improved, true)
+        XCTAssertEqual(ndcg.record(epoch: 2, metrics: ["ndcg@10": 0.1]).improved, false)
+        XCTAssertEqual(ndcg.bestEpoch, 1)
+    }
+
+    func testOnlyARatingTaskAddsItsKeyToTheFingerprint() throws {
+        let link = TrainingConfig()
+        XCTAssertFalse(RunIdentity.settings(of: link).contains { $0.hasPrefix("task.") })
+        var rating = link
+        rating.task.kind = .rating
+        XCTAssertTrue(RunIdentity.settings(of: rating).contains("task.kind=rating"))
+    }
+}
