@@ -31,7 +31,7 @@ final class CoordinatorRoleTests: XCTestCase {
             settings.servers = servers
             settings.checkpoints = checkpoints
             settings.grantKey = SipHash(k0: 1, k1: 2)
-            role = try CoordinatorRole(run: TrainingRun(plan: plan, dataset: ClusterEngineTests.dataset()), settings: settings)
+            role = try CoordinatorRole(run: try TrainingRun(plan: plan, dataset: ClusterEngineTests.dataset()), settings: settings)
         }
 
         var run: TrainingRun { role.run }

@@ -33,7 +33,7 @@ extension ClusterEngineTests {
 
     func testServerRefusesANonFiniteLossWithoutApplyingIt() throws {
         let plan = try TrainingPlan(config: config(.bpr, partitions: 1), dataset: dataset())
-        let run = TrainingRun(plan: plan, dataset: dataset())
+        let run = try TrainingRun(plan: plan, dataset: dataset())
         let before = run.snapshot()
         var c = Contribution.empty(step: StepID(epoch: 1, step: 0), partition: 0,
                                    tables: plan.tables.map(\.dimension), denseCount: run.server.store.dense.count)

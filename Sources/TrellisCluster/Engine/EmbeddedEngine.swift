@@ -22,7 +22,7 @@ public final class EmbeddedEngine {
     public var onStep: ((Int, Int, Int, Float) -> Void)?
 
     public init(plan: TrainingPlan, dataset: PreparedDataset) throws {
-        run = TrainingRun(plan: plan, dataset: dataset)
+        run = try TrainingRun(plan: plan, dataset: dataset)
         let all = Array(0..<plan.config.cluster.partitions)
         let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: all)
         let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.graph.relations)

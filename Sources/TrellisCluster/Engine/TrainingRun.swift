@@ -30,7 +30,7 @@ public final class TrainingRun {
     /// of the config keys that define the run; written into every checkpoint.
     public internal(set) var identity: RunIdentity
 
-    public init(plan: TrainingPlan, dataset: PreparedDataset) {
+    public init(plan: TrainingPlan, dataset: PreparedDataset) throws {
         ComputeThreads.configure(plan.config)
         self.plan = plan
         self.dataset = dataset
@@ -38,8 +38,7 @@ public final class TrainingRun {
         server = ParameterServer(store: store, partitionCount: plan.config.cluster.partitions,
                                  training: plan.config.training, cluster: plan.config.cluster)
         evaluationModel = plan.makeModel()
-        // No links: nothing for the task to throw about.
-        task = try! plan.makeEvaluationTask()
+        task = try plan.makeEvaluationTask()
         stopping = EarlyStopping(metric: plan.config.evaluation.validMetric, patience: plan.config.evaluation.stoppingStep)
         position = StepID(epoch: 1, step: 0)
         identity = RunIdentity(config: plan.config)

@@ -39,7 +39,7 @@ public final class CoordinatorNode {
 
     public init(plan: TrainingPlan, dataset: PreparedDataset, settings: Settings,
                 logger: Logger = Logger(label: "trellis.coordinator")) throws {
-        run = TrainingRun(plan: plan, dataset: dataset)
+        run = try TrainingRun(plan: plan, dataset: dataset)
         self.settings = settings
         self.logger = logger
         var roleSettings = CoordinatorRole.Settings()
