@@ -61,8 +61,6 @@ extension Trellis {
                 let dataset: PreparedDataset
                 let plan: TrainingPlan
                 do {
-                    // Before the data loads: a task the cluster cannot run yet is refused at once.
-                    _ = try TaskRegistry.clusterEntry(for: cfg)
                     dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
                     plan = try TrainingPlan(config: cfg, dataset: dataset)
                 } catch { throw RunError(error) }

@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `task: {kind: rating}` through the real binary: `trellis train` reports RMSE and MAE beside
-/// the rating baselines; `trellis coordinator start` refuses it before loading anything.
+/// the rating baselines, and a cluster gives the numbers of one process.
 final class RatingRunTests: XCTestCase {
     private var dir: URL!
 
@@ -49,10 +50,30 @@ final class RatingRunTests: XCTestCase {
         XCTAssertNotNil((results?["baseline_ratings_test"] as? [String: Double])?["bias_rmse"])
     }
 
-    func testTheCoordinatorRefusesTheRatingTaskBeforeTheDataLoads() throws {
-        let (status, output) = try Harness.run(["coordinator", "start", "--config", try config(missing: true), "--listen", "tcp://127.0.0.1:1"])
-        XCTAssertEqual(status, 1, output)
-        XCTAssert(output.contains("task.kind rating does not run in a cluster"), output)
-        XCTAssertFalse(output.contains("dataset ") || output.contains("u.data"), output)
+    /// The rating task across processes: ratings travel with the links, the mean and the scale
+    /// with the welcome, and 2 workers (also with 2 parameter-server processes) give exactly
+    /// the numbers of one process.
+    func testTwoWorkersGiveTheNumbersOfOneProcess() throws {
+        let h = try Harness(name: "rating-cluster")
+        let data = try TestData.movieLens100K()
+        try """
+        seed: 3
+        task: {kind: rating}
+        model: {kind: gatv2, embedding_size: 16, layers: 2, fanouts: [4, 4]}
+        data: {name: u1, path: \(data), split: rows, test_rows: 20000, valid_ratio: 0.1}
+        training: {epochs: 2, batch_size: 4096, optimizer: adam, learning_rate: 0.002, threads: 1}
+        evaluation: {valid_metric: rmse}
+        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000}
+        """.write(toFile: h.config, atomically: true, encoding: .utf8)
+        let reference = try h.trainOneProcess()
+        XCTAssertNotNil(reference.test["rmse"])
+        for servers in [0, 2] {
+            let port = Harness.freePort(), serverPort = Harness.freePort()
+            let coordinator = try h.startCoordinator(port: port, workers: 2, output: "cluster\(servers)", extra: ["--servers", "\(servers)"])
+            let shards = try (0..<servers).map { try h.startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
+            let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
+            try h.finish(coordinator, shards + workers)
+            XCTAssertEqual(try h.result("cluster\(servers)"), reference, "\(servers) server processes")
+        }
     }
 }

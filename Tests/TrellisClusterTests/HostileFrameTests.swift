@@ -38,11 +38,11 @@ final class HostileFrameTests: XCTestCase {
                                                   relations: [.init(name: "rates", source: 0, target: 1, attributes: ["rating"]),
                                                               .init(name: "rated_by", source: 1, target: 0)],
                                                   features: [.init(name: "text", nodeType: 1, width: 8)]),
-                              owners: [[0, 1, 2], [0, 1]], tableRows: [50, 40], tableDimensions: [4, 4], codec: .default)
+                              owners: [[0, 1, 2], [0, 1]], tableRows: [50, 40], tableDimensions: [4, 4], codec: .default, ratingMean: 3.5, ratingScale: 1...5)
         let messages: [Message] = [
             .join(token: "t", name: "w"), .welcome(welcome),
             .assignment(Assignment(session: 9, partitions: [1], targets: [[0, 1], [0]], offsets: [[0, 1, 2], [0, 1]], sources: [[3, 4], [5]],
-                                   linkUsers: [[0, 1]], linkItems: [[2, 3]])),
+                                   linkUsers: [[0, 1]], linkItems: [[2, 3]], linkRatings: [[4, 3.5]])),
             .taskRequest(session: 9), .task(session: 9, partition: 1, epoch: 1, step: 2, grant: 77), .finished,
             .pull(session: 9, partition: 1, globalStep: 2, ids: [[1, 2], [3]]),
             .rows(rows: [Tensor(shape: [2, 4], data: Array(repeating: 1, count: 8)), Tensor(shape: [1, 4], data: [1, 2, 3, 4])],

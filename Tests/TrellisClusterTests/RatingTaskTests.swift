@@ -62,11 +62,6 @@ final class RatingTaskTests: XCTestCase {
         XCTAssertThrowsError(try TaskRegistry.entry(for: c).make(c, inputs)) { error in
             XCTAssert("\(error)".contains("partition 2 has 1 training links but 0 ratings"), "\(error)")
         }
-        XCTAssertThrowsError(try TaskRegistry.clusterEntry(for: c)) { error in
-            XCTAssert("\(error)".contains("task.kind rating does not run in a cluster"), "\(error)")
-        }
-        c.task.kind = .linkPrediction
-        XCTAssertNoThrow(try TaskRegistry.clusterEntry(for: c))
     }
 
     func testEveryTaskEntryAnswersToOneConfigKind() {

@@ -173,11 +173,15 @@ public final class WorkerNode {
         source.remote = { owner, relation, nodes, fanout, tag in
             try client.sample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
         }
-        var links: [Int: (users: [Int32], items: [Int32])] = [:]
-        for (k, p) in a.partitions.enumerated() { links[p] = (a.linkUsers[k], a.linkItems[k]) }
+        var links: [Int: (users: [Int32], items: [Int32])] = [:], ratings: [Int: [Float]] = [:]
+        for (k, p) in a.partitions.enumerated() {
+            links[p] = (a.linkUsers[k], a.linkItems[k])
+            if k < a.linkRatings.count { ratings[p] = a.linkRatings[k] }
+        }
         self.source = source
         stepper = try PartitionStepper(config: config, relations: relations, nodeCounts: w.nodeCounts, source: source, links: links,
-                                   linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions)
+                                       linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions,
+                                       ratings: ratings, ratingMean: w.ratingMean, ratingScale: w.ratingScale)
         prefetcher?.stop()
         prefetcher = nil
         if config.cluster.prefetch, let stepper = self.stepper {

@@ -44,13 +44,24 @@ extension Message {
             guard let encoding = ValueEncoding(rawValue: enc) else { throw WireError.outOfRange("welcome.codec.encoding", what: "encoding", found: "\(enc)", allowed: "0...2") }
             let codec = CodecOptions(encoding: encoding, shuffle: try r.u8("welcome.codec.shuffle") != 0, lz4: try r.u8("welcome.codec.lz4") != 0)
             let servers = try strings("welcome.servers", &r)
+            let ratingMean = try r.f32("welcome.ratingMean")
+            var ratingScale: ClosedRange<Float>?
+            if try r.u8("welcome.ratingScale") != 0 {
+                let low = try r.f32("welcome.ratingScale.low"), high = try r.f32("welcome.ratingScale.high")
+                guard low.isFinite, high.isFinite, low <= high else {
+                    throw WireError.mismatch("welcome.ratingScale", expected: "finite bounds, low <= high", found: "\(low)...\(high)")
+                }
+                ratingScale = low...high
+            }
+            guard ratingMean.isFinite else { throw WireError.mismatch("welcome.ratingMean", expected: "a finite mean", found: "\(ratingMean)") }
             guard steps >= 1, owners.count == nodeCounts.count, zip(owners, nodeCounts).allSatisfy({ $0.count == $1 }),
                   tableRows.count == tableDims.count else {
                 throw WireError.mismatch("welcome", expected: "consistent counts", found: "steps \(steps), \(owners.count) owner lists for \(nodeCounts.count) types")
             }
             message = .welcome(Welcome(session: session, rank: rank, spec: spec, stepsPerEpoch: steps,
                                        linkCounts: linkCounts, schema: schema, owners: owners, tableRows: tableRows,
-                                       tableDimensions: tableDims, codec: codec, servers: servers))
+                                       tableDimensions: tableDims, codec: codec, servers: servers,
+                                       ratingMean: ratingMean, ratingScale: ratingScale))
         case .assignment:
             let session = try r.u64("assignment.session")
             let partitions = try ints("assignment.partitions", &r, max: limits.partitionCount, valueMax: limits.partitionCount - 1)
@@ -69,8 +80,20 @@ extension Message {
                 guard users[k].count == items[k].count else { throw WireError.mismatch("assignment.links[\(k)]", expected: "\(users[k].count) items", found: "\(items[k].count)") }
             }
             guard linkLists == partitions.count else { throw WireError.mismatch("assignment.links", expected: "\(partitions.count)", found: "\(linkLists)") }
+            // Ratings: none, or one finite value per link of every partition.
+            let ratingLists = try r.count("assignment.ratings", max: linkLists)
+            guard ratingLists == 0 || ratingLists == linkLists else {
+                throw WireError.mismatch("assignment.ratings", expected: "0 or \(linkLists) lists", found: "\(ratingLists)")
+            }
+            let ratings = try (0..<ratingLists).map { k -> [Float] in
+                let count = try r.count("assignment.ratings[\(k)]", max: users[k].count)
+                guard count == users[k].count else { throw WireError.mismatch("assignment.ratings[\(k)]", expected: "\(users[k].count) ratings", found: "\(count)") }
+                let values = try r.floats("assignment.ratings[\(k)]", count: count)
+                guard values.allSatisfy(\.isFinite) else { throw WireError.mismatch("assignment.ratings[\(k)]", expected: "finite ratings", found: "NaN or infinity") }
+                return values
+            }
             message = .assignment(Assignment(session: session, partitions: partitions, targets: targets, offsets: offsets,
-                                             sources: sources, linkUsers: users, linkItems: items))
+                                             sources: sources, linkUsers: users, linkItems: items, linkRatings: ratings))
         case .taskRequest:
             message = .taskRequest(session: try r.u64("taskRequest.session"))
         case .heartbeat:

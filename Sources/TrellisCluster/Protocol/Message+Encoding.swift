@@ -21,12 +21,16 @@ extension Message {
             Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
             h.u8(w.codec.encoding.rawValue); h.u8(w.codec.shuffle ? 1 : 0); h.u8(w.codec.lz4 ? 1 : 0)
             h.u32(UInt32(w.servers.count)); for e in w.servers { h.string(e) }
+            h.f32(w.ratingMean); h.u8(w.ratingScale == nil ? 0 : 1)
+            if let s = w.ratingScale { h.f32(s.lowerBound); h.f32(s.upperBound) }
         case .assignment(let a):
             h.u64(a.session); Self.ints(a.partitions, &h)
             h.u32(UInt32(a.targets.count))
             for r in a.targets.indices { Self.ids(a.targets[r], &h); Self.ints(a.offsets[r], &h); Self.ids(a.sources[r], &h) }
             h.u32(UInt32(a.linkUsers.count))
             for k in a.linkUsers.indices { Self.ids(a.linkUsers[k], &h); Self.ids(a.linkItems[k], &h) }
+            h.u32(UInt32(a.linkRatings.count))
+            for list in a.linkRatings { h.u32(UInt32(list.count)); for v in list { h.f32(v) } }
         case .taskRequest(let s), .heartbeat(let s):
             h.u64(s)
         case .task(let s, let p, let e, let step, let grant):

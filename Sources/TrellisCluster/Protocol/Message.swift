@@ -129,6 +129,9 @@ public struct Welcome: Equatable {
     /// Endpoints of the parameter-server processes, by shard; empty when the coordinator
     /// hosts the parameter server.
     public var servers: [String] = []
+    /// The mean training rating and the scale predictions are clipped to (rating task).
+    public var ratingMean: Float = 0
+    public var ratingScale: ClosedRange<Float>?
 }
 
 /// The partitions a worker now owns, with their adjacency and training links.
@@ -142,6 +145,8 @@ public struct Assignment: Equatable {
     /// Per owned partition (same order as `partitions`): users and items of its links.
     public var linkUsers: [[Int32]]
     public var linkItems: [[Int32]]
+    /// Per owned partition: the links' ratings, in the same order (empty when the task needs none).
+    public var linkRatings: [[Float]] = []
 }
 
 /// "Sample these nodes' neighbours", sent by a worker to the owner of the nodes, through the

@@ -71,7 +71,8 @@ extension CoordinatorRole {
             session: w.session, rank: w.rank, spec: config.spec,
             stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), schema: plan.graph.schema,
             owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension),
-            codec: settings.codec, servers: servers.map { $0?.endpoint ?? "" })), to: w.envelope)
+            codec: settings.codec, servers: servers.map { $0?.endpoint ?? "" },
+            ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)), to: w.envelope)
     }
 
     func sendAssignment(_ w: Worker) {
@@ -79,7 +80,8 @@ extension CoordinatorRole {
         let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: w.partitions)
         send(.assignment(Assignment(
             session: w.session, partitions: w.partitions, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
-            linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items })), to: w.envelope)
+            linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items },
+            linkRatings: plan.taskEntry.usesRatings ? w.partitions.map { plan.ratings[$0] } : [])), to: w.envelope)
     }
 
     /// Declares silent workers dead, orphaning their partitions; after `takeover_ms` without a

@@ -6,15 +6,14 @@ import TrellisTraining
 public struct TaskEntry: Sendable {
     /// The `task.kind` this entry answers to (`link_prediction`, `rating`).
     public let name: String
-    /// Why the cluster (`trellis coordinator start`) does not run this task yet; nil if it does.
-    public let clusterRefusal: String?
+    /// Whether its batches need the links' ratings (sent to workers with their links).
+    public let usesRatings: Bool
     /// The task of a process that holds `inputs`; throws when the inputs lack what it needs.
     public let make: @Sendable (_ config: TrainingConfig, _ inputs: TaskInputs) throws -> TrainingTask
 
-    public init(name: String, clusterRefusal: String? = nil,
-                make: @escaping @Sendable (TrainingConfig, TaskInputs) throws -> TrainingTask) {
+    public init(name: String, usesRatings: Bool = false, make: @escaping @Sendable (TrainingConfig, TaskInputs) throws -> TrainingTask) {
         self.name = name
-        self.clusterRefusal = clusterRefusal
+        self.usesRatings = usesRatings
         self.make = make
     }
 }
@@ -27,10 +26,7 @@ extension TaskEntry {
     }
 
     /// Rating regression (MSE) with RMSE and MAE.
-    public static let rating = TaskEntry(
-        name: "rating",
-        clusterRefusal: "the assignment message does not carry ratings to workers yet; run it in one process with `trellis train`"
-    ) { config, inputs in
+    public static let rating = TaskEntry(name: "rating", usesRatings: true) { config, inputs in
         try RatingTask(config: config, inputs: inputs)
     }
 }

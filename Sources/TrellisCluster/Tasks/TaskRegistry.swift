@@ -18,10 +18,4 @@ public enum TaskRegistry {
         return entry
     }
 
-    /// The entry, or why a multi-process run refuses it.
-    public static func clusterEntry(for config: TrainingConfig) throws -> TaskEntry {
-        let entry = try entry(for: config)
-        if let refusal = entry.clusterRefusal { throw PlanError("task.kind \(entry.name) does not run in a cluster: \(refusal)") }
-        return entry
-    }
 }
