@@ -36,35 +36,19 @@ public struct RunIdentity: Sendable, Equatable {
         return hex(hash)
     }
 
+    /// Entries of the config (`TrainingConfig.entries`) that do not define the run: the
+    /// dataset's display name, how long and how fast it trains, what else evaluation prints,
+    /// and the cluster's timing, retention and wire settings.
+    static let incidental: Set<String> = [
+        "data.name", "training.epochs", "training.threads", "evaluation.topk", "evaluation.stopping_step", "evaluation.eval_step",
+        "cluster.checkpoint_every", "cluster.checkpoints_kept", "cluster.heartbeat_ms", "cluster.worker_timeout_ms",
+        "cluster.task_timeout_ms", "cluster.takeover_ms", "cluster.value_encoding", "cluster.shuffle", "cluster.compress",
+        "cluster.prefetch",
+    ]
+
     /// The keys of `config` that define the run, as sorted `key=value` lines.
     public static func settings(of config: TrainingConfig) -> [String] {
-        let m = config.model, d = config.data, t = config.training, c = config.cluster
-        func list<T>(_ values: [T]) -> String { "[" + values.map { "\($0)" }.joined(separator: ",") + "]" }
-        func optional<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "none" }
-        var pairs: [(String, String)] = [
-            ("seed", "\(config.seed)"),
-            ("data.path", d.path), ("data.format", optional(d.format)), ("data.split", d.split.rawValue),
-            ("data.ratios", list(d.ratios)), ("data.train_file", optional(d.trainFile)),
-            ("data.valid_file", optional(d.validFile)), ("data.test_file", optional(d.testFile)),
-            ("data.valid_from", optional(d.validFrom)), ("data.test_from", optional(d.testFrom)),
-            ("model.kind", m.kind.rawValue), ("model.embedding_size", "\(m.embeddingSize)"), ("model.layers", "\(m.layers)"),
-            ("model.aggregator", m.aggregator.rawValue), ("model.fanouts", list(m.fanouts)), ("model.reg_weight", "\(m.regWeight)"),
-            ("training.batch_size", "\(t.batchSize)"), ("training.negatives", "\(t.negatives)"),
-            ("training.optimizer", t.optimizer.rawValue), ("training.learning_rate", "\(t.learningRate)"),
-            ("training.weight_decay", "\(t.weightDecay)"), ("training.clip_grad_norm", optional(t.clipGradNorm)),
-            // The best score early stopping keeps is in this metric.
-            ("evaluation.valid_metric", config.evaluation.validMetric),
-            ("cluster.partitions", "\(c.partitions)"), ("cluster.partitioner", c.partitioner.rawValue),
-            ("cluster.mode", c.mode.rawValue), ("cluster.staleness", "\(c.staleness)"),
-        ]
-        // Only a `rows` split adds its keys, so every other run keeps the fingerprint it had.
-        if d.split == .rows {
-            pairs += [("data.test_rows", optional(d.testRows)), ("data.test_start", "\(d.testStart)"), ("data.valid_ratio", "\(d.validRatio)")]
-        }
-        // Likewise only a task other than link prediction adds its key.
-        if config.task.kind != .linkPrediction { pairs.append(("task.kind", config.task.kind.rawValue)) }
-        for (relation, fanouts) in m.relationFanouts { pairs.append(("model.relation_fanouts.\(relation)", list(fanouts))) }
-        return pairs.map { "\($0.0)=\($0.1)" }.sorted()
+        config.entries.filter { !incidental.contains($0.key) }.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
     /// `key stored vs current` for every key whose value differs between two settings

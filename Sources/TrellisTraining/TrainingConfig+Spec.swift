@@ -1,24 +1,22 @@
 import Foundation
 
-/// The config as a run spec: every key written out, overrides (`--seed`, `--epochs`) included,
-/// in YAML that `parse(yaml:)` reads back to an equal value. The coordinator sends this to
-/// workers and servers, so every role runs the config the coordinator parsed, and none patches
-/// fields in after parsing.
+/// The config as dotted keys and YAML values, listed once: the run spec writes them all, and
+/// the run's identity (`RunIdentity`) takes the keys that define the run from them.
 extension TrainingConfig {
-    public var spec: String {
-        var lines = ["seed: \(seed)"]
+    /// Every key the config sets, as (dotted key, YAML value), section by section; optionals
+    /// that are unset are left out, and relation fanouts are one key per relation
+    /// (`model.relation_fanouts.item->user`).
+    public var entries: [(key: String, value: String)] {
+        var out: [(String, String)] = [("seed", "\(seed)")]
         func section(_ name: String, _ pairs: [(String, String?)]) {
-            lines.append("\(name):")
-            for (key, value) in pairs { if let value { lines.append("  \(key): \(value)") } }
+            for (key, value) in pairs { if let value { out.append(("\(name).\(key)", value)) } }
         }
-        // Link prediction (the default) writes no task section, so its spec reads as it did.
+        // Link prediction (the default) writes no task key, so its spec and identity read as they did.
         if task.kind != .linkPrediction { section("task", [("kind", task.kind.rawValue)]) }
         section("model", [
             ("kind", model.kind.rawValue), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
             ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),
-            ("relation_fanouts", model.relationFanouts.isEmpty ? nil
-                : "{" + model.relationFanouts.keys.sorted().map { "\(quoted($0)): \(list(model.relationFanouts[$0]!))" }.joined(separator: ", ") + "}"),
-        ])
+        ] + model.relationFanouts.keys.sorted().map { ("relation_fanouts.\($0)", list(model.relationFanouts[$0]!)) })
         section("data", [
             ("name", quoted(data.name)), ("path", quoted(data.path)), ("format", data.format.map(quoted)), ("split", data.split.rawValue),
             ("ratios", list(data.ratios)), ("train_file", data.trainFile.map(quoted)), ("valid_file", data.validFile.map(quoted)),
@@ -44,6 +42,35 @@ extension TrainingConfig {
             ("takeover_ms", "\(cluster.takeoverMilliseconds)"), ("value_encoding", cluster.valueEncoding.rawValue),
             ("shuffle", "\(cluster.shuffle)"), ("compress", "\(cluster.compress)"), ("prefetch", "\(cluster.prefetch)"),
         ])
+        return out
+    }
+
+    /// The run spec: every entry, overrides (`--seed`, `--epochs`) included, as YAML that
+    /// `parse(yaml:)` reads back to an equal value. The coordinator sends this to workers and
+    /// servers, so every role runs the config the coordinator parsed, and none patches fields
+    /// in after parsing.
+    public var spec: String {
+        var lines: [String] = [], section = "", fanouts: [String] = []
+        func flushFanouts() {
+            if !fanouts.isEmpty { lines.append("  relation_fanouts: {" + fanouts.joined(separator: ", ") + "}") }
+            fanouts = []
+        }
+        for (key, value) in entries {
+            guard let dot = key.firstIndex(of: ".") else { lines.append("\(key): \(value)"); continue }
+            let name = String(key[..<dot]), field = String(key[key.index(after: dot)...])
+            if name != section {
+                flushFanouts()
+                lines.append("\(name):")
+                section = name
+            }
+            if field.hasPrefix("relation_fanouts.") {
+                fanouts.append("\(quoted(String(field.dropFirst("relation_fanouts.".count)))): \(value)")
+            } else {
+                flushFanouts()
+                lines.append("  \(field): \(value)")
+            }
+        }
+        flushFanouts()
         return lines.joined(separator: "\n") + "\n"
     }
 }
