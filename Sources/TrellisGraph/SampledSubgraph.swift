@@ -119,4 +119,26 @@ public struct SubgraphSampler {
         }
         return SampledSubgraph(nodes: Array(repeating: all, count: layers + 1), edges: Array(repeating: edges, count: layers))
     }
+
+    /// The whole graph from a shard that holds every target row of every relation (what a
+    /// worker of a whole-graph model is assigned), in `full`'s shape; throws when a row is missing.
+    public static func whole(_ shard: GraphShard, relations: [GraphTopology.Relation], nodeCounts: [Int],
+                             layers: Int) throws -> SampledSubgraph {
+        let edges = try relations.indices.map { r -> SampledSubgraph.Edges in
+            let held = shard.targets[r], expected = nodeCounts[relations[r].target]
+            guard held.elementsEqual((0..<expected).lazy.map { Int32($0) }) else {
+                throw GraphError.malformedShard("relation \(relations[r].name): \(held.count) of \(expected) target rows held; "
+                                                + "a whole-graph model needs every row, in order")
+            }
+            var e = SampledSubgraph.Edges()
+            e.sources = shard.sources[r]
+            e.targets.reserveCapacity(e.sources.count)
+            for (k, v) in shard.targets[r].enumerated() {
+                e.targets.append(contentsOf: repeatElement(v, count: shard.offsets[r][k + 1] - shard.offsets[r][k]))
+            }
+            return e
+        }
+        let all = nodeCounts.map { n in (0..<n).map { Int32($0) } }
+        return SampledSubgraph(nodes: Array(repeating: all, count: layers + 1), edges: Array(repeating: edges, count: layers))
+    }
 }

@@ -1,80 +1,73 @@
-import TrellisCore
-import TrellisData
+import TrellisGraph
 import TrellisTensor
 
-/// LightGCN (He et al. 2020): embeddings smoothed over the user-item graph with no weights or
+/// LightGCN (He et al. 2020): embeddings smoothed over the graph with no weights or
 /// non-linearities, E(k+1) = Â E(k), Â = D^-1/2 A D^-1/2, and the final representation the
 /// mean of E(0) … E(K).
 ///
 /// ```
-///  E0 = [users; items]  (U+I, d)
-///  E1 = Â E0,  E2 = Â E1, …          Â: (U+I) x (U+I), symmetric
-///  E  = (E0 + E1 + … + EK) / (K+1)   score(u, i) = <E[u], E[U+i]>
+///  E0 = [users; items]  (U+I, d)     node types stacked in type order
+///  E1 = Â E0,  E2 = Â E1, …          Â: (U+I) x (U+I), every relation's edges
+///  E  = (E0 + E1 + … + EK) / (K+1)   split back per type
 /// ```
-public final class LightGCN: Recommender {
+///
+/// A whole-graph model: its batch is the whole training graph (its registry entry says so),
+/// so `forward` reads the subgraph's edges once to build Â and reuses it while the engine
+/// hands it the same graph.
+public final class LightGCN: SampledRecommender {
     public let name = "lightgcn"
     public let parameters = ParameterStore()
-    public let userEmbedding: EmbeddingTable   // (U, d)
-    public let itemEmbedding: EmbeddingTable   // (I, d)
     public let layerCount: Int
-    public let regularization: Float
-    /// Â over users then items: (U+I) x (U+I).
-    public let adjacency: SparseMatrix
-    public let userCount: Int
-    public let itemCount: Int
+    let relations: [GraphTopology.Relation]
+    /// Â of the last graph seen, and that graph's layer-0 edges (compared by value; the
+    /// engine passes the same arrays every step, which compare in O(1)).
+    private var cached: (edges: [SampledSubgraph.Edges], counts: [Int], matrix: SparseMatrix)?
 
-    /// A model over the training interactions `interactions` (user -> items, deduplicated).
-    public init(interactions: CSRMatrix, dimension: Int, layerCount: Int, regularization: Float, seed: UInt64) {
-        userCount = interactions.rowCount
-        itemCount = interactions.columnCount
-        var rng = SeededGenerator(seed: seed, stream: [0x6C67636E])  // "lgcn"
-        userEmbedding = parameters.addTable("user.embedding", .xavierUniform([userCount, dimension], using: &rng))
-        itemEmbedding = parameters.addTable("item.embedding", .xavierUniform([itemCount, dimension], using: &rng))
+    public init(relations: [GraphTopology.Relation], layerCount: Int) {
+        self.relations = relations
         self.layerCount = layerCount
-        self.regularization = regularization
-        adjacency = Self.normalisedAdjacency(interactions)
     }
 
-    /// Â = D^-1/2 A D^-1/2 of the bipartite graph, users first then items.
-    public static func normalisedAdjacency(_ interactions: CSRMatrix) -> SparseMatrix {
-        let u = interactions.rowCount, n = u + interactions.columnCount
-        var degree = [Float](repeating: 0, count: n)
-        for user in 0..<u {
-            for item in interactions.row(user) { degree[user] += 1; degree[u + Int(item)] += 1 }
-        }
-        var rows: [Int32] = [], cols: [Int32] = [], vals: [Float] = []
-        rows.reserveCapacity(2 * interactions.nnz); cols.reserveCapacity(2 * interactions.nnz); vals.reserveCapacity(2 * interactions.nnz)
-        for user in 0..<u {
-            for item in interactions.row(user) {
-                let j = u + Int(item)
-                let w = 1 / (degree[user] * degree[j]).squareRoot()
-                rows.append(Int32(user)); cols.append(Int32(j)); vals.append(w)
-                rows.append(Int32(j)); cols.append(Int32(user)); vals.append(w)
+    /// inputs[t]: every type-t node's embedding (count_t, d) -> the same shapes, propagated.
+    public func forward(_ subgraph: SampledSubgraph, inputs: [Variable]) -> [Variable] {
+        let counts = inputs.map { $0.shape[0] }
+        precondition(subgraph.nodes.allSatisfy { $0.map(\.count) == counts }, "LightGCN propagates over the whole graph")
+        let e0 = Variable.concat(inputs, axis: 0)                                            // (N, d)
+        let mean = Variable.propagationMean(adjacency(subgraph, counts: counts), e0, layers: layerCount)  // (N, d)
+        return mean.split(sizes: counts, axis: 0)
+    }
+
+    /// Â over the node types stacked in order.
+    func adjacency(_ subgraph: SampledSubgraph, counts: [Int]) -> SparseMatrix {
+        let edges = subgraph.edges.first ?? relations.map { _ in SampledSubgraph.Edges() }
+        if let c = cached, c.counts == counts, c.edges == edges { return c.matrix }
+        let matrix = Self.normalisedAdjacency(relations: relations, edges: edges, counts: counts)
+        cached = (edges, counts, matrix)
+        return matrix
+    }
+
+    /// D_in^-1/2 A D_out^-1/2 with every relation's edges in one square matrix over the stacked
+    /// node types. On a graph whose relations come in reverse pairs (user->item, item->user)
+    /// in- and out-degrees agree: the paper's symmetric D^-1/2 A D^-1/2.
+    public static func normalisedAdjacency(relations: [GraphTopology.Relation], edges: [SampledSubgraph.Edges],
+                                           counts: [Int]) -> SparseMatrix {
+        precondition(edges.count == relations.count, "one edge list per relation")
+        let offsets = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let n = offsets.last!
+        var indegree = [Float](repeating: 0, count: n), outdegree = [Float](repeating: 0, count: n)
+        var rows: [Int32] = [], cols: [Int32] = []
+        let total = edges.reduce(0) { $0 + $1.count }
+        rows.reserveCapacity(total); cols.reserveCapacity(total)
+        for (relation, e) in zip(relations, edges) {
+            let (so, to) = (offsets[relation.source], offsets[relation.target])
+            for k in 0..<e.count {
+                let (s, t) = (so + Int(e.sources[k]), to + Int(e.targets[k]))
+                indegree[t] += 1
+                outdegree[s] += 1
+                rows.append(Int32(t)); cols.append(Int32(s))
             }
         }
-        return SparseMatrix(rowCount: n, columnCount: n, rows: rows, columns: cols, values: vals)
-    }
-
-    /// Mean of the K+1 propagated layers: (U+I, d).
-    func propagate(_ e0: Variable) -> Variable {
-        Variable.propagationMean(adjacency, e0, layers: layerCount)
-    }
-
-    public func loss(_ batch: TripletBatch) -> Variable {
-        let e0 = Variable.concat([userEmbedding.all(), itemEmbedding.all()], axis: 0)   // (U+I, d)
-        let final = propagate(e0)                                                        // (U+I, d)
-        let offset = Int32(userCount)
-        // Users and items share the joint node table; items sit after the users. The L2 term
-        // acts on the layer-0 (ego) rows, as in the paper.
-        return BPRLoss.of(users: final, items: final, egoUsers: e0, egoItems: e0, userRows: batch.users,
-                          positiveRows: batch.positives.map { $0 + offset },
-                          negativeRows: batch.negatives.map { $0 + offset }, regularization: regularization)
-    }
-
-    public func rankingEmbeddings() -> (users: Tensor, items: Tensor) {
-        let e0 = Variable.concat([Variable(userEmbedding.weights), Variable(itemEmbedding.weights)], axis: 0)
-        let final = propagate(e0)
-        let parts = final.split(sizes: [userCount, itemCount], axis: 0)
-        return (parts[0].value, parts[1].value)
+        let values = zip(rows, cols).map { 1 / (indegree[Int($0)] * outdegree[Int($1)]).squareRoot() }
+        return SparseMatrix(rowCount: n, columnCount: n, rows: rows, columns: cols, values: values)
     }
 }

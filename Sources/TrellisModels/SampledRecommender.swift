@@ -29,15 +29,23 @@ extension SampledRecommender {
 }
 
 /// The embedding tables a sampled recommender reads: one per node type, named
-/// `<type>.embedding`, Xavier-normal from the run seed.
+/// `<type>.embedding`, drawn from the run seed.
 public enum InputTables {
+    /// Xavier-normal (RecBole's BPR) or Xavier-uniform (RecBole's and the paper's LightGCN).
+    public enum Distribution: Sendable { case xavierNormal, xavierUniform }
+
     /// Table name of node type `type`.
     public static func name(_ nodeType: String) -> String { "\(nodeType).embedding" }
 
-    /// Initial (count, dimension) tables for the node types of `graph`; the same draws as
-    /// `MatrixFactorization` makes for users and items.
-    public static func initial(nodeTypes: [String], nodeCounts: [Int], dimension: Int, seed: UInt64) -> [(String, Tensor)] {
+    /// Initial (count, dimension) tables for the node types, one stream of the run seed.
+    public static func initial(nodeTypes: [String], nodeCounts: [Int], dimension: Int, seed: UInt64,
+                               distribution: Distribution = .xavierNormal) -> [(String, Tensor)] {
         var rng = SeededGenerator(seed: seed, stream: [0x6D66])  // "mf"
-        return zip(nodeTypes, nodeCounts).map { (name($0), .xavierNormal([$1, dimension], using: &rng)) }
+        return zip(nodeTypes, nodeCounts).map { type, count in
+            switch distribution {
+            case .xavierNormal: return (name(type), .xavierNormal([count, dimension], using: &rng))
+            case .xavierUniform: return (name(type), .xavierUniform([count, dimension], using: &rng))
+            }
+        }
     }
 }

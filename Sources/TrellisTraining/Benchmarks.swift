@@ -53,9 +53,4 @@ public enum Benchmarks {
         let t = medianSeconds(repeats: repeats) { _ = a.multiply(x) }
         return (t, 2.0 * Double(a.nonZeroCount) * Double(d) / t / 1e9)
     }
-
-    /// Median seconds of `epochs` training epochs of `trainer` (evaluation excluded).
-    public static func epochSeconds(_ trainer: Trainer, epochs: Int) throws -> [Double] {
-        try (1...epochs).map { try trainer.trainEpoch($0).seconds }
-    }
 }

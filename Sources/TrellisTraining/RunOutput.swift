@@ -44,12 +44,11 @@ public struct RunOutput {
 
     /// Appends one line to the run's metrics.
     public func append(_ record: EpochRecord) throws {
-        let line = try JSONSerialization.data(withJSONObject: record.jsonObject(), options: [.sortedKeys])
+        let line = Data((record.jsonLine() + "\n").utf8)
         let handle = try FileHandle(forWritingTo: partial)
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         handle.write(line)
-        handle.write(Data("\n".utf8))
     }
 
     /// Ends a successful run: `metrics.jsonl` replaces any earlier one, then `results.json`

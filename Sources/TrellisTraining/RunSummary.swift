@@ -17,22 +17,42 @@ public struct EpochRecord: Sendable, Equatable {
         self.trainSeconds = trainSeconds; self.evalSeconds = evalSeconds; self.metrics = metrics
     }
 
-    /// A record read back from `jsonObject()` (checkpoints keep them this way).
-    public init?(jsonObject o: [String: Any]) {
-        guard let epoch = o["epoch"] as? Int, let split = o["split"] as? String, let loss = o["loss"] as? Double,
-              let train = o["train_seconds"] as? Double, let eval = o["eval_seconds"] as? Double else { return nil }
-        var metrics: [String: Double] = [:]
-        for (k, v) in o where !["epoch", "split", "loss", "train_seconds", "eval_seconds"].contains(k) {
-            if let d = v as? Double { metrics[k] = d }
+    /// The record as one line of JSON, keys sorted, every number exact: Swift's shortest
+    /// round-trip digits (JSONSerialization here drops the last digit of some doubles, and a
+    /// resumed run would carry the changed losses and metrics on).
+    public func jsonLine() -> String {
+        func quoted(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
-        self.init(epoch: epoch, split: split, loss: loss, trainSeconds: train, evalSeconds: eval, metrics: metrics)
+        func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+        var fields = [("epoch", "\(epoch)"), ("split", quoted(split)), ("loss", number(loss)),
+                      ("train_seconds", number(trainSeconds)), ("eval_seconds", number(evalSeconds))]
+        for (k, v) in metrics { fields.append((k, number(v))) }
+        return "{" + fields.sorted { $0.0 < $1.0 }.map { quoted($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+    }
+}
+
+extension EpochRecord: Decodable {
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
-    public func jsonObject() -> [String: Any] {
-        var o: [String: Any] = ["epoch": epoch, "split": split, "loss": loss,
-                                "train_seconds": trainSeconds, "eval_seconds": evalSeconds]
-        for (k, v) in metrics { o[k] = v }
-        return o
+    /// A record read back from its `jsonLine()` (checkpoints keep them this way). JSONDecoder,
+    /// unlike JSONSerialization here, reads every digit back; a missing field or a non-number
+    /// metric throws.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        let fixed = ["epoch", "split", "loss", "train_seconds", "eval_seconds"]
+        var metrics: [String: Double] = [:]
+        for key in c.allKeys where !fixed.contains(key.stringValue) { metrics[key.stringValue] = try c.decode(Double.self, forKey: key) }
+        self.init(epoch: try c.decode(Int.self, forKey: Key(stringValue: "epoch")),
+                  split: try c.decode(String.self, forKey: Key(stringValue: "split")),
+                  loss: try c.decode(Double.self, forKey: Key(stringValue: "loss")),
+                  trainSeconds: try c.decode(Double.self, forKey: Key(stringValue: "train_seconds")),
+                  evalSeconds: try c.decode(Double.self, forKey: Key(stringValue: "eval_seconds")), metrics: metrics)
     }
 }
 

@@ -59,9 +59,6 @@ extension TrainingConfig {
         if model.kind == .gatv2, model.embeddingSize % 2 != 0 {
             throw fail("model.embedding_size", "expected an even size for gatv2 (2 heads of embedding_size / 2 channels), got \(model.embeddingSize)")
         }
-        if task.kind == .rating, model.kind == .lightgcn {
-            throw fail("task.kind", "the rating task runs on sampled models (model.kind bpr, sage or gatv2), not on the LightGCN trainer")
-        }
         if let message = task.kind.validMetricProblem(evaluation.validMetric, topk: evaluation.topk) {
             throw fail("evaluation.valid_metric", message)
         }

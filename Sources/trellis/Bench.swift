@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import TrellisCluster
 import TrellisCore
 import TrellisData
+import TrellisGraph
 import TrellisModels
 import TrellisTensor
 import TrellisTraining
@@ -37,11 +39,6 @@ extension Trellis {
             // The config first: one bench cannot time should not cost the kernel benchmarks first.
             var cfg: TrainingConfig
             do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
-            guard cfg.model.kind != .sage else {
-                throw RunError(message: "\(config): model.kind sage trains on sampled subgraphs through the partitioned engine, "
-                               + "which bench does not time; bench times the full-graph trainer (model.kind lightgcn or bpr). "
-                               + "`trellis train --config \(config)` prints the seconds per epoch of a sage run")
-            }
             cfg.training.threads = threads
             Parallel.threadCount = threads
             BLAS.setThreadCount(threads)
@@ -63,33 +60,44 @@ extension Trellis {
             let dataset: PreparedDataset
             do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw RunError(error) }
 
-            let adjacency = LightGCN.normalisedAdjacency(dataset.trainItems)
+            let graph = GraphTopology.userItem(dataset.trainItems)
+            let adjacency = LightGCN.normalisedAdjacency(relations: graph.relations,
+                                                         edges: SubgraphSampler.full(graph, layers: 1).edges[0], counts: graph.nodeCounts)
             let sp = Benchmarks.sparseMatmul(adjacency, dimension: cfg.model.embeddingSize, repeats: repeats)
             print(String(format: "\nsparse propagation Â·E on %@: %d x %d, %d non-zeros, d=%d: %.3f ms, %.2f GFLOP/s",
                          dataset.name as NSString, adjacency.rowCount, adjacency.columnCount, adjacency.nonZeroCount,
                          cfg.model.embeddingSize, sp.seconds * 1e3, sp.gflops))
             report["spmm"] = ["rows": adjacency.rowCount, "nnz": adjacency.nonZeroCount, "seconds": sp.seconds, "gflops": sp.gflops]
 
-            let trainer = Trainer(config: cfg, dataset: dataset)
-            let times: [Double]
-            do { times = try Benchmarks.epochSeconds(trainer, epochs: epochs) } catch { throw RunError(error) }
+            // The engine `trellis train` runs: epochs timed without their evaluation.
+            let engine: EmbeddedEngine
+            do { engine = try EmbeddedEngine(config: cfg, dataset: dataset) } catch { throw RunError(error) }
+            var times: [Double] = []
+            do {
+                for _ in 0..<epochs where !engine.run.finished {
+                    let seconds = try engine.trainEpoch()
+                    times.append(seconds)
+                    engine.run.finishEpoch(seconds: seconds)
+                }
+            } catch { throw RunError(error) }
             let med = median(times)
             let peak = ResourceUsage.peakResidentBytes()
-            let shape = cfg.model.kind == .lightgcn ? "d=\(cfg.model.embeddingSize), layers=\(cfg.model.layers)" : "d=\(cfg.model.embeddingSize)"
+            let model = engine.stepper.model
+            let shape = model.layerCount > 0 ? "d=\(cfg.model.embeddingSize), layers=\(model.layerCount)" : "d=\(cfg.model.embeddingSize)"
             print(String(format: "\n%@ on %@ (%@, batch %d x %d negatives): %.3f s per training epoch (median of %d: %@)",
-                         trainer.model.name as NSString, dataset.name as NSString, shape as NSString,
-                         cfg.training.batchSize, cfg.training.negatives, med, epochs,
+                         model.name as NSString, dataset.name as NSString, shape as NSString,
+                         cfg.training.batchSize, cfg.training.negatives, med, times.count,
                          times.map { String(format: "%.3f", $0) }.joined(separator: " ") as NSString))
             print(String(format: "peak resident memory of this process (data, model, benchmarks): %.1f MB", Double(peak) / 1e6))
             // RecBole is not run here (no PyTorch on this machine); its figures were measured on this
             // machine kind with the same settings and are quoted from the project's issue tracker.
             let recboleSeconds = 1.47, recboleMB = 532.0
-            if cfg.model.kind == .lightgcn {
+            if model.name == "lightgcn" {
                 print(String(format: "reference, RecBole LightGCN (PyTorch CPU, 2 threads, same settings, quoted): %.2f s/epoch, %.0f MB peak"
                              + " -> speed-up %.2fx, memory %.2fx less", recboleSeconds, recboleMB, recboleSeconds / med,
                              recboleMB / (Double(peak) / 1e6)))
             }
-            report["epoch"] = ["model": trainer.model.name, "dataset": dataset.name, "median_seconds": med,
+            report["epoch"] = ["model": model.name, "dataset": dataset.name, "median_seconds": med,
                                "seconds": times, "peak_memory_bytes": peak]
             if let output {
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])

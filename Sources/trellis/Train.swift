@@ -23,7 +23,7 @@ extension Trellis {
         @Option(name: .long, help: "Override seed.")
         var seed: UInt64?
 
-        /// Checkpoints (sampled models: sage, bpr).
+        /// Checkpoints (every model).
         @OptionGroup var checkpointOptions: CheckpointOptions
         var checkpointDir: String? { checkpointOptions.checkpointDir }
         var resume: Bool { checkpointOptions.resume }
@@ -38,9 +38,6 @@ extension Trellis {
             if let epochs { cfg.training.epochs = epochs }
             if let seed { cfg.seed = seed }
             let logger = Logger(label: "trellis.train")
-            if cfg.model.kind == .lightgcn, checkpointDir != nil {
-                throw RunError(message: "--checkpoint-dir: checkpoints are written by the partitioned engine (model.kind sage or bpr), not by the LightGCN trainer")
-            }
             // Before the data loads: a bad --output or checkpoint folder should not cost the loading first.
             try checkpointOptions.prepare(cfg)
             let out = try RunOutput.open(output)
@@ -78,51 +75,38 @@ extension Trellis {
                 bar.update(label: "epoch \(epoch)/\(epochsTotal)", done: step, total: steps,
                            note: String(format: "loss %.4f", lossSum / Double(step)))
             }
+            // Every model runs the cluster's code paths with every partition in this process.
+            let engine: EmbeddedEngine
+            do { engine = try EmbeddedEngine(config: cfg, dataset: dataset) } catch { throw RunError(error) }
+            print(engine.describe())
+            if let checkpointDir {
+                let checkpoints = ClusterCheckpoints(directory: checkpointDir, keep: cfg.cluster.checkpointsKept)
+                engine.checkpoints = checkpoints
+                if resume {
+                    do {
+                        if let resumed = try checkpoints.restoreLatest(into: engine.run, logger: logger) {
+                            print("resumed from \(resumed) at epoch \(engine.run.position.epoch), step \(engine.run.position.step)")
+                        } else {
+                            print("no intact checkpoint in \(checkpointDir); starting fresh")
+                        }
+                    } catch { throw RunError(error) }
+                }
+                for record in engine.run.records { try out?.append(record) }  // a resumed run keeps its history
+            }
+            let identity = engine.run.identity
+            print("run \(identity.runID) (config fingerprint \(identity.fingerprint))")
+            engine.onStep = onStep
+            engine.run.onEvaluation = onEvaluation
             let summary: RunSummary
+            do { summary = try engine.fit() } catch { throw RunError(error) }
             let baseline: [String: Double]
-            var identity = RunIdentity(config: cfg)
-            if cfg.model.kind == .lightgcn {
-                // LightGCN propagates over the whole graph every step: the full-graph trainer.
-                let trainer = Trainer(config: cfg, dataset: dataset, logger: logger)
-                print("model \(trainer.model.name): \(trainer.model.parameters.scalarCount) parameters; "
-                      + "optimizer \(cfg.training.optimizer.rawValue), lr \(cfg.training.learningRate), batch \(cfg.training.batchSize) "
-                      + "x \(cfg.training.negatives) negatives, seed \(cfg.seed), threads \(cfg.training.threads)")
-                trainer.onStep = onStep
-                trainer.onEvaluation = onEvaluation
-                do { summary = try trainer.fit() } catch { throw RunError(error) }
-                baseline = trainer.popularityBaseline()
+            if summary.test["rmse"] != nil {
+                // A rating run: its yardsticks are the rating baselines, not popularity.
+                let report = dataset.ratingBaselines(on: .test, clip: engine.run.plan.ratingScale)
+                baseline = ["global_mean_rmse": report.globalMean.rmse, "global_mean_mae": report.globalMean.mae,
+                            "bias_rmse": report.bias.rmse, "bias_mae": report.bias.mae]
             } else {
-                // Sampled models run the cluster's code paths with every partition in this process.
-                let engine: EmbeddedEngine
-                do { engine = try EmbeddedEngine(config: cfg, dataset: dataset) } catch { throw RunError(error) }
-                print(engine.describe())
-                if let checkpointDir {
-                    let checkpoints = ClusterCheckpoints(directory: checkpointDir, keep: cfg.cluster.checkpointsKept)
-                    engine.checkpoints = checkpoints
-                    if resume {
-                        do {
-                            if let resumed = try checkpoints.restoreLatest(into: engine.run, logger: logger) {
-                                print("resumed from \(resumed) at epoch \(engine.run.position.epoch), step \(engine.run.position.step)")
-                            } else {
-                                print("no intact checkpoint in \(checkpointDir); starting fresh")
-                            }
-                        } catch { throw RunError(error) }
-                    }
-                    for record in engine.run.records { try out?.append(record) }  // a resumed run keeps its history
-                }
-                identity = engine.run.identity
-                print("run \(engine.run.identity.runID) (config fingerprint \(engine.run.identity.fingerprint))")
-                engine.onStep = onStep
-                engine.run.onEvaluation = onEvaluation
-                do { summary = try engine.fit() } catch { throw RunError(error) }
-                if summary.test["rmse"] != nil {
-                    // A rating run: its yardsticks are the rating baselines, not popularity.
-                    let report = dataset.ratingBaselines(on: .test, clip: engine.run.plan.ratingScale)
-                    baseline = ["global_mean_rmse": report.globalMean.rmse, "global_mean_mae": report.globalMean.mae,
-                                "bias_rmse": report.bias.rmse, "bias_mae": report.bias.mae]
-                } else {
-                    baseline = Trainer.popularity(dataset: dataset, ks: cfg.evaluation.topk)
-                }
+                baseline = dataset.popularityBaseline(ks: cfg.evaluation.topk)
             }
             if summary.test["rmse"] != nil { printRatings(summary, baseline: baseline) } else {
                 printTable(summary, baseline: baseline, ks: cfg.evaluation.topk)

@@ -73,13 +73,4 @@ final class RefusedRunTests: XCTestCase {
         _ = try assertRefused(["train", "--config", cfg, "--output", out], says: "at least one interaction")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/metrics.jsonl"))
     }
-
-    // MARK: bench
-
-    func testBenchRefusesAModelItCannotTime() throws {
-        let sage = Harness.packageRoot.appendingPathComponent("configs/ml100k-sage.yaml").path
-        let output = try assertRefused(["bench", "--config", sage, "--epochs", "1", "--repeats", "1"], says: "model.kind sage")
-        XCTAssert(output.contains("lightgcn"), "says what bench supports:\n\(output)")
-        XCTAssertFalse(output.contains("GFLOP/s"), "refused before the kernel benchmarks:\n\(output)")
-    }
 }

@@ -4,7 +4,7 @@ import TrellisTraining
 import XCTest
 
 /// The registry is the one place a model kind is looked up: every entry answers to a config
-/// kind, builds the model the plan and a worker build, and LightGCN is refused as before.
+/// kind and builds the model the plan and a worker build.
 final class ModelRegistryTests: XCTestCase {
     func testEveryEntryAnswersToOneConfigKind() {
         let names = ModelRegistry.entries.map(\.name)
@@ -29,12 +29,15 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertEqual(mf.layerCount, 0)
     }
 
-    func testLightGCNIsRefusedByThePartitionedEngine() {
+    func testLightGCNRunsOnTheWholeGraph() throws {
         var c = TrainingConfig()
         c.model.kind = .lightgcn
-        XCTAssertThrowsError(try ModelRegistry.entry(for: c)) { error in
-            XCTAssertEqual("\(error)", "model.kind lightgcn propagates over the whole graph every step and is not partitioned; "
-                           + "use `trellis train` (it runs on the full graph) or model.kind sage/bpr")
-        }
+        c.model.layers = 3
+        let entry = try ModelRegistry.entry(for: c)
+        XCTAssertEqual(entry.scope, .wholeGraph)
+        let model = try TrainingPlan.makeModel(c, relations: GraphTopology.userItemRelations, nodeTypeCount: 2)
+        XCTAssertEqual(model.name, "lightgcn")
+        XCTAssertEqual(model.layerCount, 3)
+        XCTAssertTrue(model.parameters.dense.isEmpty, "LightGCN has no weights beside its tables")
     }
 }

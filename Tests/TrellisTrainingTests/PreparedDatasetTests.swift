@@ -70,17 +70,6 @@ final class PreparedDatasetTests: XCTestCase {
         XCTAssertEqual(metrics["users"], 3)
         XCTAssertEqual(metrics["hit@10"] ?? -1, 1.0 / 3, accuracy: 1e-9, "train items are masked when ranking for test")
 
-        // Both models train and rank every test user, the one without training items included.
-        for kind in [ModelSettings.Kind.bpr, .lightgcn] {
-            var run = cfg
-            run.model.kind = kind
-            run.training.epochs = 2
-            run.training.batchSize = 8
-            run.evaluation.topk = [5, 10]
-            let summary = try Trainer(config: run, dataset: d).fit()
-            XCTAssertEqual(summary.test["users"], 3)
-            XCTAssertEqual(summary.bestEpoch, 2, "no validation part: the last epoch is kept")
-        }
     }
 
     func testMissingFileIsAClearError() {

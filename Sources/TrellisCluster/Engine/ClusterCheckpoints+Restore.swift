@@ -58,7 +58,7 @@ extension ClusterCheckpoints {
         }
         let lossSum = Double(bitPattern: try reader.words("run.loss_sum", count: 1)[0])
         let recordsJSON = reader.state.metadata["records"] ?? "[]"
-        guard let objects = (try? JSONSerialization.jsonObject(with: Data(recordsJSON.utf8))) as? [[String: Any]] else {
+        guard let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(recordsJSON.utf8)) else {
             throw reader.invalid("records", "a JSON list of evaluation records in the metadata", "\(recordsJSON.prefix(60))")
         }
 
@@ -73,7 +73,7 @@ extension ClusterCheckpoints {
         run.restoreWeights(weights)
         var stopping = EarlyStopping(metric: run.config.evaluation.validMetric, patience: run.config.evaluation.stoppingStep)
         stopping.restore(best: Double(bitPattern: stop[0]), bestEpoch: bestEpoch, sinceBest: sinceBest)
-        run.restore(position: at, stopping: stopping, records: objects.compactMap(EpochRecord.init(jsonObject:)),
+        run.restore(position: at, stopping: stopping, records: records,
                     trainingSeconds: seconds.map { Double(bitPattern: $0) },
                     bestWeights: best.isEmpty ? weights : best, finished: stop[3] != 0)
         if let id = loaded.info.extras["run.id"] { run.identity.runID = id }

@@ -46,8 +46,7 @@ public struct ClusterCheckpoints {
         state.words["run.stopping"] = [s.best.bitPattern, UInt64(s.bestEpoch), UInt64(s.sinceBest), run.finished ? 1 : 0]
         state.words["run.loss_sum"] = [run.server.lossSum.bitPattern]
         state.words["run.seconds"] = run.trainingSeconds.map(\.bitPattern)
-        let records = try JSONSerialization.data(withJSONObject: run.records.map { $0.jsonObject() }, options: [.sortedKeys])
-        state.metadata["records"] = String(decoding: records, as: UTF8.self)
+        state.metadata["records"] = "[" + run.records.map { $0.jsonLine() }.joined(separator: ", ") + "]"
         let info = try store.save(step: run.globalStep, state: state, extras: Self.extras(of: run))
         logger.info("checkpoint written", metadata: ["path": "\(info.path)", "epoch": "\(run.position.epoch)", "step": "\(run.position.step)"])
     }

@@ -5,7 +5,7 @@ import TrellisGraph
 import TrellisTensor
 import TrellisTraining
 
-/// `trellis train` for partitioned models: every partition's step computed in this process,
+/// `trellis train`: every partition's step computed in this process,
 /// in partition order, against an in-process parameter server. The same `TrainingRun`,
 /// `PartitionStepper` and `ParameterServer` a cluster uses, with function calls for messages.
 public final class EmbeddedEngine {
@@ -53,19 +53,26 @@ public final class EmbeddedEngine {
     /// Trains until early stopping or the last epoch, then tests the best weights.
     public func fit() throws -> RunSummary {
         while !run.finished {
-            let start = ResourceUsage.now()
-            while !run.epochComplete {
-                let step = run.position
-                let contributions = try trainStep()
-                onStep?(step.epoch, step.step + 1, run.stepsPerEpoch, contributions.reduce(0) { $0 + $1.loss })
-                let every = run.config.cluster.checkpointEvery
-                if every > 0, run.globalStep % every == 0, !run.epochComplete { try checkpoints?.save(run, logger: logger) }
-            }
-            run.finishEpoch(seconds: ResourceUsage.now() - start)
+            run.finishEpoch(seconds: try trainEpoch())
             try checkpoints?.save(run, logger: logger)
         }
         if run.config.cluster.prefetch { prefetcher.stop() }
         return run.summary()
+    }
+
+    /// Trains the steps left in the current epoch (checkpointing every
+    /// `cluster.checkpoint_every` steps); returns the seconds they took. `run.finishEpoch`
+    /// evaluates and moves on.
+    public func trainEpoch() throws -> Double {
+        let start = ResourceUsage.now()
+        while !run.epochComplete {
+            let step = run.position
+            let contributions = try trainStep()
+            onStep?(step.epoch, step.step + 1, run.stepsPerEpoch, contributions.reduce(0) { $0 + $1.loss })
+            let every = run.config.cluster.checkpointEvery
+            if every > 0, run.globalStep % every == 0, !run.epochComplete { try checkpoints?.save(run, logger: logger) }
+        }
+        return ResourceUsage.now() - start
     }
 
     /// Computes and applies the current global step, partition after partition; returns what

@@ -58,6 +58,8 @@ public final class ParameterServer {
         guard table >= 0, table < store.tables.count else { throw ServerError.badTable(table) }
         let t = store.tables[table]
         let d = t.dimension
+        // Every row in order (a whole-graph model's pull): the table itself, shared, not copied.
+        if ids.count == t.rowCount, ids.enumerated().allSatisfy({ Int($1) == $0 }) { return t.weights }
         var out = [Float](repeating: 0, count: ids.count * d)
         try t.weights.data.withUnsafeBufferPointer { w in
             for (k, id) in ids.enumerated() {

@@ -24,9 +24,12 @@ extension PartitionStepper {
         inputs.ratingMean = ratingMean
         inputs.ratingScale = ratingScale
         let task = try TaskRegistry.entry(for: config).make(config, inputs)
-        self.init(model: entry.build(config, relations, nodeCounts.count), task: task,
+        let model = entry.build(config, relations, nodeCounts.count)
+        let whole = entry.scope == .wholeGraph
+            ? try SubgraphSampler.whole(shard, relations: relations, nodeCounts: nodeCounts, layers: model.layerCount) : nil
+        self.init(model: model, task: task,
                   subgraphs: SubgraphSampler(relations: relations, nodeTypeCount: nodeCounts.count,
                                              fanouts: relations.map { entry.fanouts(config.model, $0) }),
-                  neighbours: source, seed: config.seed, tableDimensions: tableDimensions)
+                  neighbours: source, seed: config.seed, tableDimensions: tableDimensions, whole: whole)
     }
 }

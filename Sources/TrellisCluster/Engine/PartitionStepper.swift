@@ -9,6 +9,9 @@ import TrellisTensor
 ///       -> k-hop sample (remote owners asked) -> pull layer-0 rows + dense weights
 ///       -> model: forward -> task: loss -> backward -> Contribution
 ///
+/// A whole-graph model (LightGCN) skips the sampling: every step's subgraph is the whole
+/// graph, built once, and the loss reads the seeds' rows of the model's outputs.
+///
 /// The same object runs inside `trellis worker join` and inside the one-process engine.
 public final class PartitionStepper {
     public let model: SampledRecommender
@@ -16,6 +19,8 @@ public final class PartitionStepper {
     public let subgraphs: SubgraphSampler
     public let neighbours: NeighbourSource
     public let seed: UInt64
+    /// Every step's subgraph for a whole-graph model; nil where steps sample.
+    public let whole: SampledSubgraph?
     let tableDimensions: [Int]
     /// Seconds spent sampling, waiting for pulls, and computing, since the last `takeTimings`.
     public private(set) var timings = StepTimings()
@@ -23,8 +28,9 @@ public final class PartitionStepper {
     public private(set) var sampledSeeds = 0, sampledEdges = 0
 
     public init(model: SampledRecommender, task: TrainingTask, subgraphs: SubgraphSampler, neighbours: NeighbourSource,
-                seed: UInt64, tableDimensions: [Int]) {
+                seed: UInt64, tableDimensions: [Int], whole: SampledSubgraph? = nil) {
         self.model = model
+        self.whole = whole
         self.task = task
         self.subgraphs = subgraphs
         self.neighbours = neighbours
@@ -43,6 +49,10 @@ public final class PartitionStepper {
         let batch = try task.batch(partition: partition, step: step)
         var prepared = PreparedBatch(partition: partition, step: step, batch: batch)
         guard batch.count > 0 else { return prepared }
+        if let whole {
+            prepared.subgraph = whole
+            return prepared
+        }
         prepared.subgraph = try subgraphs.sample(seeds: batch.seeds, source: neighbours,
                                                  seed: seed, epoch: step.epoch, step: step.step)
         prepared.seconds = ResourceUsage.now() - start
@@ -91,8 +101,14 @@ public final class PartitionStepper {
         let b = batch.count
         let share = Float(b) / Float(total)
         let lossValue: Float = {
-            let loss = task.loss(outputs: model.forward(g, inputs: inputs), inputs: inputs, batch: batch, share: share,
-                                 model: model)
+            var outputs = model.forward(g, inputs: inputs)
+            var layer0 = inputs
+            if whole != nil {
+                // Every node's output and row: the task reads the seeds', first.
+                outputs = zip(outputs, batch.seeds).map { $0.gather(rows: $1) }   // (seeds[t].count, d)
+                layer0 = zip(inputs, batch.seeds).map { $0.gather(rows: $1) }
+            }
+            let loss = task.loss(outputs: outputs, inputs: layer0, batch: batch, share: share, model: model)
             loss.backward()
             return loss.value.scalar
         }()

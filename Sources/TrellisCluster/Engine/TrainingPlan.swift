@@ -81,6 +81,12 @@ public struct TrainingPlan: Sendable {
         }
     }
 
+    /// The partitions whose adjacency a worker owning `owned` holds: its own, or every one for
+    /// a whole-graph model (which propagates over all of it each step).
+    public func heldPartitions(_ owned: [Int]) -> [Int] {
+        modelEntry.scope == .wholeGraph ? Array(0..<config.cluster.partitions) : owned
+    }
+
     /// Fanouts per relation and hop, with per-relation overrides applied.
     public var fanouts: [[Int]] { graph.relations.map { modelEntry.fanouts(config.model, $0) } }
 
@@ -111,7 +117,8 @@ public struct TrainingPlan: Sendable {
     public func initialParameters() -> ParameterStore {
         let store = ParameterStore()
         for (name, t) in InputTables.initial(nodeTypes: graph.nodeTypes, nodeCounts: graph.nodeCounts,
-                                             dimension: config.model.embeddingSize, seed: config.seed) {
+                                             dimension: config.model.embeddingSize, seed: config.seed,
+                                             distribution: modelEntry.tables) {
             store.addTable(name, t)
         }
         for p in makeModel().parameters.dense { store.addDense(p.name, p.value) }

@@ -105,7 +105,7 @@ public final class TrainingRun {
     }
 
     /// The task's metrics of `part` from the current weights.
-    public func evaluate(_ part: Trainer.Part) -> [String: Double] {
+    public func evaluate(_ part: EvaluationPart) -> [String: Double] {
         task.evaluate(part, outputs: outputs(), dataset: dataset, model: evaluationModel)
     }
 

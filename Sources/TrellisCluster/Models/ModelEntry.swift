@@ -7,8 +7,20 @@ import TrellisTraining
 /// config and the graph's schema. Every role builds its model here: the coordinator from
 /// the whole graph, a worker from the schema in its welcome.
 public struct ModelEntry: Sendable {
+    /// What a step's forward pass reads.
+    public enum Scope: Sendable {
+        /// The sampled k-hop neighbourhood of the batch's seeds (GraphSAGE, GATv2, MF with k = 0).
+        case neighbourhood
+        /// The whole training graph, every step (LightGCN): each worker holds the whole
+        /// adjacency and pulls every table row; the batch only picks the rows the loss reads.
+        case wholeGraph
+    }
+
     /// The `model.kind` this entry answers to (`bpr`, `sage`).
     public let name: String
+    public let scope: Scope
+    /// How the embedding tables are drawn from the run seed.
+    public let tables: InputTables.Distribution
     /// Neighbours to sample per hop (hop 1 first; -1 takes all) along `relation`; empty for a
     /// model without message-passing layers.
     public let fanouts: @Sendable (_ model: ModelSettings, _ relation: GraphTopology.Relation) -> [Int]
@@ -23,10 +35,12 @@ public struct ModelEntry: Sendable {
         m.relationFanouts[relation.name] ?? m.fanouts
     }
 
-    public init(name: String,
+    public init(name: String, scope: Scope = .neighbourhood, tables: InputTables.Distribution = .xavierNormal,
                 fanouts: @escaping @Sendable (ModelSettings, GraphTopology.Relation) -> [Int],
                 build: @escaping @Sendable (TrainingConfig, [GraphTopology.Relation], Int) -> SampledRecommender) {
         self.name = name
+        self.scope = scope
+        self.tables = tables
         self.fanouts = fanouts
         self.build = build
     }

@@ -9,19 +9,14 @@ public enum ModelRegistry {
         .matrixFactorization,
         .graphSAGE,
         .gatv2,
+        .lightGCN,
     ]
 
-    /// Kinds other parts of Trellis run that the partitioned engine refuses, and why.
-    static let refused: [String: String] = [
-        "lightgcn": "propagates over the whole graph every step and is not partitioned; "
-            + "use `trellis train` (it runs on the full graph) or model.kind sage/bpr",
-    ]
-
-    /// The entry of `config.model.kind`, or why the engine does not run it.
+    /// The entry of `config.model.kind`.
     public static func entry(for config: TrainingConfig) throws -> ModelEntry {
         let kind = config.model.kind.rawValue
         if let entry = entries.first(where: { $0.name == kind }) { return entry }
-        throw PlanError("model.kind \(kind) " + (refused[kind] ?? "has no entry in the model registry (ModelRegistry.entries); "
-                                                 + "registered: \(entries.map(\.name).joined(separator: ", "))"))
+        throw PlanError("model.kind \(kind) has no entry in the model registry (ModelRegistry.entries); "
+                        + "registered: \(entries.map(\.name).joined(separator: ", "))")
     }
 }

@@ -77,7 +77,7 @@ extension CoordinatorRole {
 
     func sendAssignment(_ w: Worker) {
         let plan = run.plan
-        let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: w.partitions)
+        let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: plan.heldPartitions(w.partitions))
         send(.assignment(Assignment(
             session: w.session, partitions: w.partitions, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
             linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items },

@@ -62,7 +62,7 @@ public final class LinkPredictionTask: TrainingTask {
         return share == 1 ? loss : loss * share
     }
 
-    public func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset,
+    public func evaluate(_ part: EvaluationPart, outputs: [Tensor], dataset: PreparedDataset,
                          model: SampledRecommender) -> [String: Double] {
         dataset.evaluate(part, users: outputs[0], items: outputs[1], ks: ks)
     }

@@ -70,7 +70,7 @@ public final class RatingTask: TrainingTask {
         return share == 1 ? loss : loss * share
     }
 
-    public func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset,
+    public func evaluate(_ part: EvaluationPart, outputs: [Tensor], dataset: PreparedDataset,
                          model: SampledRecommender) -> [String: Double] {
         let held = part == .test ? dataset.split.test : dataset.split.valid
         var metrics = RatingMetrics(clip: ratingScale)

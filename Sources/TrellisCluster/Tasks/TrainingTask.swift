@@ -32,6 +32,6 @@ public protocol TrainingTask: AnyObject {
 
     /// Metrics of `part` from every node's output, per node type (`outputs[t]`: (count_t, d)),
     /// pairs scored by `model` where the task scores pairs.
-    func evaluate(_ part: Trainer.Part, outputs: [Tensor], dataset: PreparedDataset,
+    func evaluate(_ part: EvaluationPart, outputs: [Tensor], dataset: PreparedDataset,
                   model: SampledRecommender) -> [String: Double]
 }

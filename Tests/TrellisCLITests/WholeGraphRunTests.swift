@@ -1,0 +1,47 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// LightGCN, whose step reads the whole graph, across processes: each worker is assigned the
+/// whole adjacency, and 2 workers, 2 workers + 2 parameter-server processes, and a run whose
+/// worker is SIGKILLed and replaced all give exactly the numbers of one process.
+final class WholeGraphRunTests: XCTestCase {
+    func testLightGCNGivesTheNumbersOfOneProcessInEveryLayout() throws {
+        let h = try Harness(name: "lightgcn-cluster")
+        let data = try TestData.movieLens100K()
+        try """
+        seed: 5
+        model: {kind: lightgcn, embedding_size: 32, layers: 2, reg_weight: 0.001}
+        data: {name: ml-100k, path: \(data), split: ratio, ratios: [0.8, 0.1, 0.1]}
+        training: {epochs: 3, batch_size: 2048, optimizer: adam, learning_rate: 0.005, threads: 1}
+        evaluation: {topk: [10], valid_metric: ndcg@10}
+        cluster: {partitions: 2, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000}
+        """.write(toFile: h.config, atomically: true, encoding: .utf8)
+        let reference = try h.trainOneProcess()
+        XCTAssertGreaterThan(reference.test["ndcg@10"] ?? 0, 0.1)
+        for servers in [0, 2] {
+            let port = Harness.freePort(), serverPort = Harness.freePort()
+            let coordinator = try h.startCoordinator(port: port, workers: 2, output: "cluster\(servers)", extra: ["--servers", "\(servers)"])
+            let shards = try (0..<servers).map { try h.startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
+            let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
+            try h.finish(coordinator, shards + workers)
+            XCTAssertEqual(try h.result("cluster\(servers)"), reference, "\(servers) server processes")
+        }
+        XCTAssert(try h.log("w0").contains("edges"), "the worker logs its assignment")
+
+        // A worker killed once training is under way, and a replacement that joins.
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "killed", logName: "kc")
+        let w0 = try h.startWorker(port: port, name: "k0"), w1 = try h.startWorker(port: port, name: "k1")
+        try h.waitFor(log: "kc", containing: "run started", seconds: 60)
+        Thread.sleep(forTimeInterval: 1)
+        kill(w1.processIdentifier, SIGKILL)
+        try h.waitFor(log: "kc", containing: "worker lost", seconds: 30)
+        let replacement = try h.startWorker(port: port, name: "k2")
+        try h.finish(coordinator, [w0, replacement])
+        XCTAssertEqual(try h.result("killed"), reference, "a worker killed and replaced")
+        let log = try h.log("kc")
+        let lost = try XCTUnwrap(log.range(of: "worker lost"))
+        XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before the last epoch ended:\n\(log)")
+    }
+}
