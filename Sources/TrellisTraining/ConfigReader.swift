@@ -33,6 +33,15 @@ struct ConfigReader {
         return s
     }
 
+    /// A short lower-case name (`sage`, `gatv2`): what a registry looks up.
+    func name(_ node: Node, at key: String) throws -> String {
+        let s = try string(node, at: key)
+        guard (1...32).contains(s.count), s.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }) else {
+            throw fail(key, "expected a name of 1 to 32 characters a-z, 0-9, '_' or '-', got '\(echo(node))'")
+        }
+        return s
+    }
+
     func int(_ node: Node, at key: String, min: Int = .min, max: Int = .max) throws -> Int {
         guard let v = node.int else { throw fail(key, "expected an integer, got '\(echo(node))'") }
         guard v >= min else { throw fail(key, "expected at least \(min), got \(v)") }

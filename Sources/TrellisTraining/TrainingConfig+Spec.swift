@@ -14,7 +14,7 @@ extension TrainingConfig {
         // Link prediction (the default) writes no task key, so its spec and identity read as they did.
         if task.kind != .linkPrediction { section("task", [("kind", task.kind.rawValue)]) }
         section("model", [
-            ("kind", model.kind.rawValue), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
+            ("kind", model.kind), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
             ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),
         ] + model.relationFanouts.keys.sorted().map { ("relation_fanouts.\($0)", list(model.relationFanouts[$0]!)) })
         section("data", [

@@ -46,19 +46,7 @@ extension TrainingConfig {
         if let scale = data.ratingScale, !(scale.count == 2 && scale[0] <= scale[1]) {
             throw fail("data.rating_scale", "expected [lowest, highest] with lowest <= highest, got \(Echo.cut("\(scale)"))")
         }
-        if model.kind == .sage || model.kind == .gatv2 {
-            guard model.layers >= 1, model.fanouts.count == model.layers, model.fanouts.allSatisfy({ $0 == -1 || $0 >= 1 }) else {
-                throw fail("model.fanouts", "expected one fanout (>= 1, or -1 for all) per layer (\(model.layers)), got \(Echo.cut("\(model.fanouts)"))")
-            }
-            let relations = ["item->user", "user->item"]
-            for (name, list) in model.relationFanouts {
-                guard relations.contains(name) else { throw fail("model.relation_fanouts.\(name)", "unknown relation; expected one of \(relations)") }
-                guard list.count == model.layers else { throw fail("model.relation_fanouts.\(name)", "expected \(model.layers) fanouts, got \(list.count)") }
-            }
-        }
-        if model.kind == .gatv2, model.embeddingSize % 2 != 0 {
-            throw fail("model.embedding_size", "expected an even size for gatv2 (2 heads of embedding_size / 2 channels), got \(model.embeddingSize)")
-        }
+        // Which keys a model reads, and what it needs of them, its registry entry checks.
         if let message = task.kind.validMetricProblem(evaluation.validMetric, topk: evaluation.topk) {
             throw fail("evaluation.valid_metric", message)
         }

@@ -8,6 +8,12 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public let key: String
     public let message: String
     public var description: String { "\(file): \(key.isEmpty ? "" : "\(key): ")\(message)" }
+
+    public init(file: String, key: String, message: String) {
+        self.file = file
+        self.key = key
+        self.message = message
+    }
 }
 
 extension TrainingConfig {
@@ -40,7 +46,7 @@ extension TrainingConfig {
         if let m = top["model"] {
             let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
                                                                   "aggregator", "fanouts", "relation_fanouts"])
-            if let v = s["kind"] { config.model.kind = try reader.choice(v, at: "model.kind") }
+            if let v = s["kind"] { config.model.kind = try reader.name(v, at: "model.kind") }
             if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1, max: 4096) }
             if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0, max: 8) }
             if let v = s["reg_weight"] { config.model.regWeight = try reader.float(v, at: "model.reg_weight", min: 0) }

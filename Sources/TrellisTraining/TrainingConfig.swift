@@ -27,9 +27,10 @@ public struct TaskSettings: Sendable, Equatable {
 
 /// `model:` — which recommender and its size.
 public struct ModelSettings: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case bpr, lightgcn, sage, gatv2 }
     public enum Aggregator: String, Sendable, CaseIterable { case mean, pool }
-    public var kind: Kind = .lightgcn
+    /// The model, by the name of its entry in TrellisCluster's `ModelRegistry`, which checks
+    /// it and the keys that model reads.
+    public var kind = "lightgcn"
     public var embeddingSize = 64
     /// LightGCN propagation layers; GraphSAGE and GATv2 layers (and sampling hops).
     public var layers = 2

@@ -38,7 +38,7 @@ extension Trellis {
         func run() throws {
             // The config first: one bench cannot time should not cost the kernel benchmarks first.
             var cfg: TrainingConfig
-            do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
+            cfg = try loadConfig(config)
             cfg.training.threads = threads
             Parallel.threadCount = threads
             BLAS.setThreadCount(threads)

@@ -44,7 +44,7 @@ extension Trellis {
                 // Before the data loads: a bad key file should not cost a minute of loading first.
                 let security = try curve.security(logger: Logger(label: "trellis.coordinator"))
                 var cfg: TrainingConfig
-                do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
+                cfg = try loadConfig(config)
                 if let epochs { cfg.training.epochs = epochs }
                 if let seed { cfg.seed = seed }
                 // Before the data loads: a bad --output or checkpoint folder should not cost the loading first.

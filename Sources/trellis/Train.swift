@@ -34,7 +34,7 @@ extension Trellis {
 
         func run() throws {
             var cfg: TrainingConfig
-            do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
+            cfg = try loadConfig(config)
             if let epochs { cfg.training.epochs = epochs }
             if let seed { cfg.seed = seed }
             let logger = Logger(label: "trellis.train")

@@ -25,7 +25,7 @@ extension Trellis {
             let dataset: PreparedDataset
             let engine: EmbeddedEngine
             do {
-                cfg = try TrainingConfig.load(path: config)
+                cfg = try loadConfig(config)
                 dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
                 engine = try EmbeddedEngine(config: cfg, dataset: dataset)
             } catch { throw RunError(error) }

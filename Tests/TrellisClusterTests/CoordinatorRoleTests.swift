@@ -19,7 +19,7 @@ final class CoordinatorRoleTests: XCTestCase {
         var sessions: [[UInt8]: UInt64] = [:]
 
         init(workers: Int = 2, partitions: Int = 2, servers: Int = 0, checkpoints: Bool = false, edit: (inout TrainingConfig) -> Void = { _ in }) throws {
-            var c = ClusterEngineTests.config(.bpr, partitions: partitions)
+            var c = ClusterEngineTests.config("bpr", partitions: partitions)
             c.training.epochs = 2
             c.cluster.workerTimeoutMilliseconds = 1000
             c.cluster.taskTimeoutMilliseconds = 2000

@@ -28,7 +28,7 @@ final class GATv2RatingTests: XCTestCase {
     }
 
     func testGATv2LearnsRatings() throws {
-        var c = ClusterEngineTests.config(.gatv2, partitions: 2)
+        var c = ClusterEngineTests.config("gatv2", partitions: 2)
         c.task.kind = .rating
         c.model.embeddingSize = 8
         c.model.regWeight = 0

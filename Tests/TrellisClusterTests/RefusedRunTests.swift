@@ -18,7 +18,7 @@ extension ClusterEngineTests {
     }
 
     func testDivergingRunStopsNamingTheStep() throws {
-        var c = config(.bpr, partitions: 2)
+        var c = config("bpr", partitions: 2)
         c.training.optimizer = .sgd
         c.training.learningRate = 1e30
         let engine = try EmbeddedEngine(config: c, dataset: dataset())
@@ -32,7 +32,7 @@ extension ClusterEngineTests {
     }
 
     func testServerRefusesANonFiniteLossWithoutApplyingIt() throws {
-        let plan = try TrainingPlan(config: config(.bpr, partitions: 1), dataset: dataset())
+        let plan = try TrainingPlan(config: config("bpr", partitions: 1), dataset: dataset())
         let run = try TrainingRun(plan: plan, dataset: dataset())
         let before = run.snapshot()
         var c = Contribution.empty(step: StepID(epoch: 1, step: 0), partition: 0,

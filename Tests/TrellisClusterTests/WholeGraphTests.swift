@@ -11,7 +11,7 @@ import XCTest
 /// resumed in a fresh engine ends exactly where the uninterrupted one does.
 extension ClusterEngineTests {
     func lightGCN(partitions: Int = 1, epochs: Int = 12) -> TrainingConfig {
-        var c = config(.lightgcn, partitions: partitions)
+        var c = config("lightgcn", partitions: partitions)
         c.training.epochs = epochs
         return c
     }

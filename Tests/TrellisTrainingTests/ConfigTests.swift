@@ -5,11 +5,11 @@ final class ConfigTests: XCTestCase {
     func testShippedConfigsParse() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let lightgcn = try TrainingConfig.load(path: root.appendingPathComponent("configs/ml100k-lightgcn.yaml").path)
-        XCTAssertEqual(lightgcn.model.kind, .lightgcn)
+        XCTAssertEqual(lightgcn.model.kind, "lightgcn")
         XCTAssertEqual(lightgcn.model.layers, 2)
         XCTAssertEqual(lightgcn.training.batchSize, 2048)
         let bpr = try TrainingConfig.load(path: root.appendingPathComponent("configs/ml100k-bpr.yaml").path)
-        XCTAssertEqual(bpr.model.kind, .bpr)
+        XCTAssertEqual(bpr.model.kind, "bpr")
         XCTAssertEqual(bpr.data.ratios, [0.8, 0.1, 0.1])
     }
 
@@ -21,7 +21,7 @@ final class ConfigTests: XCTestCase {
         evaluation: {topk: [5, 10], valid_metric: recall@5}
         """)
         XCTAssertEqual(c.seed, 7)
-        XCTAssertEqual(c.model.kind, .bpr)
+        XCTAssertEqual(c.model.kind, "bpr")
         XCTAssertEqual(c.model.embeddingSize, 32)
         XCTAssertEqual(c.training.learningRate, 0.01)
         XCTAssertEqual(c.training.clipGradNorm, 5)
@@ -34,7 +34,7 @@ final class ConfigTests: XCTestCase {
         assertConfigError("training: {epoch: 3}", key: "training.epoch", contains: "unknown key")
         assertConfigError("training: {epochs: many}", key: "training.epochs", contains: "expected an integer")
         assertConfigError("training: {epochs: 0}", key: "training.epochs", contains: "at least 1")
-        assertConfigError("model: {kind: gcn}", key: "model.kind", contains: "expected one of")
+        assertConfigError("model: {kind: GCN!}", key: "model.kind", contains: "expected a name")
         assertConfigError("data: {ratios: [0.8]}", key: "data.ratios", contains: "2 or 3")
         assertConfigError("data: {split: files}", key: "data.split", contains: "train_file")
         assertConfigError("data: {format: parquet}", key: "data.format", contains: "expected one of")
@@ -44,9 +44,6 @@ final class ConfigTests: XCTestCase {
     }
 
     func testBadSamplingAndClusterKeysNameTheKey() {
-        assertConfigError("model: {kind: sage, layers: 2, fanouts: [10]}", key: "model.fanouts", contains: "per layer")
-        assertConfigError("model: {kind: sage, fanouts: [10, 0]}", key: "model.fanouts", contains: "per layer")
-        assertConfigError("model: {kind: sage, relation_fanouts: {user->movie: [5, 5]}}", key: "model.relation_fanouts.user->movie", contains: "unknown relation")
         assertConfigError("model: {aggregator: lstm}", key: "model.aggregator", contains: "expected one of")
         assertConfigError("cluster: {partitions: 0}", key: "cluster.partitions", contains: "at least 1")
         assertConfigError("cluster: {mode: eventual}", key: "cluster.mode", contains: "expected one of")
@@ -68,7 +65,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(RunIdentity(config: same).fingerprint, id.fingerprint)
         var changes: [(String, (inout TrainingConfig) -> Void)] = [
             ("seed", { $0.seed = 7 }), ("data.ratios", { $0.data.ratios = [0.7, 0.2, 0.1] }), ("data.path", { $0.data.path = "x" }),
-            ("model.kind", { $0.model.kind = .sage }), ("model.embedding_size", { $0.model.embeddingSize = 32 }),
+            ("model.kind", { $0.model.kind = "sage" }), ("model.embedding_size", { $0.model.embeddingSize = 32 }),
             ("training.learning_rate", { $0.training.learningRate = 0.5 }), ("training.optimizer", { $0.training.optimizer = .sgd }),
             ("cluster.partitions", { $0.cluster.partitions = 4 }), ("cluster.mode", { $0.cluster.mode = .async }),
             ("model.relation_fanouts.item->user", { $0.model.relationFanouts["item->user"] = [3, 3] }),

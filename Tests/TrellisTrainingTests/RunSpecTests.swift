@@ -19,7 +19,7 @@ final class RunSpecTests: XCTestCase {
 
     func testOptionalKeysAwkwardStringsAndFloatsSurvive() throws {
         var c = TrainingConfig()
-        c.model.kind = .sage
+        c.model.kind = "sage"
         c.model.relationFanouts = ["item->user": [3, 2], "user->item": [-1, 4]]
         c.data.name = "a \"quoted\" name\\with\ttabs"
         c.data.path = "data/x: y.inter"

@@ -12,7 +12,7 @@ final class TaskConfigTests: XCTestCase {
         evaluation: {valid_metric: rmse}
         """)
         XCTAssertEqual(c.task.kind, .rating)
-        XCTAssertEqual(c.model.kind, .gatv2)
+        XCTAssertEqual(c.model.kind, "gatv2")
     }
 
     func testBadTaskKeysNameTheKey() {
@@ -20,10 +20,6 @@ final class TaskConfigTests: XCTestCase {
         assertConfigError("task: {kind: rating, loss: mse}", key: "task.loss", contains: "unknown")
         assertConfigError("task: {kind: rating}\nmodel: {kind: sage}", key: "evaluation.valid_metric", contains: "rmse or mae")
         assertConfigError("evaluation: {valid_metric: rmse}", key: "evaluation.valid_metric", contains: "NAME@K")
-        assertConfigError("task: {kind: rating}\nmodel: {kind: lightgcn}\nevaluation: {valid_metric: rmse}",
-                          key: "task.kind", contains: "sampled models")
-        assertConfigError("model: {kind: gatv2, embedding_size: 63}", key: "model.embedding_size", contains: "even")
-        assertConfigError("model: {kind: gatv2, fanouts: [10]}", key: "model.fanouts", contains: "per layer")
     }
 
     func testEarlyStoppingMinimisesErrorMetrics() {

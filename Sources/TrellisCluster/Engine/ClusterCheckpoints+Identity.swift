@@ -13,7 +13,7 @@ import TrellisTraining
 extension ClusterCheckpoints {
     /// The manifest extras naming `run`.
     static func extras(of run: TrainingRun) -> [String: String] {
-        ["seed": "\(run.config.seed)", "model": run.config.model.kind.rawValue, "run.id": run.identity.runID,
+        ["seed": "\(run.config.seed)", "model": run.config.model.kind, "run.id": run.identity.runID,
          "run.fingerprint": run.identity.fingerprint, "run.settings": run.identity.settings.joined(separator: "\n")]
     }
 

@@ -47,6 +47,11 @@ public struct TrainingPlan: Sendable {
         try Self.checkPartitions(config, dataset: dataset)
         self.config = config
         graph = GraphTopology.userItem(dataset.trainItems)
+        let relations = graph.relations.map(\.name)
+        for name in config.model.relationFanouts.keys.sorted() where !relations.contains(name) {
+            throw ConfigError(file: "<config>", key: "model.relation_fanouts.\(name)",
+                              message: "unknown relation; the graph has \(relations)")
+        }
         let method: Partitioner = config.cluster.partitioner == .hash ? .hash : .greedy
         book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
         report = PartitionReport(method: method.rawValue, book: book, graph: graph)

@@ -5,6 +5,12 @@ extension ModelEntry {
     /// sampling `model.fanouts` per hop (or the relation's override), with a rating head.
     public static let gatv2 = ModelEntry(
         name: "gatv2",
+        check: { m in
+            guard m.embeddingSize % 2 == 0 else {
+                return ("model.embedding_size", "expected an even size for gatv2 (2 heads of embedding_size / 2 channels), got \(m.embeddingSize)")
+            }
+            return checkFanouts(m)
+        },
         fanouts: configuredFanouts,
         build: { config, relations, nodeTypeCount in
             let m = config.model

@@ -5,6 +5,7 @@ extension ModelEntry {
     /// `model.fanouts` per hop (or the relation's override in `model.relation_fanouts`).
     public static let graphSAGE = ModelEntry(
         name: "sage",
+        check: checkFanouts,
         fanouts: configuredFanouts,
         build: { config, relations, nodeTypeCount in
             let m = config.model

@@ -21,6 +21,8 @@ public struct ModelEntry: Sendable {
     public let scope: Scope
     /// How the embedding tables are drawn from the run seed.
     public let tables: InputTables.Distribution
+    /// What the model needs of its `model:` keys: nil, or the key and what was expected.
+    public let check: @Sendable (_ model: ModelSettings) -> (key: String, problem: String)?
     /// Neighbours to sample per hop (hop 1 first; -1 takes all) along `relation`; empty for a
     /// model without message-passing layers.
     public let fanouts: @Sendable (_ model: ModelSettings, _ relation: GraphTopology.Relation) -> [Int]
@@ -35,12 +37,28 @@ public struct ModelEntry: Sendable {
         m.relationFanouts[relation.name] ?? m.fanouts
     }
 
+    /// For a message-passing model: one fanout per layer (>= 1, or -1 for all), in
+    /// `model.fanouts` and in every `model.relation_fanouts` override.
+    public static let checkFanouts: @Sendable (ModelSettings) -> (key: String, problem: String)? = { m in
+        func valid(_ list: [Int]) -> Bool { list.count == m.layers && list.allSatisfy { $0 == -1 || $0 >= 1 } }
+        guard m.layers >= 1 else { return ("model.layers", "expected at least 1 layer for a message-passing model, got \(m.layers)") }
+        guard valid(m.fanouts) else {
+            return ("model.fanouts", "expected one fanout (>= 1, or -1 for all) per layer (\(m.layers)), got \(m.fanouts)")
+        }
+        for (name, list) in m.relationFanouts.sorted(by: { $0.key < $1.key }) where !valid(list) {
+            return ("model.relation_fanouts.\(name)", "expected one fanout (>= 1, or -1 for all) per layer (\(m.layers)), got \(list)")
+        }
+        return nil
+    }
+
     public init(name: String, scope: Scope = .neighbourhood, tables: InputTables.Distribution = .xavierNormal,
+                check: @escaping @Sendable (ModelSettings) -> (key: String, problem: String)? = { _ in nil },
                 fanouts: @escaping @Sendable (ModelSettings, GraphTopology.Relation) -> [Int],
                 build: @escaping @Sendable (TrainingConfig, [GraphTopology.Relation], Int) -> SampledRecommender) {
         self.name = name
         self.scope = scope
         self.tables = tables
+        self.check = check
         self.fanouts = fanouts
         self.build = build
     }

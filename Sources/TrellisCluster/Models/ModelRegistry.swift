@@ -12,11 +12,14 @@ public enum ModelRegistry {
         .lightGCN,
     ]
 
-    /// The entry of `config.model.kind`.
-    public static func entry(for config: TrainingConfig) throws -> ModelEntry {
-        let kind = config.model.kind.rawValue
-        if let entry = entries.first(where: { $0.name == kind }) { return entry }
-        throw PlanError("model.kind \(kind) has no entry in the model registry (ModelRegistry.entries); "
-                        + "registered: \(entries.map(\.name).joined(separator: ", "))")
+    /// The entry of `config.model.kind`, once it has checked the keys its model reads; a
+    /// `ConfigError` naming `file` and the key otherwise.
+    public static func entry(for config: TrainingConfig, file: String = "<config>") throws -> ModelEntry {
+        let kind = config.model.kind
+        guard let entry = entries.first(where: { $0.name == kind }) else {
+            throw ConfigError(file: file, key: "model.kind", message: "expected one of \(entries.map(\.name)), got '\(kind)'")
+        }
+        if let (key, problem) = entry.check(config.model) { throw ConfigError(file: file, key: key, message: problem) }
+        return entry
     }
 }
