@@ -150,3 +150,19 @@ public final class ShardedNeighbourSource: NeighbourSource {
         return out
     }
 }
+
+/// The whole graph as a source (what the process that holds it, the coordinator or a
+/// one-process run, reads for inference): every row is local.
+extension GraphTopology: NeighbourSource {
+    public func sample(relation: Int, nodes: [Int32], fanout: Int, tag: SampleTag) throws -> SampledNeighbours {
+        let a = adjacency[relation]
+        var out = SampledNeighbours()
+        out.counts.reserveCapacity(nodes.count)
+        for v in nodes {
+            guard v >= 0, Int(v) < a.rowCount else { throw GraphError.notOwned(relation: relation, node: v) }
+            let n = NeighbourSampling.draw(a.row(Int(v)), fanout: fanout, relation: relation, node: v, tag: tag, into: &out.neighbours)
+            out.counts.append(Int32(n))
+        }
+        return out
+    }
+}

@@ -31,6 +31,12 @@ public struct SampledSubgraph: Sendable, Equatable {
     }
 
     public var layerCount: Int { edges.count }
+
+    /// Layer `l` alone, as a one-layer subgraph: nodes[l] -> nodes[l + 1] over edges[l]
+    /// (arrays shared, not copied).
+    public func block(_ l: Int) -> SampledSubgraph {
+        SampledSubgraph(nodes: [nodes[l], nodes[l + 1]], edges: [edges[l]])
+    }
     /// Sampled edges over all layers and relations.
     public var edgeCount: Int { edges.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } } }
 }

@@ -9,7 +9,7 @@ import TrellisTensor
 ///
 /// summed over relations, ReLU between layers, none after the last. The aggregator is
 /// `mean` (m = identity) or `pool` (m(h) = relu(P_r h + c_r), element-wise max).
-public final class GraphSAGE: SampledRecommender {
+public final class GraphSAGE: LayerwiseRecommender {
     public enum Aggregator: String, Sendable, CaseIterable { case mean, pool }
 
     public let name: String
@@ -55,32 +55,27 @@ public final class GraphSAGE: SampledRecommender {
         self.layers = layers
     }
 
-    public func forward(_ g: SampledSubgraph, inputs: [Variable]) -> [Variable] {
-        precondition(g.layerCount == layerCount, "subgraph has \(g.layerCount) layers, model \(layerCount)")
-        var h = inputs  // h[t]: (nodes[l][t].count, d)
-        for l in 0..<layerCount {
-            var next = [Variable?](repeating: nil, count: typeCount)
-            for (r, relation) in relations.enumerated() {
-                let w = layers[l][r]
-                let edges = g.edges[l][r]
-                let targetCount = g.nodes[l + 1][relation.target].count
-                var senders = h[relation.source]
-                if let pool = w.pool, let c = w.poolBias { senders = (senders.matmul(pool) + c).relu() }
-                let gathered = senders.gather(rows: edges.sources)  // (E, d)
-                let message = aggregator == .mean
-                    ? gathered.segmentMean(edges.targets, segmentCount: targetCount)
-                    : gathered.segmentMax(edges.targets, segmentCount: targetCount)  // (targets, d)
-                let root = h[relation.target].slice(axis: 0, start: 0, count: targetCount)
-                let term = message.matmul(w.neighbour) + w.bias + root.matmul(w.root)
-                next[relation.target] = next[relation.target].map { $0 + term } ?? term
-            }
-            let last = l == layerCount - 1
-            h = (0..<typeCount).map { t in
-                // A type nothing sends to keeps its own rows.
-                let v = next[t] ?? h[t].slice(axis: 0, start: 0, count: g.nodes[l + 1][t].count)
-                return last ? v : v.relu()
-            }
+    public func layer(_ l: Int, _ g: SampledSubgraph, inputs h: [Variable]) -> [Variable] {
+        var next = [Variable?](repeating: nil, count: typeCount)  // next[t]: (nodes[1][t].count, d)
+        for (r, relation) in relations.enumerated() {
+            let w = layers[l][r]
+            let edges = g.edges[0][r]
+            let targetCount = g.nodes[1][relation.target].count
+            var senders = h[relation.source]
+            if let pool = w.pool, let c = w.poolBias { senders = (senders.matmul(pool) + c).relu() }
+            let gathered = senders.gather(rows: edges.sources)  // (E, d)
+            let message = aggregator == .mean
+                ? gathered.segmentMean(edges.targets, segmentCount: targetCount)
+                : gathered.segmentMax(edges.targets, segmentCount: targetCount)  // (targets, d)
+            let root = h[relation.target].slice(axis: 0, start: 0, count: targetCount)
+            let term = message.matmul(w.neighbour) + w.bias + root.matmul(w.root)
+            next[relation.target] = next[relation.target].map { $0 + term } ?? term
         }
-        return h
+        let last = l == layerCount - 1
+        return (0..<typeCount).map { t in
+            // A type nothing sends to keeps its own rows.
+            let v = next[t] ?? h[t].slice(axis: 0, start: 0, count: g.nodes[1][t].count)
+            return last ? v : v.relu()
+        }
     }
 }

@@ -18,7 +18,7 @@ import TrellisTensor
 ///
 /// Parameter names follow PyG: `gatv2.<layer>.<relation>.lin_l.weight`, `gatv2.<layer>.skip.<t>.weight`,
 /// `head.0.weight`, `head.2.weight` (an `nn.Sequential(Linear, ReLU, Linear)`).
-public final class HeteroGATv2: SampledRecommender {
+public final class HeteroGATv2: LayerwiseRecommender {
     public let name = "gatv2"
     public let parameters = ParameterStore()
     public let layerCount: Int
@@ -52,21 +52,16 @@ public final class HeteroGATv2: SampledRecommender {
         output = Linear(d, 1, parameters: parameters, name: "head.2", rng: &rng)
     }
 
-    public func forward(_ g: SampledSubgraph, inputs: [Variable]) -> [Variable] {
-        precondition(g.layerCount == layerCount, "subgraph has \(g.layerCount) layers, model \(layerCount)")
-        var h = inputs  // h[t]: (nodes[l][t].count, d)
-        for l in 0..<layerCount {
-            let messages = convolutions[l](g, layer: l, h)
-            let last = l == layerCount - 1
-            h = h.indices.map { t in
-                let count = g.nodes[l + 1][t].count
-                let own = h[t].shape[0] == count ? h[t] : h[t].slice(axis: 0, start: 0, count: count)
-                let skip = skips[l][t](own)
-                let v = messages[t].map { $0 + skip } ?? skip
-                return last ? v : v.relu()
-            }
+    public func layer(_ l: Int, _ g: SampledSubgraph, inputs h: [Variable]) -> [Variable] {
+        let messages = convolutions[l](g, layer: 0, h)
+        let last = l == layerCount - 1
+        return h.indices.map { t in
+            let count = g.nodes[1][t].count
+            let own = h[t].shape[0] == count ? h[t] : h[t].slice(axis: 0, start: 0, count: count)
+            let skip = skips[l][t](own)
+            let v = messages[t].map { $0 + skip } ?? skip
+            return last ? v : v.relu()
         }
-        return h
     }
 
     public func score(users: Variable, items: Variable) -> Variable {

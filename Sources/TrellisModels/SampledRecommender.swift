@@ -23,6 +23,23 @@ public protocol SampledRecommender: AnyObject {
     func score(users: Variable, items: Variable) -> Variable
 }
 
+/// A model whose forward pass is its layers applied in turn, each reading only the previous
+/// layer's rows: evaluation can then embed every node one layer at a time, in chunks of
+/// targets (PyG's layer-wise `inference`), so no activation spans all edges.
+public protocol LayerwiseRecommender: SampledRecommender {
+    /// Layer `l` on a one-layer `block` (nodes[0] -> nodes[1] over edges[0]): inputs[t] is
+    /// (block.nodes[0][t].count, d_l), the result (block.nodes[1][t].count, d_l+1).
+    func layer(_ l: Int, _ block: SampledSubgraph, inputs: [Variable]) -> [Variable]
+}
+
+extension LayerwiseRecommender {
+    /// The layers in turn over the subgraph's blocks.
+    public func forward(_ g: SampledSubgraph, inputs: [Variable]) -> [Variable] {
+        precondition(g.layerCount == layerCount, "subgraph has \(g.layerCount) layers, model \(layerCount)")
+        return (0..<layerCount).reduce(inputs) { h, l in layer(l, g.block(l), inputs: h) }
+    }
+}
+
 extension SampledRecommender {
     /// Row-wise dot product: (B, d), (B, d) -> (B).
     public func score(users: Variable, items: Variable) -> Variable { (users * items).sum(axis: 1) }

@@ -94,19 +94,36 @@ public final class TrainingRun {
     // MARK: Evaluation
 
     /// Every node's output, per node type ((count_t, d)), from the server's current weights:
-    /// the tables for MF, a full-neighbourhood forward pass for a GNN (as PyG's layer-wise
-    /// inference).
+    /// the tables for MF; a layer-wise model one layer at a time in chunks of targets (see
+    /// `LayerwiseInference`); a whole-graph model (LightGCN, sparse products) in one pass.
     public func outputs() -> [Tensor] {
         for (p, w) in zip(evaluationModel.parameters.dense, server.store.dense) { p.value = w.value }
         let tables = server.store.tables.map(\.weights)
         guard evaluationModel.layerCount > 0 else { return tables }
+        if let model = evaluationModel as? LayerwiseRecommender {
+            // The plan's graph holds every row, so nothing can be missing.
+            return try! LayerwiseInference(model: model, relations: plan.graph.relations, source: plan.graph).outputs(tables: tables)
+        }
+        return fullGraphOutputs()
+    }
+
+    /// Every node's output from one forward pass over the whole graph: a whole-graph model's
+    /// evaluation, and `bench-eval`'s baseline for the layer-wise one (it holds every layer's
+    /// per-edge activations at once).
+    public func fullGraphOutputs() -> [Tensor] {
+        for (p, w) in zip(evaluationModel.parameters.dense, server.store.dense) { p.value = w.value }
         let full = SubgraphSampler.full(plan.graph, layers: evaluationModel.layerCount)
-        return evaluationModel.forward(full, inputs: tables.map { Variable($0) }).map(\.value)
+        return evaluationModel.forward(full, inputs: server.store.tables.map { Variable($0.weights) }).map(\.value)
     }
 
     /// The task's metrics of `part` from the current weights.
     public func evaluate(_ part: EvaluationPart) -> [String: Double] {
-        task.evaluate(part, outputs: outputs(), dataset: dataset, model: evaluationModel)
+        evaluate(part, outputs: outputs())
+    }
+
+    /// The task's metrics of `part` from `outputs` (every node's, per type).
+    public func evaluate(_ part: EvaluationPart, outputs: [Tensor]) -> [String: Double] {
+        task.evaluate(part, outputs: outputs, dataset: dataset, model: evaluationModel)
     }
 
     /// Restores the best weights and tests them.
