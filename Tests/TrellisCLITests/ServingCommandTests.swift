@@ -115,6 +115,12 @@ final class ServingCommandTests: XCTestCase {
         print(' '.join(names), header['__metadata__']['run.id'] == json.load(open(f'{npy}/export.json'))['run_id'])
         """
         XCTAssertEqual(try python(check, [st, npy]), "item.embedding item.output user.embedding user.output True")
+
+        // Exporting over an earlier export replaces it: no .npy file of the npy export is left.
+        let (status, log) = try Harness.run(["export", "--checkpoint", run.checkpoints, "--config", run.config, "--format", "safetensors", "--output", npy])
+        XCTAssertEqual(status, 0, log)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: npy).sorted(),
+                       ["embeddings.safetensors", "export.json", "item.ids.txt", "user.ids.txt"])
     }
 
     /// recommend --exclude all skips every item of the user in the data and ranks as NumPy does

@@ -70,8 +70,22 @@ extension TrainedModel {
             idFiles[nodeTypes[t]] = format == .npy ? ["\(nodeTypes[t]).ids.txt", "\(nodeTypes[t]).ids.npy"] : ["\(nodeTypes[t]).ids.txt"]
         }
         files.append(("export.json", try manifest(format: format, arrays: arrays, idFiles: idFiles, files: files.map(\.0))))
+        let earlier = Self.earlierExportFiles(in: directory)
         for (name, bytes) in files { try AtomicFile.write(bytes, to: (directory as NSString).appendingPathComponent(name)) }
+        // An earlier export in another format leaves no files behind that this one did not write.
+        for name in earlier.subtracting(files.map(\.0)) {
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
         return files.map(\.0)
+    }
+
+    /// The plain file names an earlier export.json in `directory` lists (none if there is none).
+    static func earlierExportFiles(in directory: String) -> Set<String> {
+        let path = (directory as NSString).appendingPathComponent("export.json")
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let names = object["files"] as? [String] else { return [] }
+        return Set(names.filter { !$0.isEmpty && !$0.contains("/") && $0 != "." && $0 != ".." })
     }
 
     /// export.json: the run, the checkpoint, every array's name and shape, the id files, the scoring rule.
