@@ -154,6 +154,13 @@ final class ServingCommandTests: XCTestCase {
                 let p = pair.split(separator: ":")
                 return (String(p[0]), Double(p[1])!)
             }
+            // --item: the third recommendation stands third; a seen item is excluded.
+            let third = try Harness.run(["recommend", "--checkpoint", run.checkpoints, "--config", run.config, "--user", user,
+                                         "--exclude", "all", "--item", printed[2].0, "--item", seen.sorted()[0]])
+            XCTAssertEqual(third.status, 0, third.output)
+            XCTAssertTrue(third.output.contains("item \(printed[2].0): score \(String(format: "%.6f", printed[2].1)), rank 3 of"), third.output)
+            XCTAssertTrue(third.output.contains("item \(seen.sorted()[0]): score"), third.output)
+            XCTAssertTrue(third.output.contains("excluded (the user has it)"), third.output)
             for ((item, score), (wantItem, wantScore)) in zip(printed, expected) {
                 XCTAssertEqual(score, wantScore, accuracy: 1e-4, "\(user): \(printed) vs \(expected)")
                 // Only a near-tie may order two items differently.
@@ -172,6 +179,7 @@ final class ServingCommandTests: XCTestCase {
             (["recommend", "--checkpoint", run.dir.path, "--config", run.config, "--user", "u5"], "holds no checkpoint"),
             (["recommend"] + base + ["--user", "u5", "--seed", "4"], "seed 3 vs 4"),
             (["recommend"] + base + ["--user", "u5", "--k", "0"], "--k must be at least 1"),
+            (["recommend"] + base + ["--user", "u5", "--item", "101", "--item", "nothing"], "item \"nothing\": not in"),
             (["export"] + base + ["--output", run.config], "exists and is not a folder"),
             (["export"] + base + ["--output", run.dir.path], "a folder holding other files"),
             (["export"] + base + ["--format", "csv", "--output", run.dir.appendingPathComponent("x").path], "format"),

@@ -54,6 +54,9 @@ final class TrainedModelTests: XCTestCase {
                 let seen = Set(trained.dataset.trainAndValidItems.row(u))
                 XCTAssertTrue(top.allSatisfy { !seen.contains($0.row) }, "\(kind) \(raw): a seen item recommended")
                 XCTAssertEqual(top.map(\.score), top.map(\.score).sorted(by: >))
+                for (k, rec) in top.enumerated().prefix(3) {
+                    XCTAssertEqual(try trained.standing(user: raw, item: rec.item).rank, k + 1, "\(kind) \(raw) \(rec.item)")
+                }
                 let found = Set(top.map(\.row)).intersection(test.row(u)).count
                 recall += Double(found) / Double(test.rowLength(u))
                 hit += found > 0 ? 1 : 0

@@ -36,6 +36,30 @@ extension TrainedModel {
         return row
     }
 
+    /// The row of raw item id `raw`; an unknown id is an error naming the data file.
+    public func itemRow(_ raw: String) throws -> Int32 {
+        guard let row = dataset.split.train.itemIDs.id(of: raw) else {
+            let examples = dataset.split.train.itemIDs.raws.prefix(3).joined(separator: ", ")
+            throw ServingError("item \"\(raw.prefix(80))\": not in \(config.data.path) (\(dataset.itemCount) items; raw ids look like \(examples))")
+        }
+        return row
+    }
+
+    /// Where raw item `item` stands for raw user `user`: its score, and its rank among the
+    /// items `exclusion` leaves (1 = first; nil when the item itself is excluded), in the
+    /// order `recommend` lists them.
+    public func standing(user: String, item: String, exclude exclusion: Exclusion = .seen) throws -> (score: Float, rank: Int?, candidates: Int) {
+        let u = try userRow(user), i = try itemRow(item)
+        let scores = self.scores(user: u)
+        let excluded = Set(excludedItems(user: u, exclusion))
+        let candidates = scores.count - excluded.count
+        guard !excluded.contains(i) else { return (scores[Int(i)], nil, candidates) }
+        let s = scores[Int(i)]
+        var ahead = 0
+        for (j, t) in scores.enumerated() where !excluded.contains(Int32(j)) && (t > s || (t == s && j < Int(i))) { ahead += 1 }
+        return (s, ahead + 1, candidates)
+    }
+
     /// Every item's score for user row `user` ((items) floats).
     public func scores(user: Int32) -> [Float] {
         let users = outputs[GraphTopology.user], items = outputs[GraphTopology.item]
