@@ -64,7 +64,8 @@ extension Trellis {
                     dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
                     plan = try TrainingPlan(config: cfg, dataset: dataset)
                 } catch { throw RunError(error) }
-                print("dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items; train \(dataset.split.train.count)")
+                print("dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items; train \(dataset.split.train.count); "
+                      + "\(plan.stepsPerEpoch) steps per epoch")
                 print(plan.report)
                 var settings = CoordinatorNode.Settings()
                 settings.listen = listen
