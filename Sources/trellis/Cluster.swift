@@ -25,6 +25,8 @@ extension Trellis {
             var workers = 1
             @Option(name: .long, help: "Parameter-server processes (`trellis server start`) to wait for; 0 hosts the parameter server here.")
             var servers = 0
+            @Option(name: .long, help: "HOST:PORT to serve the run's metrics on, in Prometheus' text format (GET /metrics), e.g. 127.0.0.1:9464.")
+            var metricsListen: String?
             @OptionGroup var token: TokenOption
             @OptionGroup var checkpoints: CheckpointOptions
             @Option(name: .long, help: "Folder for metrics.jsonl and results.json.")
@@ -38,6 +40,9 @@ extension Trellis {
             func validate() throws {
                 if workers < 1 { throw ValidationError("--workers must be at least 1") }
                 if servers < 0 || servers > 256 { throw ValidationError("--servers must be in 0...256") }
+                if let metricsListen {
+                    do { try TextEndpoint.parse(metricsListen) } catch { throw ValidationError("--metrics-listen \(error)") }
+                }
             }
 
             func run() throws {
@@ -71,6 +76,7 @@ extension Trellis {
                 settings.listen = listen
                 settings.workers = workers
                 settings.servers = servers
+                settings.metricsListen = metricsListen
                 settings.token = token.resolved
                 settings.checkpointDirectory = checkpoints.checkpointDir
                 settings.resume = checkpoints.resume

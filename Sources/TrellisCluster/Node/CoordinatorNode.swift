@@ -23,6 +23,8 @@ public final class CoordinatorNode {
         /// Parameter-server processes to wait for (`trellis server start`); 0 hosts the
         /// parameter server in this process.
         public var servers = 0
+        /// `HOST:PORT` to serve the run's metrics on (Prometheus text, GET /metrics), if any.
+        public var metricsListen: String?
         public init() {}
     }
 
@@ -36,10 +38,15 @@ public final class CoordinatorNode {
     var bases = EpochStats()
     /// Called with each epoch's progress line.
     public var onProgress: ((String) -> Void)?
+    /// Serves `metricsText()` (refreshed about once a second and at every epoch end).
+    let metrics: TextEndpoint?
+    var metricsUpdated = 0.0
 
     public init(plan: TrainingPlan, dataset: PreparedDataset, settings: Settings,
                 logger: Logger = Logger(label: "trellis.coordinator")) throws {
         run = try TrainingRun(plan: plan, dataset: dataset)
+        // Bound before the run is built further, so a taken port fails the start at once.
+        metrics = try settings.metricsListen.map { try TextEndpoint(listen: $0) }
         self.settings = settings
         self.logger = logger
         var roleSettings = CoordinatorRole.Settings()
@@ -70,6 +77,10 @@ public final class CoordinatorNode {
         try socket.bind(settings.listen)
         link = try Link(socket: socket, limits: WireLimits(run: run, servers: settings.servers), codec: role.settings.codec, logger: logger)
         link.admit = { [unowned role] in role.admission($0) }
+        if let metrics {
+            metrics.update(metricsText())
+            logger.info("serving metrics", metadata: ["endpoint": "http://\(settings.metricsListen ?? ""):\(metrics.port)\(metrics.path)"])
+        }
         logger.info("listening", metadata: ["endpoint": "\((try? socket.lastEndpoint) ?? settings.listen)",
                                             "workers": "\(settings.workers)", "partitions": "\(cluster.partitions)"])
         do {
@@ -78,7 +89,12 @@ public final class CoordinatorNode {
                     try carryOut(role.handle(.message(message, from: envelope ?? []), now: ResourceUsage.now()))
                 }
                 try carryOut(role.handle(.tick, now: ResourceUsage.now()))
+                if let metrics, ResourceUsage.now() - metricsUpdated > 1 {
+                    metrics.update(metricsText())
+                    metricsUpdated = ResourceUsage.now()
+                }
             }
+            metrics?.update(metricsText())
         } catch {
             try? carryOut(role.stop(because: error))
             Thread.sleep(forTimeInterval: 0.2)  // let ZeroMQ put the words on the wire before the socket closes
@@ -103,6 +119,7 @@ public final class CoordinatorNode {
                 let line = stats.line(epoch: record.epoch, seconds: seconds, steps: run.stepsPerEpoch, record: record,
                                       metric: run.config.evaluation.validMetric, link: link)
                 onProgress?(line)
+                metrics?.update(metricsText())
                 logger.info("\(line)")
                 bases = EpochStats(sentBase: link.bytesSent, receivedBase: link.bytesReceived, payloadBase: link.payload)
             }

@@ -131,6 +131,8 @@ public final class CoordinatorRole {
 
     /// True once the run is over and every live worker has been told (or 3 s have passed).
     public var isDone: Bool { done }
+    /// Workers holding a session now.
+    public var memberCount: Int { workers.count }
     private var done = false
 
     // MARK: Events
