@@ -11,6 +11,8 @@ public struct RunOutput {
     public let directory: URL
     private var partial: URL { directory.appendingPathComponent("metrics.jsonl.partial") }
     private var metrics: URL { directory.appendingPathComponent("metrics.jsonl") }
+    private var clusterPartial: URL { directory.appendingPathComponent("cluster.jsonl.partial") }
+    private var cluster: URL { directory.appendingPathComponent("cluster.jsonl") }
 
     public init(directory: String) throws {
         self.directory = URL(fileURLWithPath: directory)
@@ -51,6 +53,23 @@ public struct RunOutput {
         handle.write(line)
     }
 
+    /// Appends one line to the run's `cluster.jsonl` (a cluster run's epochs and events).
+    public func append(_ record: ClusterRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var line = try encoder.encode(record)
+        line.append(UInt8(ascii: "\n"))
+        if !FileManager.default.fileExists(atPath: clusterPartial.path) {
+            guard FileManager.default.createFile(atPath: clusterPartial.path, contents: nil) else {
+                throw RunOutputError(path: clusterPartial.path, problem: "cannot create the file")
+            }
+        }
+        let handle = try FileHandle(forWritingTo: clusterPartial)
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(line)
+    }
+
     /// Ends a successful run: `metrics.jsonl` replaces any earlier one, then `results.json`
     /// is written atomically (last, as the sign the run finished).
     public func finish(results object: [String: Any]) throws {
@@ -58,12 +77,16 @@ public struct RunOutput {
         guard rename(partial.path, metrics.path) == 0 else {
             throw RunOutputError(path: directory.path, problem: "cannot move metrics.jsonl.partial to metrics.jsonl")
         }
+        if FileManager.default.fileExists(atPath: clusterPartial.path), rename(clusterPartial.path, cluster.path) != 0 {
+            throw RunOutputError(path: directory.path, problem: "cannot move cluster.jsonl.partial to cluster.jsonl")
+        }
         try data.write(to: directory.appendingPathComponent("results.json"), options: .atomic)
     }
 
     /// Ends a failed run: its partial metrics are removed; earlier results are left alone.
     public func discard() {
         try? FileManager.default.removeItem(at: partial)
+        try? FileManager.default.removeItem(at: clusterPartial)
     }
 }
 

@@ -86,6 +86,7 @@ extension Trellis {
                 for record in node.run.records { try out?.append(record) }  // a resumed run keeps its history
                 print("run \(node.run.identity.runID) (config fingerprint \(node.run.identity.fingerprint))")
                 node.onProgress = { print($0) }
+                node.onCluster = { try? out?.append($0) }
                 node.run.onEvaluation = { try? out?.append($0) }
                 let summary: RunSummary
                 do { summary = try node.serve() } catch { throw RunError(error) }

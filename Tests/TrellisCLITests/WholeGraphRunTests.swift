@@ -43,5 +43,18 @@ final class WholeGraphRunTests: XCTestCase {
         let log = try h.log("kc")
         let lost = try XCTUnwrap(log.range(of: "worker lost"))
         XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before the last epoch ended:\n\(log)")
+
+        // The run's cluster.jsonl has its epochs and the loss on the timeline, and the report draws them.
+        let folder = h.dir.appendingPathComponent("killed")
+        let lines = try String(contentsOf: folder.appendingPathComponent("cluster.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains(#""kind":"epoch""#) }.count, 3)
+        XCTAssertEqual(lines.filter { $0.contains(#""kind":"worker_lost""#) }.count, 1)
+        XCTAssertGreaterThanOrEqual(lines.filter { $0.contains(#""kind":"worker_joined""#) }.count, 3, "k0, k1 and the replacement")
+        let (status, output) = try Harness.run(["report", folder.path])
+        XCTAssertEqual(status, 0, output)
+        let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        for text in ["<h2>Cluster</h2>", "seconds per phase (summed over workers)", "worker lost", "steps per second"] {
+            XCTAssert(page.contains(text), "no '\(text)' in the report")
+        }
     }
 }

@@ -16,6 +16,8 @@ final class CoordinatorRoleTests: XCTestCase {
         var sent: [(message: Message, to: [UInt8])] = []
         var checkpoints = 0
         var epochs: [EpochRecord] = []
+        /// Membership events for the timeline: (joined, detail).
+        var members: [(joined: Bool, detail: String)] = []
         var sessions: [[UInt8]: UInt64] = [:]
 
         init(workers: Int = 2, partitions: Int = 2, servers: Int = 0, checkpoints: Bool = false, edit: (inout TrainingConfig) -> Void = { _ in }) throws {
@@ -63,6 +65,8 @@ final class CoordinatorRoleTests: XCTestCase {
                     try carry(role.handle(.checkpointSaved, now: now))
                 case .epochEnded(let record, _, _):
                     epochs.append(record)
+                case .membership(let joined, let detail):
+                    members.append((joined, detail))
                 }
             }
         }
@@ -125,6 +129,9 @@ final class CoordinatorRoleTests: XCTestCase {
         // w1 dies holding its task: no heartbeat, no push.
         try s.tick(until: 1.2, beating: [w0])
         XCTAssertNil(s.role.workers[s.sessions[w1]!], "dropped after the 1 s heartbeat timeout")
+        let lost = s.members.filter { !$0.joined }.map(\.detail)
+        XCTAssertEqual(lost.count, 1)
+        XCTAssert(lost[0].contains("no heartbeat"), "the timeline says why: \(lost)")
         XCTAssertEqual(s.run.server.version, 0, "step 0 waits for partition 1")
         try s.join(w2)
         XCTAssertEqual(s.assignment(w2), [1], "the replacement takes the orphan")

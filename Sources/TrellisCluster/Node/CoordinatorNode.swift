@@ -38,6 +38,12 @@ public final class CoordinatorNode {
     var bases = EpochStats()
     /// Called with each epoch's progress line.
     public var onProgress: ((String) -> Void)?
+    /// Called with each line of the run's `cluster.jsonl`: epochs' figures and the timeline.
+    public var onCluster: ((ClusterRecord) -> Void)?
+    /// The checkpoint the run resumed from, if it did.
+    var resumedFrom: String?
+    /// When serving began (the timeline's zero).
+    var servingSince = 0.0
     /// Serves `metricsText()` (refreshed about once a second and at every epoch end).
     let metrics: TextEndpoint?
     var metricsUpdated = 0.0
@@ -60,6 +66,7 @@ public final class CoordinatorNode {
         if settings.resume, let checkpoints {
             if let resumed = try checkpoints.restoreLatest(into: run, logger: logger) {
                 logger.info("resumed", metadata: ["checkpoint": "\(resumed)", "epoch": "\(run.position.epoch)", "step": "\(run.position.step)"])
+                resumedFrom = resumed
             } else {
                 logger.info("no intact checkpoint to resume from; starting fresh")
             }
@@ -77,6 +84,8 @@ public final class CoordinatorNode {
         try socket.bind(settings.listen)
         link = try Link(socket: socket, limits: WireLimits(run: run, servers: settings.servers), codec: role.settings.codec, logger: logger)
         link.admit = { [unowned role] in role.admission($0) }
+        servingSince = ResourceUsage.now()
+        if let resumedFrom { record(.resumed, detail: resumedFrom) }
         if let metrics {
             metrics.update(metricsText())
             logger.info("serving metrics", metadata: ["endpoint": "http://\(settings.metricsListen ?? ""):\(metrics.port)\(metrics.path)"])
@@ -113,15 +122,29 @@ public final class CoordinatorNode {
                 try link.send(message, to: envelope)
             case .saveCheckpoint:
                 try checkpoints?.save(run, logger: logger)
+                if checkpoints != nil { record(.checkpoint, detail: String(format: "ckpt-%09d", run.globalStep)) }
                 try carryOut(role.handle(.checkpointSaved, now: ResourceUsage.now()))
             case .epochEnded(let record, let seconds, var stats):
                 (stats.sentBase, stats.receivedBase, stats.payloadBase) = (bases.sentBase, bases.receivedBase, bases.payloadBase)
                 let line = stats.line(epoch: record.epoch, seconds: seconds, steps: run.stepsPerEpoch, record: record,
                                       metric: run.config.evaluation.validMetric, link: link)
                 onProgress?(line)
+                var r = ClusterRecord(kind: .epoch, epoch: record.epoch, step: run.stepsPerEpoch, at: ResourceUsage.now() - servingSince)
+                r.seconds = seconds
+                r.stepsPerSecond = Double(run.stepsPerEpoch) / seconds
+                r.samplesPerSecond = Double(stats.triples) / seconds
+                r.sentBytes = Double(link.bytesSent - stats.sentBase)
+                r.receivedBytes = Double(link.bytesReceived - stats.receivedBase)
+                let raw = link.payload.rawBytes - stats.payloadBase.rawBytes, encoded = link.payload.encodedBytes - stats.payloadBase.encodedBytes
+                r.compression = raw > 0 && encoded > 0 ? Double(raw) / Double(encoded) : nil
+                (r.sampleSeconds, r.pullSeconds, r.computeSeconds, r.pushSeconds) = (stats.sample, stats.pull, stats.compute, stats.push)
+                r.workers = role.memberCount
+                onCluster?(r)
                 metrics?.update(metricsText())
                 logger.info("\(line)")
                 bases = EpochStats(sentBase: link.bytesSent, receivedBase: link.bytesReceived, payloadBase: link.payload)
+            case .membership(let joined, let detail):
+                record(joined ? .workerJoined : .workerLost, detail: detail)
             }
         }
     }
@@ -152,5 +175,13 @@ extension WireLimits {
         relationCount = run.plan.graph.relations.count
         shardCount = max(servers, 1)
         sizeFromShapes()
+    }
+}
+
+extension CoordinatorNode {
+    /// An event on the run's timeline, at the step the run stands at.
+    func record(_ kind: ClusterRecord.Kind, detail: String) {
+        onCluster?(ClusterRecord(kind: kind, epoch: run.position.epoch, step: run.position.step,
+                                 at: ResourceUsage.now() - servingSince, detail: detail))
     }
 }

@@ -28,6 +28,7 @@ extension CoordinatorRole {
         nextRank += 1
         workers[session] = worker
         logger.info("worker joined", metadata: ["name": "\(name)", "rank": "\(worker.rank)", "session": "\(session)"])
+        outbox.append(.membership(joined: true, detail: name))
         sendWelcome(worker)
         if !started {
             if workers.count >= settings.workers { startRun(now: now) }
@@ -104,6 +105,7 @@ extension CoordinatorRole {
                 : "task held for \(String(format: "%.1f", now - w.taskSince!)) s (hung)"
             logger.warning("worker lost", metadata: ["rank": "\(w.rank)", "name": "\(w.name)", "reason": "\(why)",
                                                      "orphaned": "\(w.partitions)"])
+            outbox.append(.membership(joined: false, detail: "\(w.name): \(why)"))
             workers[session] = nil
             for p in w.partitions { owners[p] = nil; orphanedAt[p] = now }
             for (id, pending) in pendingSamples {

@@ -41,6 +41,8 @@ public final class CoordinatorRole {
         case saveCheckpoint
         /// An epoch ended (evaluated when due), with its throughput figures.
         case epochEnded(EpochRecord, seconds: Double, stats: EpochStats)
+        /// A worker joined (detail: its name) or was lost (its name and why): for the timeline.
+        case membership(joined: Bool, detail: String)
     }
 
     struct Worker {

@@ -15,6 +15,8 @@ public struct ReportedRun {
     public let peakMemoryBytes: Double?
     public let runID: String?
     public let workers: Int?
+    /// `cluster.jsonl`'s lines (a cluster run's epochs and events), empty for one process.
+    public let cluster: [ClusterRecord]
 
     /// Reads `directory`/metrics.jsonl and results.json.
     public init(directory: String) throws {
@@ -63,9 +65,25 @@ public struct ReportedRun {
         peakMemoryBytes = results["peak_memory_bytes"] as? Double
         runID = results["run_id"] as? String
         workers = results["workers"] as? Int
+        cluster = try Self.clusterRecords((directory as NSString).appendingPathComponent("cluster.jsonl"))
     }
 
     /// The per-epoch records (no `test` line), in epoch order.
+    /// Every line of `path` as a `ClusterRecord`; none when the file is absent.
+    static func clusterRecords(_ path: String) throws -> [ClusterRecord] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ReportError(file: path, line: nil, "cannot be read as UTF-8 text")
+        }
+        return try text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { k, line in
+            guard !line.isEmpty else { return nil }
+            do { return try JSONDecoder().decode(ClusterRecord.self, from: Data(line.utf8)) } catch {
+                throw ReportError(file: path, line: k + 1, "expected a JSON object with kind (epoch, checkpoint, resumed, "
+                                  + "worker_joined or worker_lost), epoch, step and at, found \(Self.cut(line))")
+            }
+        }
+    }
+
     public var epochRecords: [EpochRecord] { summary.records.filter { $0.split != "test" }.sorted { $0.epoch < $1.epoch } }
 
     static func cut(_ text: some StringProtocol) -> String { text.count > 80 ? "\"\(text.prefix(80))…\"" : "\"\(text)\"" }

@@ -24,6 +24,10 @@ public enum RunReport {
         body += "<h2>By epoch</h2><div class=\"charts\">"
         body += charts(runs).map { $0.render() }.joined()
         body += "</div>"
+        if runs.contains(where: { !$0.cluster.isEmpty }) {
+            body += "<h2>Cluster</h2><div class=\"charts\">" + clusterCharts(runs).map { $0.render() }.joined() + "</div>"
+            body += timeline(runs)
+        }
         return """
         <!DOCTYPE html>
         <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><meta charset="utf-8"/>
@@ -83,6 +87,42 @@ public enum RunReport {
         }
         charts.append(SVGLineChart(title: "seconds per training epoch", xLabel: "epoch", series: series { $0.trainSeconds }))
         return charts
+    }
+
+    /// From `cluster.jsonl`: the workers' seconds per phase (a line per phase and run), the MB
+    /// on the coordinator's socket, and the payload's compression, by epoch.
+    static func clusterCharts(_ runs: [ReportedRun]) -> [SVGLineChart] {
+        let clustered = runs.filter { !$0.cluster.isEmpty }
+        func series(_ label: String = "", _ pick: (ClusterRecord) -> Double?) -> [SVGLineChart.Series] {
+            clustered.map { run in
+                SVGLineChart.Series(name: label.isEmpty ? run.name : "\(run.name) \(label)", points: run.cluster.compactMap { r in
+                    guard r.kind == .epoch, let y = pick(r) else { return nil }
+                    return (Double(r.epoch), y)
+                })
+            }
+        }
+        let phases: [(String, (ClusterRecord) -> Double?)] = [("sample", \.sampleSeconds), ("pull", \.pullSeconds),
+                                                              ("compute", \.computeSeconds), ("push", \.pushSeconds)]
+        return [
+            SVGLineChart(title: "workers' seconds per phase (summed over workers)", xLabel: "epoch",
+                         series: phases.flatMap { series($0.0, $0.1) }),
+            SVGLineChart(title: "MB on the coordinator's socket (sent + received)", xLabel: "epoch",
+                         series: series { r in r.sentBytes.flatMap { s in r.receivedBytes.map { (s + $0) / 1e6 } } }),
+            SVGLineChart(title: "steps per second", xLabel: "epoch", series: series { $0.stepsPerSecond }),
+            SVGLineChart(title: "payload compression (raw / encoded)", xLabel: "epoch", series: series { $0.compression }),
+        ]
+    }
+
+    /// Checkpoints, resumptions, and workers joining and lost, in order, per run.
+    static func timeline(_ runs: [ReportedRun]) -> String {
+        var rows = "<h3>Timeline</h3><table><tr><th>run</th><th>seconds</th><th>epoch</th><th>step</th><th>event</th><th>detail</th></tr>"
+        for run in runs {
+            for r in run.cluster where r.kind != .epoch {
+                rows += "<tr><td>\(HTML.escape(run.name))</td><td>\(String(format: "%.1f", r.at))</td><td>\(r.epoch)</td><td>\(r.step)</td>"
+                    + "<td>\(r.kind.rawValue.replacingOccurrences(of: "_", with: " "))</td><td>\(HTML.escape(r.detail ?? ""))</td></tr>"
+            }
+        }
+        return rows + "</table>"
     }
 
     /// `ndcg@K`, `recall@K`, `hit@K`, `mrr@K` at the smallest K any run validated, then `rmse`, `mae`.
