@@ -1,3 +1,4 @@
+import Foundation
 import TrellisCore
 import TrellisGraph
 import TrellisTensor
@@ -39,6 +40,7 @@ public final class HeteroGATv2: SampledRecommender {
         for l in 0..<layerCount {
             let convs: [RelationConv] = relations.map { r in
                 GATv2Conv(sourceWidth: d, targetWidth: d, channels: d / heads, heads: heads, combination: .concat,
+                          edgeWidth: r.attributes.isEmpty || XP.noEdge ? nil : r.attributes.count,
                           parameters: parameters, name: "gatv2.\(l).\(r.name)", rng: &rng)
             }
             convolutions.append(HeteroConv(relations: relations, convolutions: convs, aggregation: .sum))
@@ -48,30 +50,53 @@ public final class HeteroGATv2: SampledRecommender {
         }
         self.convolutions = convolutions
         self.skips = skips
-        hidden = Linear(2 * d, d, parameters: parameters, name: "head.0", rng: &rng)
+        hidden = Linear(XP.head == "prod" ? 3 * d : 2 * d, d, parameters: parameters, name: "head.0", rng: &rng)
         output = Linear(d, 1, parameters: parameters, name: "head.2", rng: &rng)
     }
 
     public func forward(_ g: SampledSubgraph, inputs: [Variable]) -> [Variable] {
         precondition(g.layerCount == layerCount, "subgraph has \(g.layerCount) layers, model \(layerCount)")
         var h = inputs  // h[t]: (nodes[l][t].count, d)
+        let training = inputs.first?.requiresGrad ?? false
+        var drng = SeededGenerator(seed: 7, stream: [UInt64(g.nodes[layerCount].flatMap { $0 }.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFFFFFFFF })])
+        if XP.drop > 0 { h = h.map { $0.dropout(rate: XP.drop, training: training, using: &drng) } }
         for l in 0..<layerCount {
-            let messages = convolutions[l](g, layer: l, h)
+            let messages = convolutions[l](g, layer: l, h, edgeFeatures: edgeFeatures(g, layer: l))
             let last = l == layerCount - 1
             h = h.indices.map { t in
                 let count = g.nodes[l + 1][t].count
                 let own = h[t].shape[0] == count ? h[t] : h[t].slice(axis: 0, start: 0, count: count)
                 let skip = skips[l][t](own)
                 let v = messages[t].map { $0 + skip } ?? skip
-                return last ? v : v.relu()
+                return last ? v : (XP.drop2 > 0 ? v.relu().dropout(rate: XP.drop2, training: training, using: &drng) : v.relu())
             }
         }
         return h
     }
 
+    /// Layer l's edge attributes per relation, (E_r, F_r), or nil where a relation has none.
+    func edgeFeatures(_ g: SampledSubgraph, layer l: Int) -> [Variable?]? {
+        let relations = convolutions[l].relations
+        guard !XP.noEdge, relations.contains(where: { !$0.attributes.isEmpty }) else { return nil }
+        return zip(relations, g.edges[l]).map { r, e in
+            r.attributes.isEmpty ? nil : Variable(Tensor(shape: [e.count, r.attributes.count], data: e.values))
+        }
+    }
+
     public func score(users: Variable, items: Variable) -> Variable {
-        let pair = Variable.concat([users, items], axis: 1)       // (B, 2d)
+        let pair = XP.head == "prod" ? Variable.concat([users, items, users * items], axis: 1) : Variable.concat([users, items], axis: 1)       // (B, 2d)
         let b = pair.shape[0]
-        return output(hidden(pair).relu()).reshaped([b])        // (B)
+        let mlp = output(hidden(pair).relu()).reshaped([b])        // (B)
+        return XP.head == "dot" ? mlp + (users * items).sum(axis: 1) : mlp
     }
 }
+
+enum XP {
+    static let env = ProcessInfo.processInfo.environment
+    static let noEdge = env["TX_NOEDGE"] != nil
+    static let noExcl = env["TX_NOEXCL"] != nil
+    static let drop = Float(env["TX_DROP"] ?? "0")!
+    static let drop2 = Float(env["TX_DROP2"] ?? "0")!
+    static let head = env["TX_HEAD"] ?? ""
+}
+public let XPnoExcl = XP.noExcl

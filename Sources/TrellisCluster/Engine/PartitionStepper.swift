@@ -44,7 +44,7 @@ public final class PartitionStepper {
         var prepared = PreparedBatch(partition: partition, step: step, batch: batch)
         guard batch.count > 0 else { return prepared }
         prepared.subgraph = try subgraphs.sample(seeds: batch.seeds, source: neighbours,
-                                                 seed: seed, epoch: step.epoch, step: step.step)
+                                                 seed: seed, epoch: step.epoch, step: step.step, excluding: batch.excludedEdges)
         prepared.seconds = ResourceUsage.now() - start
         return prepared
     }

@@ -1,3 +1,4 @@
+import Foundation
 import TrellisCore
 import TrellisData
 import TrellisGraph
@@ -46,13 +47,18 @@ public struct TrainingPlan: Sendable {
         taskEntry = try TaskRegistry.entry(for: config)
         try Self.checkPartitions(config, dataset: dataset)
         self.config = config
-        graph = GraphTopology.userItem(dataset.trainItems)
+        let train = dataset.split.train
+        // A task that learns ratings also passes them along the edges (GATv2's edge features).
+        graph = ProcessInfo.processInfo.environment["TX_RREL"] != nil ? try GraphTopology.userItemByRating(users: train.users, items: train.items, ratings: train.ratings,
+                                         userCount: dataset.userCount, itemCount: dataset.itemCount) : taskEntry.usesRatings
+            ? try GraphTopology.userItem(users: train.users, items: train.items, ratings: train.ratings,
+                                         userCount: dataset.userCount, itemCount: dataset.itemCount)
+            : GraphTopology.userItem(dataset.trainItems)
         let method: Partitioner = config.cluster.partitioner == .hash ? .hash : .greedy
         book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
         report = PartitionReport(method: method.rawValue, book: book, graph: graph)
         var links = [(users: [Int32], items: [Int32])](repeating: ([], []), count: config.cluster.partitions)
         var ratings = [[Float]](repeating: [], count: config.cluster.partitions)
-        let train = dataset.split.train
         for k in 0..<train.count {
             let p = book.owner(type: GraphTopology.user, node: train.users[k])
             links[p].users.append(train.users[k])
