@@ -1,4 +1,3 @@
-import Foundation
 import TrellisCore
 import TrellisGraph
 import TrellisTensor
@@ -12,7 +11,9 @@ import TrellisTensor
 ///
 /// Each GATv2Conv has `heads` heads of d / heads channels, concatenated, so every layer keeps
 /// width d (= `model.embedding_size`). `S_t` is a per-type linear skip (PyG's usual
-/// `conv(x) + lin(x)`): GATv2 on a bipartite relation never sends a node its own row. The
+/// `conv(x) + lin(x)`): GATv2 on a bipartite relation never sends a node its own row. A
+/// relation with edge attributes (the rating) feeds them to its GATv2's attention score as
+/// PyG's `edge_dim` does (`lin_edge`, (H·C, F)); the values are not part of the messages. The
 /// rating head scores a (user, item) pair from their outputs:
 ///
 ///     score(u, i) = W_2 ReLU(W_1 [h_u ; h_i] + b_1) + b_2       // (B, 2d) -> (B, d) -> (B)
@@ -40,7 +41,7 @@ public final class HeteroGATv2: SampledRecommender {
         for l in 0..<layerCount {
             let convs: [RelationConv] = relations.map { r in
                 GATv2Conv(sourceWidth: d, targetWidth: d, channels: d / heads, heads: heads, combination: .concat,
-                          edgeWidth: r.attributes.isEmpty || XP.noEdge ? nil : r.attributes.count,
+                          edgeWidth: r.attributes.isEmpty ? nil : r.attributes.count,
                           parameters: parameters, name: "gatv2.\(l).\(r.name)", rng: &rng)
             }
             convolutions.append(HeteroConv(relations: relations, convolutions: convs, aggregation: .sum))
@@ -50,16 +51,13 @@ public final class HeteroGATv2: SampledRecommender {
         }
         self.convolutions = convolutions
         self.skips = skips
-        hidden = Linear(XP.head == "prod" ? 3 * d : 2 * d, d, parameters: parameters, name: "head.0", rng: &rng)
+        hidden = Linear(2 * d, d, parameters: parameters, name: "head.0", rng: &rng)
         output = Linear(d, 1, parameters: parameters, name: "head.2", rng: &rng)
     }
 
     public func forward(_ g: SampledSubgraph, inputs: [Variable]) -> [Variable] {
         precondition(g.layerCount == layerCount, "subgraph has \(g.layerCount) layers, model \(layerCount)")
         var h = inputs  // h[t]: (nodes[l][t].count, d)
-        let training = inputs.first?.requiresGrad ?? false
-        var drng = SeededGenerator(seed: 7, stream: [UInt64(g.nodes[layerCount].flatMap { $0 }.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFFFFFFFF })])
-        if XP.drop > 0 { h = h.map { $0.dropout(rate: XP.drop, training: training, using: &drng) } }
         for l in 0..<layerCount {
             let messages = convolutions[l](g, layer: l, h, edgeFeatures: edgeFeatures(g, layer: l))
             let last = l == layerCount - 1
@@ -68,7 +66,7 @@ public final class HeteroGATv2: SampledRecommender {
                 let own = h[t].shape[0] == count ? h[t] : h[t].slice(axis: 0, start: 0, count: count)
                 let skip = skips[l][t](own)
                 let v = messages[t].map { $0 + skip } ?? skip
-                return last ? v : (XP.drop2 > 0 ? v.relu().dropout(rate: XP.drop2, training: training, using: &drng) : v.relu())
+                return last ? v : v.relu()
             }
         }
         return h
@@ -77,26 +75,15 @@ public final class HeteroGATv2: SampledRecommender {
     /// Layer l's edge attributes per relation, (E_r, F_r), or nil where a relation has none.
     func edgeFeatures(_ g: SampledSubgraph, layer l: Int) -> [Variable?]? {
         let relations = convolutions[l].relations
-        guard !XP.noEdge, relations.contains(where: { !$0.attributes.isEmpty }) else { return nil }
+        guard relations.contains(where: { !$0.attributes.isEmpty }) else { return nil }
         return zip(relations, g.edges[l]).map { r, e in
             r.attributes.isEmpty ? nil : Variable(Tensor(shape: [e.count, r.attributes.count], data: e.values))
         }
     }
 
     public func score(users: Variable, items: Variable) -> Variable {
-        let pair = XP.head == "prod" ? Variable.concat([users, items, users * items], axis: 1) : Variable.concat([users, items], axis: 1)       // (B, 2d)
+        let pair = Variable.concat([users, items], axis: 1)       // (B, 2d)
         let b = pair.shape[0]
-        let mlp = output(hidden(pair).relu()).reshaped([b])        // (B)
-        return XP.head == "dot" ? mlp + (users * items).sum(axis: 1) : mlp
+        return output(hidden(pair).relu()).reshaped([b])        // (B)
     }
 }
-
-enum XP {
-    static let env = ProcessInfo.processInfo.environment
-    static let noEdge = env["TX_NOEDGE"] != nil
-    static let noExcl = env["TX_NOEXCL"] != nil
-    static let drop = Float(env["TX_DROP"] ?? "0")!
-    static let drop2 = Float(env["TX_DROP2"] ?? "0")!
-    static let head = env["TX_HEAD"] ?? ""
-}
-public let XPnoExcl = XP.noExcl

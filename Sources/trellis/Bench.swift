@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrellisCluster
 import TrellisCore
 import TrellisData
 import TrellisModels
@@ -39,7 +40,8 @@ extension Trellis {
             do { cfg = try TrainingConfig.load(path: config) } catch { throw RunError(error) }
             guard cfg.model.kind != .sage else {
                 throw RunError(message: "\(config): model.kind sage trains on sampled subgraphs through the partitioned engine, "
-                               + "which bench does not time; bench times the full-graph trainer (model.kind lightgcn or bpr). "
+                               + "which bench does not time; bench times the full-graph trainer (model.kind lightgcn or bpr, "
+                               + "or gatv2 full batch). "
                                + "`trellis train --config \(config)` prints the seconds per epoch of a sage run")
             }
             cfg.training.threads = threads
@@ -62,6 +64,13 @@ extension Trellis {
 
             let dataset: PreparedDataset
             do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw RunError(error) }
+            if cfg.model.kind == .gatv2 {
+                let plan: TrainingPlan
+                do { plan = try TrainingPlan(config: cfg, dataset: dataset) } catch { throw RunError(error) }
+                report["epoch"] = GATv2Bench(plan: plan, dataset: dataset).run(epochs: epochs)
+                try write(report)
+                return
+            }
 
             let adjacency = LightGCN.normalisedAdjacency(dataset.trainItems)
             let sp = Benchmarks.sparseMatmul(adjacency, dimension: cfg.model.embeddingSize, repeats: repeats)
@@ -91,11 +100,15 @@ extension Trellis {
             }
             report["epoch"] = ["model": trainer.model.name, "dataset": dataset.name, "median_seconds": med,
                                "seconds": times, "peak_memory_bytes": peak]
-            if let output {
-                let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-                print("wrote \(output)")
-            }
+            try write(report)
+        }
+
+        /// Writes the figures to `--output`, when given.
+        func write(_ report: [String: Any]) throws {
+            guard let output else { return }
+            let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            print("wrote \(output)")
         }
     }
 }

@@ -53,18 +53,24 @@ final class RatingRunTests: XCTestCase {
     /// The rating task across processes: ratings travel with the links, the mean and the scale
     /// with the welcome, and 2 workers (also with 2 parameter-server processes) give exactly
     /// the numbers of one process.
-    func testTwoWorkersGiveTheNumbersOfOneProcess() throws {
-        let h = try Harness(name: "rating-cluster")
+    /// A harness whose config trains a small gatv2 (the rating as edge feature) on u1.
+    private func gatv2Harness(_ name: String, epochs: Int, batch: Int) throws -> Harness {
+        let h = try Harness(name: name)
         let data = try TestData.movieLens100K()
         try """
         seed: 3
         task: {kind: rating}
         model: {kind: gatv2, embedding_size: 16, layers: 2, fanouts: [4, 4]}
         data: {name: u1, path: \(data), split: rows, test_rows: 20000, valid_ratio: 0.1}
-        training: {epochs: 2, batch_size: 4096, optimizer: adam, learning_rate: 0.002, threads: 1}
-        evaluation: {valid_metric: rmse}
-        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000}
+        training: {epochs: \(epochs), batch_size: \(batch), optimizer: adam, learning_rate: 0.002, threads: 1}
+        evaluation: {valid_metric: rmse, stopping_step: \(epochs)}
+        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000}
         """.write(toFile: h.config, atomically: true, encoding: .utf8)
+        return h
+    }
+
+    func testTwoWorkersGiveTheNumbersOfOneProcess() throws {
+        let h = try gatv2Harness("rating-cluster", epochs: 2, batch: 4096)
         let reference = try h.trainOneProcess()
         XCTAssertNotNil(reference.test["rmse"])
         for servers in [0, 2] {
@@ -75,5 +81,27 @@ final class RatingRunTests: XCTestCase {
             try h.finish(coordinator, shards + workers)
             XCTAssertEqual(try h.result("cluster\(servers)"), reference, "\(servers) server processes")
         }
+    }
+
+    /// gatv2 with 2 workers, one SIGKILLed mid-run and replaced by a new `worker join`: the
+    /// replacement takes the orphaned partitions and the run ends with one process's numbers.
+    func testKilledWorkerIsReplacedAndTheRunMatchesOneProcess() throws {
+        let h = try gatv2Harness("rating-kill", epochs: 6, batch: 2048)
+        let reference = try h.trainOneProcess()
+        let port = Harness.freePort()
+        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
+        let w0 = try h.startWorker(port: port, name: "w0")
+        let w1 = try h.startWorker(port: port, name: "w1")
+        try h.waitFor(log: "coordinator", containing: "epoch 1 ", seconds: 120)
+        kill(w1.processIdentifier, SIGKILL)
+        try h.waitFor(log: "coordinator", containing: "worker lost", seconds: 30)
+        let replacement = try h.startWorker(port: port, name: "w2")
+        try h.waitForExit(coordinator, seconds: 240)
+        try h.waitForExit(w0, seconds: 30)
+        try h.waitForExit(replacement, seconds: 30)
+        XCTAssertEqual(try h.result("run"), reference)
+        let log = try h.log("coordinator")
+        let lost = try XCTUnwrap(log.range(of: "worker lost"))
+        XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before epoch 3 ended:\n\(log)")
     }
 }

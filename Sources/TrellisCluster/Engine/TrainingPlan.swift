@@ -1,4 +1,3 @@
-import Foundation
 import TrellisCore
 import TrellisData
 import TrellisGraph
@@ -48,12 +47,7 @@ public struct TrainingPlan: Sendable {
         try Self.checkPartitions(config, dataset: dataset)
         self.config = config
         let train = dataset.split.train
-        // A task that learns ratings also passes them along the edges (GATv2's edge features).
-        graph = ProcessInfo.processInfo.environment["TX_RREL"] != nil ? try GraphTopology.userItemByRating(users: train.users, items: train.items, ratings: train.ratings,
-                                         userCount: dataset.userCount, itemCount: dataset.itemCount) : taskEntry.usesRatings
-            ? try GraphTopology.userItem(users: train.users, items: train.items, ratings: train.ratings,
-                                         userCount: dataset.userCount, itemCount: dataset.itemCount)
-            : GraphTopology.userItem(dataset.trainItems)
+        graph = try Self.graph(config, taskEntry: taskEntry, dataset: dataset)
         let method: Partitioner = config.cluster.partitioner == .hash ? .hash : .greedy
         book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
         report = PartitionReport(method: method.rawValue, book: book, graph: graph)

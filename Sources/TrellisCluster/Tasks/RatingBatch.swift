@@ -20,7 +20,7 @@ public struct RatingBatch: TaskBatch {
         self.users = BPRLoss.distinct(users)
         self.items = BPRLoss.distinct(items)
         self.ratings = ratings
-        excludedEdges = XPnoExcl ? nil : EdgeExclusion(first: GraphTopology.user, second: GraphTopology.item, firstIDs: users, secondIDs: items)
+        excludedEdges = EdgeExclusion(first: GraphTopology.user, second: GraphTopology.item, firstIDs: users, secondIDs: items)
     }
 
     public var count: Int { ratings.count }
