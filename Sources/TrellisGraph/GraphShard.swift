@@ -14,6 +14,7 @@ public struct GraphShard: Sendable {
     /// values[r]: relation r's edge attributes in `sources[r]` order, `valueWidths[r]` per
     /// edge (sources.count × width; empty for a relation without attributes).
     public let values: [[Float]]
+    /// Attribute values per edge, per relation (the schema's attribute count).
     public let valueWidths: [Int]
     /// For each relation, global target id -> row in this shard (-1 when not held). Sized by the
     /// node count of the target type: 4 bytes a node, small next to the edges.
