@@ -66,6 +66,35 @@ public struct GraphTopology: Sendable {
             adjacency: [values, values.transposed()])
     }
 
+    /// The same graph from rated edges, each relation carrying a `rating` attribute:
+    /// (users[k], items[k]) rated ratings[k]; a repeated pair keeps its first rating.
+    public static func userItem(users: [Int32], items: [Int32], ratings: [Float], userCount: Int, itemCount: Int) throws -> GraphTopology {
+        let schema = GraphSchema(nodeTypes: [GraphSchema.NodeType(name: "user", count: userCount),
+                                             GraphSchema.NodeType(name: "item", count: itemCount)],
+                                 relations: [Relation(name: "item->user", source: item, target: user, attributes: ["rating"]),
+                                             Relation(name: "user->item", source: user, target: item, attributes: ["rating"])])
+        return try build(schema, edges: [EdgeList(sources: items, targets: users, attributes: [ratings]),
+                                         EdgeList(sources: users, targets: items, attributes: [ratings])], deduplicate: true)
+    }
+
+    /// The user-item graph with one pair of relations per rating level (GC-MC's rating-typed
+    /// edges): `item->user:R` and `user->item:R` hold the pairs rated R, levels ascending.
+    public static func userItemByRating(users: [Int32], items: [Int32], ratings: [Float], userCount: Int, itemCount: Int) throws -> GraphTopology {
+        let levels = Array(Set(ratings)).sorted()
+        var relations: [Relation] = [], edges: [EdgeList] = []
+        for level in levels {
+            let keep = ratings.indices.filter { ratings[$0] == level }
+            let u = keep.map { users[$0] }, i = keep.map { items[$0] }
+            let name = level == level.rounded() ? "\(Int(level))" : "\(level)"
+            relations += [Relation(name: "item->user:\(name)", source: item, target: user),
+                          Relation(name: "user->item:\(name)", source: user, target: item)]
+            edges += [EdgeList(sources: i, targets: u), EdgeList(sources: u, targets: i)]
+        }
+        let schema = GraphSchema(nodeTypes: [GraphSchema.NodeType(name: "user", count: userCount),
+                                             GraphSchema.NodeType(name: "item", count: itemCount)], relations: relations)
+        return try build(schema, edges: edges, deduplicate: true)
+    }
+
     /// Edges over all relations.
     public var edgeCount: Int { adjacency.reduce(0) { $0 + $1.nnz } }
 

@@ -31,23 +31,36 @@ public struct SampledNeighbours: Sendable, Equatable {
     public var counts: [Int32]
     /// All neighbours, node after node.
     public var neighbours: [Int32]
-    public init(counts: [Int32] = [], neighbours: [Int32] = []) {
+    /// The drawn edges' attributes (the relation's width per neighbour, in `neighbours`
+    /// order; empty for a relation without attributes).
+    public var values: [Float]
+    public init(counts: [Int32] = [], neighbours: [Int32] = [], values: [Float] = []) {
         self.counts = counts
         self.neighbours = neighbours
+        self.values = values
+    }
+
+    /// Appends one node's list.
+    mutating func append(_ drawn: ArraySlice<Int32>, values drawnValues: ArraySlice<Float>) {
+        counts.append(Int32(drawn.count))
+        neighbours.append(contentsOf: drawn)
+        values.append(contentsOf: drawnValues)
     }
 }
 
 // MARK: Drawing from one row
 
 public enum NeighbourSampling {
-    /// Up to `fanout` distinct entries of `row`, without replacement, kept in row order; the
-    /// whole row when it is no longer than `fanout` (a negative fanout means all).
-    /// Floyd's algorithm: `fanout` draws whatever the row length.
-    public static func draw(_ row: ArraySlice<Int32>, fanout: Int, relation: Int, node: Int32, tag: SampleTag,
-                            into out: inout [Int32]) -> Int {
+    /// Appends to `out` up to `fanout` distinct entries of `row`, without replacement, kept in
+    /// row order, with their `width` attribute values each from `values` (empty when width is
+    /// 0); the whole row when it is no longer than `fanout` (a negative fanout means all).
+    /// Floyd's algorithm: `fanout` draws whatever the row length. Returns the count drawn.
+    @discardableResult
+    public static func draw(_ row: ArraySlice<Int32>, values: ArraySlice<Float> = [], width: Int = 0, fanout: Int,
+                            relation: Int, node: Int32, tag: SampleTag, into out: inout SampledNeighbours) -> Int {
         let n = row.count
         if fanout < 0 || n <= fanout {
-            out.append(contentsOf: row)
+            out.append(row, values: values)
             return n
         }
         var rng = SeededGenerator(seed: tag.seed, stream: [0x6E62, UInt64(tag.epoch), UInt64(tag.step),
@@ -57,8 +70,11 @@ public enum NeighbourSampling {
             let t = rng.nextInt(below: j + 1)
             chosen.insert(chosen.contains(t) ? j : t)
         }
-        let base = row.startIndex
-        for k in chosen.sorted() { out.append(row[base + k]) }
+        out.counts.append(Int32(fanout))
+        for k in chosen.sorted() {
+            out.neighbours.append(row[row.startIndex + k])
+            out.values.append(contentsOf: values[(values.startIndex + k * width)..<(values.startIndex + (k + 1) * width)])
+        }
         return fanout
     }
 }
@@ -100,7 +116,7 @@ public final class ShardedNeighbourSource: NeighbourSource {
         out.counts.reserveCapacity(nodes.count)
         for v in nodes {
             guard let row = shard.row(relation: relation, node: v) else { throw GraphError.notOwned(relation: relation, node: v) }
-            out.counts.append(Int32(NeighbourSampling.draw(row, fanout: fanout, relation: relation, node: v, tag: tag, into: &out.neighbours)))
+            draw(row, of: v, relation: relation, fanout: fanout, tag: tag, into: &out)
         }
         count(local: nodes.count, remote: 0)
         return out
@@ -115,8 +131,8 @@ public final class ShardedNeighbourSource: NeighbourSource {
         if byOwner.isEmpty { return try sampleLocal(relation: relation, nodes: nodes, fanout: fanout, tag: tag) }
         guard let remote else { throw GraphError.notOwned(relation: relation, node: nodes[byOwner.first!.value[0]]) }
         // Per node results, then concatenated in request order.
-        var lists = [ArraySlice<Int32>](repeating: [], count: nodes.count)
-        var isRemote = [Bool](repeating: false, count: nodes.count)
+        let width = shard.valueWidths[relation]
+        var lists = [(neighbours: ArraySlice<Int32>, values: ArraySlice<Float>)?](repeating: nil, count: nodes.count)
         for owner in byOwner.keys.sorted() {
             let positions = byOwner[owner]!
             let answer = try remote(owner, relation, positions.map { nodes[$0] }, fanout, tag)
@@ -128,26 +144,35 @@ public final class ShardedNeighbourSource: NeighbourSource {
             guard answer.counts.allSatisfy({ $0 >= 0 }), answer.neighbours.allSatisfy({ $0 >= 0 && Int($0) < sourceCount }) else {
                 throw GraphError.malformedShard("partition \(owner) answered a neighbour outside 0..<\(sourceCount)")
             }
+            guard answer.values.count == answer.neighbours.count * width, answer.values.allSatisfy(\.isFinite) else {
+                throw GraphError.malformedShard("partition \(owner) answered \(answer.values.count) edge values for "
+                                                + "\(answer.neighbours.count) neighbours of \(width) finite attributes")
+            }
             var start = 0
             for (k, c) in zip(positions, answer.counts) {
-                lists[k] = answer.neighbours[start..<(start + Int(c))]
-                isRemote[k] = true
-                start += Int(c)
+                let end = start + Int(c)
+                lists[k] = (answer.neighbours[start..<end], answer.values[(start * width)..<(end * width)])
+                start = end
             }
             count(local: 0, remote: positions.count)
         }
         var out = SampledNeighbours()
-        count(local: isRemote.lazy.filter { !$0 }.count, remote: 0)
+        count(local: lists.lazy.filter { $0 == nil }.count, remote: 0)
         for (k, v) in nodes.enumerated() {
-            if isRemote[k] {
-                out.counts.append(Int32(lists[k].count))
-                out.neighbours.append(contentsOf: lists[k])
+            if let list = lists[k] {
+                out.append(list.neighbours, values: list.values)
             } else {
-                let row = shard.row(relation: relation, node: v)!
-                out.counts.append(Int32(NeighbourSampling.draw(row, fanout: fanout, relation: relation, node: v, tag: tag, into: &out.neighbours)))
+                draw(shard.row(relation: relation, node: v)!, of: v, relation: relation, fanout: fanout, tag: tag, into: &out)
             }
         }
         return out
+    }
+
+    /// Draws from the held row of `node`, with its edges' attribute values.
+    private func draw(_ row: ArraySlice<Int32>, of node: Int32, relation: Int, fanout: Int, tag: SampleTag,
+                      into out: inout SampledNeighbours) {
+        NeighbourSampling.draw(row, values: shard.rowValues(relation: relation, node: node)!, width: shard.valueWidths[relation],
+                               fanout: fanout, relation: relation, node: node, tag: tag, into: &out)
     }
 }
 
@@ -155,13 +180,16 @@ public final class ShardedNeighbourSource: NeighbourSource {
 /// one-process run, reads for inference): every row is local.
 extension GraphTopology: NeighbourSource {
     public func sample(relation: Int, nodes: [Int32], fanout: Int, tag: SampleTag) throws -> SampledNeighbours {
-        let a = adjacency[relation]
+        let a = adjacency[relation], columns = attributes[relation]
         var out = SampledNeighbours()
         out.counts.reserveCapacity(nodes.count)
         for v in nodes {
             guard v >= 0, Int(v) < a.rowCount else { throw GraphError.notOwned(relation: relation, node: v) }
-            let n = NeighbourSampling.draw(a.row(Int(v)), fanout: fanout, relation: relation, node: v, tag: tag, into: &out.neighbours)
-            out.counts.append(Int32(n))
+            // The row's attribute values, edge after edge (the shards' layout).
+            let edges = a.offsets[Int(v)]..<a.offsets[Int(v) + 1]
+            let values = edges.flatMap { k in columns.map { $0[k] } }
+            NeighbourSampling.draw(a.row(Int(v)), values: values[...], width: columns.count, fanout: fanout,
+                                   relation: relation, node: v, tag: tag, into: &out)
         }
         return out
     }

@@ -13,9 +13,13 @@ public struct SampledSubgraph: Sendable, Equatable {
         public var sources: [Int32] = []
         /// Row in nodes[l + 1][relation.target] of each edge's receiver.
         public var targets: [Int32] = []
-        public init(sources: [Int32] = [], targets: [Int32] = []) {
+        /// The edges' attributes, (count, relation.attributes.count) row-major; empty for a
+        /// relation without attributes.
+        public var values: [Float] = []
+        public init(sources: [Int32] = [], targets: [Int32] = [], values: [Float] = []) {
             self.sources = sources
             self.targets = targets
+            self.values = values
         }
         public var count: Int { sources.count }
     }
@@ -64,8 +68,10 @@ public struct SubgraphSampler {
 
     public var hopCount: Int { fanouts.first?.count ?? 0 }
 
-    /// Samples the neighbourhood of `seeds[type]` (distinct ids per type) through `source`.
-    public func sample(seeds: [[Int32]], source: NeighbourSource, seed: UInt64, epoch: Int, step: Int) throws -> SampledSubgraph {
+    /// Samples the neighbourhood of `seeds[type]` (distinct ids per type) through `source`,
+    /// leaving out the edges `excluding` names.
+    public func sample(seeds: [[Int32]], source: NeighbourSource, seed: UInt64, epoch: Int, step: Int,
+                       excluding: EdgeExclusion? = nil) throws -> SampledSubgraph {
         precondition(seeds.count == nodeTypeCount, "seeds for \(seeds.count) of \(nodeTypeCount) node types")
         let hops = hopCount
         // Built from the seeds outwards, then reversed so layer 0 is the inputs.
@@ -82,15 +88,19 @@ public struct SubgraphSampler {
             var edges: [SampledSubgraph.Edges] = []
             let tag = SampleTag(seed: seed, epoch: epoch, step: step, hop: hop)
             for (r, relation) in relations.enumerated() {
-                let targets = outer[relation.target]
+                let targets = outer[relation.target], width = relation.attributes.count
                 var e = SampledSubgraph.Edges()
                 if !targets.isEmpty {
                     let drawn = try source.sample(relation: r, nodes: targets, fanout: fanouts[r][hop - 1], tag: tag)
+                    guard drawn.values.count == drawn.neighbours.count * width else {
+                        throw GraphError.malformedShard("relation \(r): \(drawn.values.count) edge values for \(drawn.neighbours.count) neighbours of \(width) attributes")
+                    }
                     var k = 0
                     for (t, c) in drawn.counts.enumerated() {
                         for _ in 0..<Int(c) {
                             let u = drawn.neighbours[k]
                             k += 1
+                            if let excluding, excluding.excludes(relation, source: u, target: targets[t]) { continue }
                             let local: Int32
                             if let existing = index[relation.source][u] {
                                 local = existing
@@ -101,6 +111,7 @@ public struct SubgraphSampler {
                             }
                             e.sources.append(local)
                             e.targets.append(Int32(t))
+                            e.values.append(contentsOf: drawn.values[((k - 1) * width)..<(k * width)])
                         }
                     }
                 }
@@ -112,13 +123,15 @@ public struct SubgraphSampler {
         return SampledSubgraph(nodes: layers.reversed(), edges: edgeLayers.reversed())
     }
 
-    /// Every node with every neighbour: the graph a full-graph inference pass reads, in the
-    /// same shape as a sampled one (for small graphs and tests).
+    /// Every node with every neighbour (and the edges' attributes): the graph a full-graph
+    /// inference pass reads, in the same shape as a sampled one.
     public static func full(_ graph: GraphTopology, layers: Int) -> SampledSubgraph {
         let all = graph.nodeCounts.map { n in (0..<n).map { Int32($0) } }
-        let edges = graph.adjacency.map { a -> SampledSubgraph.Edges in
+        let edges = zip(graph.adjacency, graph.attributes).map { a, attributes -> SampledSubgraph.Edges in
             var e = SampledSubgraph.Edges()
             e.sources = a.columns
+            e.values.reserveCapacity(a.nnz * attributes.count)
+            for k in 0..<a.nnz { for column in attributes { e.values.append(column[k]) } }
             e.targets.reserveCapacity(a.nnz)
             for v in 0..<a.rowCount { e.targets.append(contentsOf: repeatElement(Int32(v), count: a.rowLength(v))) }
             return e
@@ -138,6 +151,7 @@ public struct SubgraphSampler {
             }
             var e = SampledSubgraph.Edges()
             e.sources = shard.sources[r]
+            e.values = shard.values[r]
             e.targets.reserveCapacity(e.sources.count)
             for (k, v) in shard.targets[r].enumerated() {
                 e.targets.append(contentsOf: repeatElement(v, count: shard.offsets[r][k + 1] - shard.offsets[r][k]))

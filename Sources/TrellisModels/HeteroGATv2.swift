@@ -11,7 +11,9 @@ import TrellisTensor
 ///
 /// Each GATv2Conv has `heads` heads of d / heads channels, concatenated, so every layer keeps
 /// width d (= `model.embedding_size`). `S_t` is a per-type linear skip (PyG's usual
-/// `conv(x) + lin(x)`): GATv2 on a bipartite relation never sends a node its own row. The
+/// `conv(x) + lin(x)`): GATv2 on a bipartite relation never sends a node its own row. A
+/// relation with edge attributes (the rating) feeds them to its GATv2's attention score as
+/// PyG's `edge_dim` does (`lin_edge`, (H·C, F)); the values are not part of the messages. The
 /// rating head scores a (user, item) pair from their outputs:
 ///
 ///     score(u, i) = W_2 ReLU(W_1 [h_u ; h_i] + b_1) + b_2       // (B, 2d) -> (B, d) -> (B)
@@ -39,6 +41,7 @@ public final class HeteroGATv2: LayerwiseRecommender {
         for l in 0..<layerCount {
             let convs: [RelationConv] = relations.map { r in
                 GATv2Conv(sourceWidth: d, targetWidth: d, channels: d / heads, heads: heads, combination: .concat,
+                          edgeWidth: r.attributes.isEmpty ? nil : r.attributes.count,
                           parameters: parameters, name: "gatv2.\(l).\(r.name)", rng: &rng)
             }
             convolutions.append(HeteroConv(relations: relations, convolutions: convs, aggregation: .sum))
@@ -53,7 +56,7 @@ public final class HeteroGATv2: LayerwiseRecommender {
     }
 
     public func layer(_ l: Int, _ g: SampledSubgraph, inputs h: [Variable]) -> [Variable] {
-        let messages = convolutions[l](g, layer: 0, h)
+        let messages = convolutions[l](g, layer: 0, h, edgeFeatures: edgeFeatures(g, layer: 0))
         let last = l == layerCount - 1
         return h.indices.map { t in
             let count = g.nodes[1][t].count
@@ -61,6 +64,16 @@ public final class HeteroGATv2: LayerwiseRecommender {
             let skip = skips[l][t](own)
             let v = messages[t].map { $0 + skip } ?? skip
             return last ? v : v.relu()
+        }
+    }
+
+    /// Layer l's edge attributes per relation, (E_r, F_r), or nil where a relation has none
+    /// (every layer convolves the same relations).
+    func edgeFeatures(_ g: SampledSubgraph, layer l: Int) -> [Variable?]? {
+        let relations = convolutions[0].relations
+        guard relations.contains(where: { !$0.attributes.isEmpty }) else { return nil }
+        return zip(relations, g.edges[l]).map { r, e in
+            r.attributes.isEmpty ? nil : Variable(Tensor(shape: [e.count, r.attributes.count], data: e.values))
         }
     }
 

@@ -16,6 +16,7 @@ extension TrainingConfig {
         section("model", [
             ("kind", model.kind), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
             ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),
+            ("rating_relations", model.ratingRelations ? "true" : nil),
         ] + model.relationFanouts.keys.sorted().map { ("relation_fanouts.\($0)", list(model.relationFanouts[$0]!)) })
         section("data", [
             ("name", quoted(data.name)), ("path", quoted(data.path)), ("format", data.format.map(quoted)), ("split", data.split.rawValue),

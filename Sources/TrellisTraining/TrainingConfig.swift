@@ -42,6 +42,9 @@ public struct ModelSettings: Sendable, Equatable {
     public var relationFanouts: [String: [Int]] = [:]
     /// Weight of the batch L2 term on the input embeddings.
     public var regWeight: Float = 1e-4
+    /// Rating task: one pair of relations per rating level (`item->user:5`, `user->item:5`, as
+    /// GC-MC's rating-typed edges) instead of one pair whose edges carry the rating.
+    public var ratingRelations = false
     public init() {}
 }
 

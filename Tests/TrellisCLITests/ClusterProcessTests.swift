@@ -25,22 +25,10 @@ final class ClusterProcessTests: XCTestCase {
     func testKilledWorkerIsReplacedAndTheRunMatchesAnUninterruptedOne() throws {
         let h = try Harness(name: "kill-worker")
         let reference = try h.trainOneProcess()
-        let port = Harness.freePort()
-        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "run")
-        let w0 = try h.startWorker(port: port, name: "w0")
-        let w1 = try h.startWorker(port: port, name: "w1")
         // Killed about 1.5 s into training; the assertion at the end checks an epoch ended after it.
-        try h.waitFor(log: "coordinator", containing: "run started", seconds: 60)
-        Thread.sleep(forTimeInterval: 1.5)
-        kill(w1.processIdentifier, SIGKILL)
-        try h.waitFor(log: "coordinator", containing: "worker lost", seconds: 30)
-        let replacement = try h.startWorker(port: port, name: "w2")
-        try h.waitForExit(coordinator, seconds: 240)
-        try h.waitForExit(w0, seconds: 30)
-        try h.waitForExit(replacement, seconds: 30)
+        let log = try h.runKillingAWorker(port: Harness.freePort()) { Thread.sleep(forTimeInterval: 1.5) }
         XCTAssertEqual(try h.result("run"), reference)
         // The loss happened while training was under way: at least one epoch ended after it.
-        let log = try h.log("coordinator")
         let lost = try XCTUnwrap(log.range(of: "worker lost"))
         XCTAssert(log[lost.upperBound...].contains("epoch 2 "), log)
     }

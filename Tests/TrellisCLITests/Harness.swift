@@ -127,6 +127,22 @@ final class Harness {
         return (coordinator, started)
     }
 
+    /// A run on `port` with workers w0 and w1, w1 SIGKILLed once `whenToKill` returns (called
+    /// with the coordinator's log showing "run started") and replaced by w2, waited to its end
+    /// (results in `output`). Returns the coordinator's log.
+    func runKillingAWorker(port: Int, output: String = "run", whenToKill: () throws -> Void) throws -> String {
+        let coordinator = try startCoordinator(port: port, workers: 2, output: output)
+        let w0 = try startWorker(port: port, name: "w0")
+        let w1 = try startWorker(port: port, name: "w1")
+        try waitFor(log: "coordinator", containing: "run started", seconds: 60)
+        try whenToKill()
+        kill(w1.processIdentifier, SIGKILL)
+        try waitFor(log: "coordinator", containing: "worker lost", seconds: 30)
+        let replacement = try startWorker(port: port, name: "w2")
+        try finish(coordinator, [w0, replacement])
+        return try log("coordinator")
+    }
+
     /// Waits for the coordinator, then for every other process, to exit cleanly.
     func finish(_ coordinator: Process, _ others: [Process]) throws {
         try waitForExit(coordinator, seconds: 240)

@@ -53,18 +53,30 @@ final class RatingRunTests: XCTestCase {
     /// The rating task across processes: ratings travel with the links, the mean and the scale
     /// with the welcome, and 2 workers (also with 2 parameter-server processes) give exactly
     /// the numbers of one process.
-    func testTwoWorkersGiveTheNumbersOfOneProcess() throws {
-        let h = try Harness(name: "rating-cluster")
+    /// A harness whose config trains a small gatv2 on u1: the rating as edge feature, or one
+    /// relation pair per rating level with `ratingRelations`.
+    private func gatv2Harness(_ name: String, epochs: Int, batch: Int, ratingRelations: Bool = false) throws -> Harness {
+        let h = try Harness(name: name)
         let data = try TestData.movieLens100K()
         try """
         seed: 3
         task: {kind: rating}
-        model: {kind: gatv2, embedding_size: 16, layers: 2, fanouts: [4, 4]}
+        model: {kind: gatv2, embedding_size: 16, layers: 2, fanouts: [4, 4], rating_relations: \(ratingRelations)}
         data: {name: u1, path: \(data), split: rows, test_rows: 20000, valid_ratio: 0.1}
-        training: {epochs: 2, batch_size: 4096, optimizer: adam, learning_rate: 0.002, threads: 1}
-        evaluation: {valid_metric: rmse}
-        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000}
+        training: {epochs: \(epochs), batch_size: \(batch), optimizer: adam, learning_rate: 0.002, threads: 1}
+        evaluation: {valid_metric: rmse, stopping_step: \(epochs)}
+        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000}
         """.write(toFile: h.config, atomically: true, encoding: .utf8)
+        return h
+    }
+
+    func testTwoWorkersGiveTheNumbersOfOneProcess() throws {
+        for ratingRelations in [false, true] {
+            try checkTwoWorkersMatchOneProcess(try gatv2Harness("rating-cluster", epochs: 2, batch: 4096, ratingRelations: ratingRelations))
+        }
+    }
+
+    private func checkTwoWorkersMatchOneProcess(_ h: Harness) throws {
         let reference = try h.trainOneProcess()
         XCTAssertNotNil(reference.test["rmse"])
         for servers in [0, 2] {
@@ -75,5 +87,18 @@ final class RatingRunTests: XCTestCase {
             try h.finish(coordinator, shards + workers)
             XCTAssertEqual(try h.result("cluster\(servers)"), reference, "\(servers) server processes")
         }
+    }
+
+    /// gatv2 with 2 workers, one SIGKILLed mid-run and replaced by a new `worker join`: the
+    /// replacement takes the orphaned partitions and the run ends with one process's numbers.
+    func testKilledWorkerIsReplacedAndTheRunMatchesOneProcess() throws {
+        let h = try gatv2Harness("rating-kill", epochs: 6, batch: 2048, ratingRelations: true)
+        let reference = try h.trainOneProcess()
+        let log = try h.runKillingAWorker(port: Harness.freePort()) {
+            try h.waitFor(log: "coordinator", containing: "epoch 1 ", seconds: 120)
+        }
+        XCTAssertEqual(try h.result("run"), reference)
+        let lost = try XCTUnwrap(log.range(of: "worker lost"))
+        XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before epoch 3 ended:\n\(log)")
     }
 }

@@ -41,7 +41,7 @@ final class HostileFrameTests: XCTestCase {
                               owners: [[0, 1, 2], [0, 1]], tableRows: [50, 40], tableDimensions: [4, 4], codec: .default, ratingMean: 3.5, ratingScale: 1...5)
         let messages: [Message] = [
             .join(token: "t", name: "w"), .welcome(welcome),
-            .assignment(Assignment(session: 9, partitions: [1], targets: [[0, 1], [0]], offsets: [[0, 1, 2], [0, 1]], sources: [[3, 4], [5]],
+            .assignment(Assignment(session: 9, partitions: [1], targets: [[0, 1], [0]], offsets: [[0, 1, 2], [0, 1]], sources: [[3, 4], [5]], values: [[4, 2.5], [1]],
                                    linkUsers: [[0, 1]], linkItems: [[2, 3]], linkRatings: [[4, 3.5]])),
             .taskRequest(session: 9), .task(session: 9, partition: 1, epoch: 1, step: 2, grant: 77), .finished,
             .pull(session: 9, partition: 1, globalStep: 2, ids: [[1, 2], [3]]),
@@ -50,7 +50,7 @@ final class HostileFrameTests: XCTestCase {
             .push(session: 9, globalStep: 6, contribution: c, timings: [0.1, 0.2], grant: 77), .ack(applied: true),
             .sampleRequest(SampleRequest(session: 9, requestID: 5, owner: 2, relation: 1, fanout: 5,
                                          tag: SampleTag(seed: 1, epoch: 1, step: 2, hop: 0), nodes: [1, 2, 3])),
-            .sampleReply(session: 9, requestID: 5, sample: SampledNeighbours(counts: [1, 2], neighbours: [4, 5, 6])),
+            .sampleReply(session: 9, requestID: 5, sample: SampledNeighbours(counts: [1, 2], neighbours: [4, 5, 6], values: [3, 4.5, 5])),
             .heartbeat(session: 9), .error("no"),
             .serverJoin(token: "t", endpoint: "tcp://127.0.0.1:1"),
             .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, spec: "seed: 1", partitionCount: 3,

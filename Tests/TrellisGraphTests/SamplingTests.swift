@@ -14,27 +14,31 @@ final class SamplingTests: XCTestCase {
 
     func testDrawIsWithoutReplacementAndTakesAllWhenShort() {
         let row: ArraySlice<Int32> = [3, 8, 9, 12, 20, 21, 30]
+        let values = ArraySlice(row.map { Float($0) / 10 })
         let tag = SampleTag(seed: 1, epoch: 1, step: 0, hop: 1)
-        var out: [Int32] = []
-        XCTAssertEqual(NeighbourSampling.draw(row, fanout: 4, relation: 0, node: 5, tag: tag, into: &out), 4)
-        XCTAssertEqual(Set(out).count, 4)
-        XCTAssert(out.allSatisfy { row.contains($0) })
-        XCTAssertEqual(out, out.sorted(), "kept in row order")
-        var again: [Int32] = []
-        _ = NeighbourSampling.draw(row, fanout: 4, relation: 0, node: 5, tag: tag, into: &again)
+        var out = SampledNeighbours()
+        XCTAssertEqual(NeighbourSampling.draw(row, values: values, width: 1, fanout: 4, relation: 0, node: 5, tag: tag, into: &out), 4)
+        XCTAssertEqual(out.counts, [4])
+        XCTAssertEqual(Set(out.neighbours).count, 4)
+        XCTAssert(out.neighbours.allSatisfy { row.contains($0) })
+        XCTAssertEqual(out.neighbours, out.neighbours.sorted(), "kept in row order")
+        XCTAssertEqual(out.values, out.neighbours.map { Float($0) / 10 }, "each neighbour with its edge's value")
+        var again = SampledNeighbours()
+        NeighbourSampling.draw(row, values: values, width: 1, fanout: 4, relation: 0, node: 5, tag: tag, into: &again)
         XCTAssertEqual(out, again, "seeded")
-        var all: [Int32] = []
+        var all = SampledNeighbours()
         XCTAssertEqual(NeighbourSampling.draw(row, fanout: 10, relation: 0, node: 5, tag: tag, into: &all), 7)
-        XCTAssertEqual(all, Array(row))
+        XCTAssertEqual(all.neighbours, Array(row))
+        XCTAssertEqual(all.values, [], "no values for a relation without attributes")
     }
 
     func testEveryNeighbourIsEquallyLikely() {
         let row = ArraySlice((0..<10).map(Int32.init))
         var counts = [Int](repeating: 0, count: 10)
         for step in 0..<5000 {
-            var out: [Int32] = []
-            _ = NeighbourSampling.draw(row, fanout: 3, relation: 0, node: 0, tag: SampleTag(seed: 9, epoch: 1, step: step, hop: 1), into: &out)
-            for v in out { counts[Int(v)] += 1 }
+            var out = SampledNeighbours()
+            NeighbourSampling.draw(row, fanout: 3, relation: 0, node: 0, tag: SampleTag(seed: 9, epoch: 1, step: step, hop: 1), into: &out)
+            for v in out.neighbours { counts[Int(v)] += 1 }
         }
         for c in counts { XCTAssertEqual(Double(c), 1500, accuracy: 150) }
     }
@@ -60,6 +64,46 @@ final class SamplingTests: XCTestCase {
         XCTAssertGreaterThan(owners[0].remoteRequests, 0)
         // Shard memory: only owned rows.
         XCTAssertLessThan(owners[0].shard.edgeCount, g.edgeCount)
+    }
+
+    /// The rated graph: every edge carries its rating; remote owners send it with the sample,
+    /// and an excluded (user, item) pair is in no relation of the subgraph.
+    func testRatedSamplingCarriesEachEdgesRatingAndLeavesOutExcludedEdges() throws {
+        let users: [Int32] = (0..<240).map { k in Int32(k / 6) }
+        let items: [Int32] = (0..<240).map { k -> Int32 in
+            let u: Int = k / 6, j: Int = k % 6
+            return Int32((u * 7 + j * 5) % 30)
+        }
+        let ratings: [Float] = (0..<240).map { k in Float(1 + k % 5) }
+        var rating: [String: Float] = [:]
+        for k in 0..<240 { rating["\(users[k])-\(items[k])"] = ratings[k] }
+        let g = try GraphTopology.userItem(users: users, items: items, ratings: ratings, userCount: 40, itemCount: 30)
+        let book = Partitioner.hash.partition(g, into: 2, seed: 4)
+        let owners = (0..<2).map { ShardedNeighbourSource(shard: GraphShard(graph: g, book: book, partitions: [$0]), book: book, relations: g.relations) }
+        owners[0].remote = { owner, relation, nodes, fanout, tag in
+            try owners[owner].sampleLocal(relation: relation, nodes: nodes, fanout: fanout, tag: tag)
+        }
+        let excluded = EdgeExclusion(first: GraphTopology.user, second: GraphTopology.item, firstIDs: [0, 5], secondIDs: [items[0], items[30]])
+        let s = try SubgraphSampler(graph: g, fanouts: [4, 3]).sample(seeds: [[0, 5, 17], [items[0], 11]], source: owners[0],
+                                                                      seed: 5, epoch: 1, step: 2, excluding: excluded)
+        XCTAssertGreaterThan(owners[0].remoteRequests, 0)
+        var edges = 0
+        for l in 0..<2 {
+            for (r, rel) in g.relations.enumerated() {
+                let e = s.edges[l][r]
+                XCTAssertEqual(e.values.count, e.count, "one rating per edge")
+                for k in 0..<e.count {
+                    let target = s.nodes[l + 1][rel.target][Int(e.targets[k])], source = s.nodes[l][rel.source][Int(e.sources[k])]
+                    let (u, i) = rel.target == GraphTopology.user ? (target, source) : (source, target)
+                    XCTAssertEqual(e.values[k], rating["\(u)-\(i)"], "edge \(u)-\(i) carries its rating")
+                    XCTAssertFalse(excluded.excludes(rel, source: source, target: target), "edge \(u)-\(i) is supervised")
+                    edges += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(edges, 0)
+        let full = SubgraphSampler.full(g, layers: 1)
+        XCTAssertEqual(full.edges[0][0].values, g.attributes[0][0])
     }
 
     func testSubgraphLayersNestAndEdgesPointInside() throws {

@@ -54,7 +54,7 @@ public final class PartitionStepper {
             return prepared
         }
         prepared.subgraph = try subgraphs.sample(seeds: batch.seeds, source: neighbours,
-                                                 seed: seed, epoch: step.epoch, step: step.step)
+                                                 seed: seed, epoch: step.epoch, step: step.step, excluding: batch.excludedEdges)
         prepared.seconds = ResourceUsage.now() - start
         return prepared
     }

@@ -46,7 +46,8 @@ public struct TrainingPlan: Sendable {
         taskEntry = try TaskRegistry.entry(for: config)
         try Self.checkPartitions(config, dataset: dataset)
         self.config = config
-        graph = GraphTopology.userItem(dataset.trainItems)
+        let train = dataset.split.train
+        graph = try Self.graph(config, taskEntry: taskEntry, dataset: dataset)
         let relations = graph.relations.map(\.name)
         for name in config.model.relationFanouts.keys.sorted() where !relations.contains(name) {
             throw ConfigError(file: "<config>", key: "model.relation_fanouts.\(name)",
@@ -57,7 +58,6 @@ public struct TrainingPlan: Sendable {
         report = PartitionReport(method: method.rawValue, book: book, graph: graph)
         var links = [(users: [Int32], items: [Int32])](repeating: ([], []), count: config.cluster.partitions)
         var ratings = [[Float]](repeating: [], count: config.cluster.partitions)
-        let train = dataset.split.train
         for k in 0..<train.count {
             let p = book.owner(type: GraphTopology.user, node: train.users[k])
             links[p].users.append(train.users[k])

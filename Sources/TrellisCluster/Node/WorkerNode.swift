@@ -163,6 +163,7 @@ public final class WorkerNode {
         guard let w = welcome else { return }
         let relations = w.schema.relations
         let shard = try GraphShard(partitions: a.partitions, targets: a.targets, offsets: a.offsets, sources: a.sources,
+                                   values: a.values, valueWidths: relations.map(\.attributes.count),
                                    nodeCounts: relations.map { w.nodeCounts[$0.target] })
         let book = PartitionBook(partitionCount: w.linkCounts.count, owners: w.owners)
         let source = ShardedNeighbourSource(shard: shard, book: book, relations: relations)

@@ -66,11 +66,12 @@ extension Message {
             let session = try r.u64("assignment.session")
             let partitions = try ints("assignment.partitions", &r, max: limits.partitionCount, valueMax: limits.partitionCount - 1)
             let relations = try r.count("assignment.relations", max: limits.relationCount)
-            var targets: [[Int32]] = [], offsets: [[Int]] = [], sources: [[Int32]] = []
+            var targets: [[Int32]] = [], offsets: [[Int]] = [], sources: [[Int32]] = [], values: [[Float]] = []
             for k in 0..<relations {
                 targets.append(try ids("assignment.targets[\(k)]", &r, max: n))
                 offsets.append(try ints("assignment.offsets[\(k)]", &r, max: n, valueMax: n))
                 sources.append(try ids("assignment.sources[\(k)]", &r, max: n))
+                values.append(try edgeValues("assignment.values[\(k)]", &r, edges: sources[k].count))
             }
             let linkLists = try r.count("assignment.links", max: limits.partitionCount)
             var users: [[Int32]] = [], items: [[Int32]] = []
@@ -93,7 +94,7 @@ extension Message {
                 return values
             }
             message = .assignment(Assignment(session: session, partitions: partitions, targets: targets, offsets: offsets,
-                                             sources: sources, linkUsers: users, linkItems: items, linkRatings: ratings))
+                                             sources: sources, values: values, linkUsers: users, linkItems: items, linkRatings: ratings))
         case .taskRequest:
             message = .taskRequest(session: try r.u64("taskRequest.session"))
         case .heartbeat:
@@ -176,7 +177,8 @@ extension Message {
             guard counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + Int($1) }) == neighbours.count else {
                 throw WireError.mismatch("sampleReply.counts", expected: "non-negative counts summing to \(neighbours.count)", found: "others")
             }
-            message = .sampleReply(session: s, requestID: id, sample: SampledNeighbours(counts: counts, neighbours: neighbours))
+            let values = try edgeValues("sampleReply.values", &r, edges: neighbours.count)
+            message = .sampleReply(session: s, requestID: id, sample: SampledNeighbours(counts: counts, neighbours: neighbours, values: values))
         case .sampleRefused:
             message = .sampleRefused(session: try r.u64("sampleRefused.session"), requestID: try r.u64("sampleRefused.requestID"),
                                      reason: try r.readString("sampleRefused.reason", maxBytes: 4096))
@@ -238,6 +240,18 @@ extension Message {
             out.append(Int(v))
         }
         return out
+    }
+
+    /// Attribute values of `edges` edges: none, or a whole number of finite values per edge, at
+    /// most 16 (the schema's limit); the receiver checks the count against its schema.
+    static func edgeValues(_ field: String, _ r: inout ByteReader, edges: Int) throws -> [Float] {
+        let c = try r.count(field, max: 16 * edges)
+        guard edges == 0 ? c == 0 : c % edges == 0 else {
+            throw WireError.mismatch(field, expected: "a whole number of values for each of \(edges) edges", found: "\(c)")
+        }
+        let values = try r.floats(field, count: c)
+        guard values.allSatisfy(\.isFinite) else { throw WireError.mismatch(field, expected: "finite values", found: "NaN or infinity") }
+        return values
     }
 
     static func ids(_ field: String, _ r: inout ByteReader, max: Int) throws -> [Int32] {

@@ -26,7 +26,10 @@ extension Message {
         case .assignment(let a):
             h.u64(a.session); Self.ints(a.partitions, &h)
             h.u32(UInt32(a.targets.count))
-            for r in a.targets.indices { Self.ids(a.targets[r], &h); Self.ints(a.offsets[r], &h); Self.ids(a.sources[r], &h) }
+            for r in a.targets.indices {
+                Self.ids(a.targets[r], &h); Self.ints(a.offsets[r], &h); Self.ids(a.sources[r], &h)
+                Self.floats(r < a.values.count ? a.values[r] : [], &h)
+            }
             h.u32(UInt32(a.linkUsers.count))
             for k in a.linkUsers.indices { Self.ids(a.linkUsers[k], &h); Self.ids(a.linkItems[k], &h) }
             h.u32(UInt32(a.linkRatings.count))
@@ -65,7 +68,7 @@ extension Message {
             h.i32(Int32(r.fanout)); h.u64(r.tag.seed); h.u32(UInt32(r.tag.epoch)); h.u32(UInt32(r.tag.step)); h.u32(UInt32(r.tag.hop))
             Self.ids(r.nodes, &h)
         case .sampleReply(let s, let id, let sample):
-            h.u64(s); h.u64(id); Self.ids(sample.counts, &h); Self.ids(sample.neighbours, &h)
+            h.u64(s); h.u64(id); Self.ids(sample.counts, &h); Self.ids(sample.neighbours, &h); Self.floats(sample.values, &h)
         case .sampleRefused(let s, let id, let reason):
             h.u64(s); h.u64(id); h.string(reason)
         case .error(let text), .stopped(let text):
@@ -91,6 +94,11 @@ extension Message {
     static func ints(_ values: [Int], _ w: inout ByteWriter) {
         w.u32(UInt32(values.count))
         for v in values { w.u64(UInt64(v)) }
+    }
+
+    static func floats(_ values: [Float], _ w: inout ByteWriter) {
+        w.u32(UInt32(values.count))
+        w.floats(values)
     }
 
     static func ids(_ values: [Int32], _ w: inout ByteWriter) {

@@ -142,6 +142,9 @@ public struct Assignment: Equatable {
     public var targets: [[Int32]]
     public var offsets: [[Int]]
     public var sources: [[Int32]]
+    /// Per relation: its edges' attribute values in `sources` order (the schema's attribute
+    /// count per edge; empty for a relation without attributes).
+    public var values: [[Float]] = []
     /// Per owned partition (same order as `partitions`): users and items of its links.
     public var linkUsers: [[Int32]]
     public var linkItems: [[Int32]]

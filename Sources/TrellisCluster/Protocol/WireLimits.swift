@@ -43,7 +43,7 @@ public struct WireLimits: Sendable, Equatable {
 
     /// Sets `maxBodyBytes` and `maxDecodedBytes` from the shapes: four float32 copies of the
     /// state (weights, two moments, and room for ids), plus 64 MiB of frame for id lists and
-    /// sample replies that carry no floats, and 1 MiB of decoding slack.
+    /// sample replies (ids, and the sampled edges' attribute values), and 1 MiB of decoding slack.
     public mutating func sizeFromShapes() {
         let state = 16 * stateFloats
         maxDecodedBytes = state + (1 << 20)

@@ -81,6 +81,7 @@ extension CoordinatorRole {
         let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: plan.heldPartitions(w.partitions))
         send(.assignment(Assignment(
             session: w.session, partitions: w.partitions, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
+            values: shard.values,
             linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items },
             linkRatings: plan.taskEntry.usesRatings ? w.partitions.map { plan.ratings[$0] } : [])), to: w.envelope)
     }

@@ -1,3 +1,4 @@
+import TrellisGraph
 import TrellisModels
 
 /// A rating batch: (user, item, rating) training edges, with the distinct users and items
@@ -9,6 +10,8 @@ public struct RatingBatch: TaskBatch {
     public var items: (ids: [Int32], positions: [Int32])
     /// Edge k's observed rating.
     public var ratings: [Float]
+    /// The batch's own (user, item) edges: no message may carry the rating being predicted.
+    public var excludedEdges: EdgeExclusion?
 
     /// The batch of edges (users[k], items[k], ratings[k]), its seeds drawn out.
     public init(users: [Int32] = [], items: [Int32] = [], ratings: [Float] = []) {
@@ -17,6 +20,7 @@ public struct RatingBatch: TaskBatch {
         self.users = BPRLoss.distinct(users)
         self.items = BPRLoss.distinct(items)
         self.ratings = ratings
+        excludedEdges = EdgeExclusion(first: GraphTopology.user, second: GraphTopology.item, firstIDs: users, secondIDs: items)
     }
 
     public var count: Int { ratings.count }
