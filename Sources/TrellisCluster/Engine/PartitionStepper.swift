@@ -10,7 +10,7 @@ import TrellisTensor
 ///       -> model: forward -> task: loss -> backward -> Contribution
 ///
 /// A whole-graph model (LightGCN) skips the sampling: every step's subgraph is the whole
-/// graph, built once, and the loss reads the seeds' rows of the model's outputs.
+/// graph, built once, every node is a seed, and the loss reads its examples' rows by id.
 ///
 /// The same object runs inside `trellis worker join` and inside the one-process engine.
 public final class PartitionStepper {
@@ -50,7 +50,10 @@ public final class PartitionStepper {
         var prepared = PreparedBatch(partition: partition, step: step, batch: batch)
         guard batch.count > 0 else { return prepared }
         if let whole {
+            // Every node's output and row: the examples read theirs by global id.
+            prepared.batch = batch.overWholeGraph(nodeCounts: whole.nodes[0].map(\.count))
             prepared.subgraph = whole
+            prepared.seconds = ResourceUsage.now() - start
             return prepared
         }
         prepared.subgraph = try subgraphs.sample(seeds: batch.seeds, source: neighbours,
@@ -101,14 +104,8 @@ public final class PartitionStepper {
         let b = batch.count
         let share = Float(b) / Float(total)
         let lossValue: Float = {
-            var outputs = model.forward(g, inputs: inputs)
-            var layer0 = inputs
-            if whole != nil {
-                // Every node's output and row: the task reads the seeds', first.
-                outputs = zip(outputs, batch.seeds).map { $0.gather(rows: $1) }   // (seeds[t].count, d)
-                layer0 = zip(inputs, batch.seeds).map { $0.gather(rows: $1) }
-            }
-            let loss = task.loss(outputs: outputs, inputs: layer0, batch: batch, share: share, model: model)
+            let loss = task.loss(outputs: model.forward(g, inputs: inputs), inputs: inputs, batch: batch, share: share,
+                                 model: model)
             loss.backward()
             return loss.value.scalar
         }()

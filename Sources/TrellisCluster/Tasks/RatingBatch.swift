@@ -26,4 +26,11 @@ public struct RatingBatch: TaskBatch {
     public var count: Int { ratings.count }
     /// Users (type 0) and items (type 1).
     public var seeds: [[Int32]] { [users.ids, items.ids] }
+
+    public func overWholeGraph(nodeCounts: [Int]) -> any TaskBatch {
+        var b = self
+        b.users = wholeGraphRows(users, count: nodeCounts[0])
+        b.items = wholeGraphRows(items, count: nodeCounts[1])
+        return b
+    }
 }
