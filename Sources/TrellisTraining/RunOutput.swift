@@ -1,7 +1,8 @@
 import Foundation
 import TrellisCore
 
-/// Writes `metrics.jsonl` and `results.json` under a folder, for a run that succeeds only.
+/// Writes `metrics.jsonl` and `results.json` under a folder, for a run that succeeds only, and
+/// every record as TensorBoard scalars as the run goes (`events.out.tfevents.*`).
 ///
 /// The folder is checked (created if need be, and written to) when this is made, so a bad
 /// `--output` is refused before any data loads. Records go to `metrics.jsonl.partial` as the
@@ -13,6 +14,8 @@ public struct RunOutput {
     private var metrics: URL { directory.appendingPathComponent("metrics.jsonl") }
     private var clusterPartial: URL { directory.appendingPathComponent("cluster.jsonl.partial") }
     private var cluster: URL { directory.appendingPathComponent("cluster.jsonl") }
+    /// The run's TensorBoard event file (`tensorboard --logdir` on the folder or its parent).
+    public let events: TensorBoardWriter
 
     public init(directory: String) throws {
         self.directory = URL(fileURLWithPath: directory)
@@ -28,9 +31,10 @@ public struct RunOutput {
             }
         }
         // The real test of writability (permission bits say nothing to root, or on a read-only mount).
-        guard files.createFile(atPath: partial.path, contents: nil) else {
+        guard files.createFile(atPath: self.directory.appendingPathComponent("metrics.jsonl.partial").path, contents: nil) else {
             throw RunOutputError(path: directory, problem: "cannot write a file in this folder")
         }
+        events = try TensorBoardWriter(directory: directory)
     }
 
     /// Why a folder cannot be made: the nearest existing ancestor is a file, or not writable.
@@ -47,6 +51,7 @@ public struct RunOutput {
     /// Appends one line to the run's metrics.
     public func append(_ record: EpochRecord) throws {
         let line = Data((record.jsonLine() + "\n").utf8)
+        events.add(record)
         let handle = try FileHandle(forWritingTo: partial)
         defer { try? handle.close() }
         handle.seekToEndOfFile()
@@ -87,6 +92,7 @@ public struct RunOutput {
     public func discard() {
         try? FileManager.default.removeItem(at: partial)
         try? FileManager.default.removeItem(at: clusterPartial)
+        try? FileManager.default.removeItem(atPath: events.path)
     }
 }
 
