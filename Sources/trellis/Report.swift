@@ -26,6 +26,34 @@ extension Trellis {
                 throw RunError(message: "\(path): cannot write the report (\(error.localizedDescription))")
             }
             print("wrote \(path) (\(runs.count) run\(runs.count == 1 ? "" : "s"): \(runs.map(\.name).joined(separator: ", ")))")
+            try writeImages(runs, beside: path)
+        }
+
+        /// One PNG per chart beside the page (`<page>-<n>-<title>.png`), drawn from the same
+        /// SVG by `rsvg-convert` (Debian's librsvg2-bin; `deploy/setup.sh` installs it).
+        func writeImages(_ runs: [ReportedRun], beside page: String) throws {
+            let stem = (page as NSString).deletingPathExtension
+            var written: [String] = []
+            for (k, (slug, chart)) in RunReport.allCharts(runs).enumerated() {
+                let png = "\(stem)-\(k + 1)-\(slug).png"
+                let svg = png + ".svg"
+                try Data(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.render()).utf8).write(to: URL(fileURLWithPath: svg))
+                defer { try? FileManager.default.removeItem(atPath: svg) }
+                let convert = Process()
+                convert.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                convert.arguments = ["rsvg-convert", "--background-color", "white", "--output", png, svg]
+                let errors = Pipe()
+                convert.standardError = errors
+                do { try convert.run() } catch { throw RunError(message: "\(png): cannot run rsvg-convert (\(error)); install librsvg2-bin") }
+                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                convert.waitUntilExit()
+                guard convert.terminationStatus == 0 else {
+                    throw RunError(message: "\(png): rsvg-convert failed (exit \(convert.terminationStatus)): \(message.prefix(300)); "
+                                   + "it comes with librsvg2-bin")
+                }
+                written.append((png as NSString).lastPathComponent)
+            }
+            print("wrote \(written.count) PNG images beside it: \(written.joined(separator: ", "))")
         }
     }
 }

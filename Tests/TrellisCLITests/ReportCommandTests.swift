@@ -78,6 +78,18 @@ final class ReportCommandTests: XCTestCase {
         }
         for fetch in ["<script", "src=", "href=", "@import", "url("] { XCTAssertFalse(html.contains(fetch), "the page must load nothing: \(fetch)") }
 
+        // A PNG per chart beside the page, drawn (not blank: a blank 460x300 image compresses
+        // to well under 2 KB; a chart with lines, ticks and text does not).
+        let images = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("compare-") && $0.hasSuffix(".png") }.sorted()
+        XCTAssertEqual(images.count, 6, "\(images)")
+        XCTAssert(images.contains("compare-1-training-loss.png"), "\(images)")
+        for image in images {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(image)))
+            XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(image) is a PNG")
+            XCTAssertGreaterThan(bytes.count, 4000, "\(image) has something drawn")
+        }
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasSuffix(".svg") }, "no SVG left behind")
+
         // Without --output the page goes into the run's folder.
         XCTAssertEqual(try Harness.run(["report", a]).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: a + "/report.html"))

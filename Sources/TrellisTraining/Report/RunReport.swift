@@ -14,6 +14,15 @@ public enum RunReport {
     static let rankingMetrics = ["ndcg", "recall", "hit", "mrr"]
     static let ratingMetrics = ["rmse", "mae"]
 
+    /// Every chart of the page, in page order, with a file-name slug of its title.
+    public static func allCharts(_ runs: [ReportedRun]) -> [(slug: String, chart: SVGLineChart)] {
+        let charts = charts(runs) + (runs.contains { !$0.cluster.isEmpty } ? clusterCharts(runs) : [])
+        return charts.map { chart in
+            let slug = chart.title.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+            return (String(slug).split(separator: "-").joined(separator: "-"), chart)
+        }
+    }
+
     /// The page for `runs` (the first is the subject, the rest compared with it).
     public static func html(_ runs: [ReportedRun]) -> String {
         precondition(!runs.isEmpty, "a report needs a run")
