@@ -90,6 +90,42 @@ final class ReportCommandTests: XCTestCase {
         }
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasSuffix(".svg") }, "no SVG left behind")
 
+        // The page as a browser draws it: headless Chromium's screenshot is not blank (more than
+        // 1% of its decompressed, filtered pixel bytes are neither white, zero nor filter tags).
+        let shot = dir.appendingPathComponent("shot.png").path
+        let browser = Process()
+        browser.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        browser.arguments = ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                             "--window-size=1200,1600", "--screenshot=\(shot)", "file://\(page)"]
+        browser.standardOutput = FileHandle.nullDevice
+        browser.standardError = FileHandle.nullDevice
+        try browser.run()
+        browser.waitUntilExit()
+        XCTAssertEqual(browser.terminationStatus, 0, "chromium (deploy/setup.sh installs it)")
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", """
+        import struct, sys, zlib
+        data = open(sys.argv[1], 'rb').read()
+        assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n', 'not a PNG'
+        at, idat = 8, b''
+        while at < len(data):
+            n, kind = struct.unpack('>I4s', data[at:at + 8])
+            if kind == b'IDAT': idat += data[at + 8:at + 8 + n]
+            at += 12 + n
+        raw = zlib.decompress(idat)
+        drawn = sum(1 for b in raw if b not in (0, 1, 2, 3, 4, 255)) / len(raw)
+        print(f'{drawn:.4f}')
+        sys.exit(0 if drawn > 0.01 else 1)
+        """, shot]
+        let out = Pipe()
+        check.standardOutput = out
+        check.standardError = out
+        try check.run()
+        let drawn = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 0, "the screenshot looks blank: \(drawn)")
+
         // Without --output the page goes into the run's folder.
         XCTAssertEqual(try Harness.run(["report", a]).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: a + "/report.html"))
