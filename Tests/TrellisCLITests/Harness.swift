@@ -67,8 +67,17 @@ final class Harness {
 
     /// Runs `trellis` with `arguments` to completion; returns its exit status and output.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try run(binary, arguments)
+    }
+
+    /// Runs another program found on PATH (`python3`, `chromium`) to completion.
+    static func tool(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try run(URL(fileURLWithPath: "/usr/bin/env"), arguments)
+    }
+
+    private static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe

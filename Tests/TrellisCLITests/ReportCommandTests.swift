@@ -53,16 +53,8 @@ final class ReportCommandTests: XCTestCase {
                 assert len(pts) == int(g.get('data-points')), title
                 print(f"{title}|{g.get('data-name')}|{len(pts)}")
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, page]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let listing = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, listing)
+        let (listed, listing) = try Harness.tool(["python3", "-c", script, page])
+        XCTAssertEqual(listed, 0, listing)
         var expected: [String] = []
         for title in ["training loss", "valid ndcg@5", "valid recall@5", "valid hit@5", "valid mrr@5", "seconds per training epoch"] {
             expected += ["\(title)|seed1|3", "\(title)|seed2|3"]
@@ -93,18 +85,10 @@ final class ReportCommandTests: XCTestCase {
         // The page as a browser draws it: headless Chromium's screenshot is not blank (more than
         // 1% of its decompressed, filtered pixel bytes are neither white, zero nor filter tags).
         let shot = dir.appendingPathComponent("shot.png").path
-        let browser = Process()
-        browser.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        browser.arguments = ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                             "--window-size=1200,1600", "--screenshot=\(shot)", "file://\(page)"]
-        browser.standardOutput = FileHandle.nullDevice
-        browser.standardError = FileHandle.nullDevice
-        try browser.run()
-        browser.waitUntilExit()
-        XCTAssertEqual(browser.terminationStatus, 0, "chromium (deploy/setup.sh installs it)")
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", """
+        let (shown, browserLog) = try Harness.tool(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                                    "--window-size=1200,1600", "--screenshot=\(shot)", "file://\(page)"])
+        XCTAssertEqual(shown, 0, "chromium (deploy/setup.sh installs it): \(browserLog.suffix(500))")
+        let (blank, drawn) = try Harness.tool(["python3", "-c", """
         import struct, sys, zlib
         data = open(sys.argv[1], 'rb').read()
         assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n', 'not a PNG'
@@ -117,14 +101,8 @@ final class ReportCommandTests: XCTestCase {
         drawn = sum(1 for b in raw if b not in (0, 1, 2, 3, 4, 255)) / len(raw)
         print(f'{drawn:.4f}')
         sys.exit(0 if drawn > 0.01 else 1)
-        """, shot]
-        let out = Pipe()
-        check.standardOutput = out
-        check.standardError = out
-        try check.run()
-        let drawn = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        XCTAssertEqual(check.terminationStatus, 0, "the screenshot looks blank: \(drawn)")
+        """, shot])
+        XCTAssertEqual(blank, 0, "the screenshot looks blank: \(drawn)")
 
         // Without --output the page goes into the run's folder.
         XCTAssertEqual(try Harness.run(["report", a]).status, 0)
