@@ -3,13 +3,13 @@ import TrellisModels
 
 /// A link-prediction batch: (user, positive item, negative item) triples, with the distinct
 /// users and items they touch (the seeds) and each triple's position among them.
-public struct LinkPredictionBatch: TaskBatch {
+public struct LinkPredictionBatch: UserItemBatch {
     public var links: LinkBatch
     /// Distinct users; `positions[k]` is triple k's user among `ids`.
-    public var users: (ids: [Int32], positions: [Int32])
+    public var users: SeedRows
     /// Distinct items of the positives then the negatives; positions of the b positives, then
     /// of the b negatives.
-    public var items: (ids: [Int32], positions: [Int32])
+    public var items: SeedRows
 
     /// The batch of `links`, its seeds drawn out.
     public init(_ links: LinkBatch = LinkBatch()) {
@@ -19,13 +19,4 @@ public struct LinkPredictionBatch: TaskBatch {
     }
 
     public var count: Int { links.count }
-    /// Users (type 0) and items (type 1).
-    public var seeds: [[Int32]] { [users.ids, items.ids] }
-
-    public func overWholeGraph(nodeCounts: [Int]) -> any TaskBatch {
-        var b = self
-        b.users = wholeGraphRows(users, count: nodeCounts[0])
-        b.items = wholeGraphRows(items, count: nodeCounts[1])
-        return b
-    }
 }

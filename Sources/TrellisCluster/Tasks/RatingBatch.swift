@@ -3,11 +3,11 @@ import TrellisModels
 
 /// A rating batch: (user, item, rating) training edges, with the distinct users and items
 /// they touch (the seeds) and each edge's position among them.
-public struct RatingBatch: TaskBatch {
+public struct RatingBatch: UserItemBatch {
     /// Distinct users; `positions[k]` is edge k's user among `ids`.
-    public var users: (ids: [Int32], positions: [Int32])
+    public var users: SeedRows
     /// Distinct items; `positions[k]` is edge k's item among `ids`.
-    public var items: (ids: [Int32], positions: [Int32])
+    public var items: SeedRows
     /// Edge k's observed rating.
     public var ratings: [Float]
     /// The batch's own (user, item) edges: no message may carry the rating being predicted.
@@ -24,13 +24,4 @@ public struct RatingBatch: TaskBatch {
     }
 
     public var count: Int { ratings.count }
-    /// Users (type 0) and items (type 1).
-    public var seeds: [[Int32]] { [users.ids, items.ids] }
-
-    public func overWholeGraph(nodeCounts: [Int]) -> any TaskBatch {
-        var b = self
-        b.users = wholeGraphRows(users, count: nodeCounts[0])
-        b.items = wholeGraphRows(items, count: nodeCounts[1])
-        return b
-    }
 }

@@ -22,7 +22,24 @@ extension TaskBatch {
 /// Distinct seed ids and each example's position among them, as `BPRLoss.distinct` gives.
 public typealias SeedRows = (ids: [Int32], positions: [Int32])
 
-/// `rows` with every one of `count` nodes as a seed: positions become global ids.
-func wholeGraphRows(_ rows: SeedRows, count: Int) -> SeedRows {
-    ((0..<Int32(count)).map { $0 }, rows.positions.map { rows.ids[Int($0)] })
+/// A batch of (user, item) examples: its seeds are the distinct users (type 0) and items
+/// (type 1), each example pointing at its rows among them.
+public protocol UserItemBatch: TaskBatch {
+    var users: SeedRows { get set }
+    var items: SeedRows { get set }
+}
+
+extension UserItemBatch {
+    public var seeds: [[Int32]] { [users.ids, items.ids] }
+
+    public func overWholeGraph(nodeCounts: [Int]) -> any TaskBatch {
+        // Every node a seed, in id order: each example's position becomes its global id.
+        func whole(_ rows: SeedRows, _ count: Int) -> SeedRows {
+            ((0..<Int32(count)).map { $0 }, rows.positions.map { rows.ids[Int($0)] })
+        }
+        var b = self
+        b.users = whole(users, nodeCounts[0])
+        b.items = whole(items, nodeCounts[1])
+        return b
+    }
 }
