@@ -136,6 +136,17 @@ final class Harness {
         return (coordinator, started)
     }
 
+    /// A run with 2 workers and `servers` parameter-server processes, waited to its end (results
+    /// in `output`); its result.
+    func runTwoWorkers(servers: Int, output: String) throws -> RunResult {
+        let port = Harness.freePort(), serverPort = Harness.freePort()
+        let coordinator = try startCoordinator(port: port, workers: 2, output: output, extra: ["--servers", "\(servers)"])
+        let shards = try (0..<servers).map { try startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
+        let workers = try (0..<2).map { try startWorker(port: port, name: "w\($0)") }
+        try finish(coordinator, shards + workers)
+        return try result(output)
+    }
+
     /// A run on `port` with workers w0 and w1, w1 SIGKILLed once `whenToKill` returns (called
     /// with the coordinator's log showing "run started") and replaced by w2, waited to its end
     /// (results in `output`). Returns the coordinator's log.

@@ -80,12 +80,7 @@ final class RatingRunTests: XCTestCase {
         let reference = try h.trainOneProcess()
         XCTAssertNotNil(reference.test["rmse"])
         for servers in [0, 2] {
-            let port = Harness.freePort(), serverPort = Harness.freePort()
-            let coordinator = try h.startCoordinator(port: port, workers: 2, output: "cluster\(servers)", extra: ["--servers", "\(servers)"])
-            let shards = try (0..<servers).map { try h.startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
-            let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
-            try h.finish(coordinator, shards + workers)
-            XCTAssertEqual(try h.result("cluster\(servers)"), reference, "\(servers) server processes")
+            XCTAssertEqual(try h.runTwoWorkers(servers: servers, output: "cluster\(servers)"), reference, "\(servers) server processes")
         }
     }
 

@@ -20,27 +20,13 @@ final class WholeGraphRunTests: XCTestCase {
         let reference = try h.trainOneProcess()
         XCTAssertGreaterThan(reference.test["ndcg@10"] ?? 0, 0.1)
         for servers in [0, 2] {
-            let port = Harness.freePort(), serverPort = Harness.freePort()
-            let coordinator = try h.startCoordinator(port: port, workers: 2, output: "cluster\(servers)", extra: ["--servers", "\(servers)"])
-            let shards = try (0..<servers).map { try h.startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
-            let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
-            try h.finish(coordinator, shards + workers)
-            XCTAssertEqual(try h.result("cluster\(servers)"), reference, "\(servers) server processes")
+            XCTAssertEqual(try h.runTwoWorkers(servers: servers, output: "cluster\(servers)"), reference, "\(servers) server processes")
         }
         XCTAssert(try h.log("w0").contains("edges"), "the worker logs its assignment")
 
         // A worker killed once training is under way, and a replacement that joins.
-        let port = Harness.freePort()
-        let coordinator = try h.startCoordinator(port: port, workers: 2, output: "killed", logName: "kc")
-        let w0 = try h.startWorker(port: port, name: "k0"), w1 = try h.startWorker(port: port, name: "k1")
-        try h.waitFor(log: "kc", containing: "run started", seconds: 60)
-        Thread.sleep(forTimeInterval: 1)
-        kill(w1.processIdentifier, SIGKILL)
-        try h.waitFor(log: "kc", containing: "worker lost", seconds: 30)
-        let replacement = try h.startWorker(port: port, name: "k2")
-        try h.finish(coordinator, [w0, replacement])
+        let log = try h.runKillingAWorker(port: Harness.freePort(), output: "killed") { Thread.sleep(forTimeInterval: 1) }
         XCTAssertEqual(try h.result("killed"), reference, "a worker killed and replaced")
-        let log = try h.log("kc")
         let lost = try XCTUnwrap(log.range(of: "worker lost"))
         XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before the last epoch ended:\n\(log)")
 
@@ -49,7 +35,7 @@ final class WholeGraphRunTests: XCTestCase {
         let lines = try String(contentsOf: folder.appendingPathComponent("cluster.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.contains(#""kind":"epoch""#) }.count, 3)
         XCTAssertEqual(lines.filter { $0.contains(#""kind":"worker_lost""#) }.count, 1)
-        XCTAssertGreaterThanOrEqual(lines.filter { $0.contains(#""kind":"worker_joined""#) }.count, 3, "k0, k1 and the replacement")
+        XCTAssertGreaterThanOrEqual(lines.filter { $0.contains(#""kind":"worker_joined""#) }.count, 3, "w0, w1 and the replacement")
         let (status, output) = try Harness.run(["report", folder.path])
         XCTAssertEqual(status, 0, output)
         let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
