@@ -187,7 +187,7 @@ extension GraphTopology: NeighbourSource {
             guard v >= 0, Int(v) < a.rowCount else { throw GraphError.notOwned(relation: relation, node: v) }
             // The row's attribute values, edge after edge (the shards' layout).
             let edges = a.offsets[Int(v)]..<a.offsets[Int(v) + 1]
-            let values = edges.flatMap { k in columns.map { $0[k] } }
+            let values = columns.isEmpty ? [] : edges.flatMap { k in columns.map { $0[k] } }
             NeighbourSampling.draw(a.row(Int(v)), values: values[...], width: columns.count, fanout: fanout,
                                    relation: relation, node: v, tag: tag, into: &out)
         }

@@ -126,19 +126,11 @@ public final class CoordinatorNode {
                 try carryOut(role.handle(.checkpointSaved, now: ResourceUsage.now()))
             case .epochEnded(let record, let seconds, var stats):
                 (stats.sentBase, stats.receivedBase, stats.payloadBase) = (bases.sentBase, bases.receivedBase, bases.payloadBase)
-                let line = stats.line(epoch: record.epoch, seconds: seconds, steps: run.stepsPerEpoch, record: record,
-                                      metric: run.config.evaluation.validMetric, link: link)
+                let r = stats.record(epoch: record.epoch, seconds: seconds, steps: run.stepsPerEpoch,
+                                     at: ResourceUsage.now() - servingSince, workers: role.memberCount, link: link)
+                let metric = run.config.evaluation.validMetric
+                let line = EpochStats.line(r, loss: record.loss, metric: metric, value: record.metrics[metric])
                 onProgress?(line)
-                var r = ClusterRecord(kind: .epoch, epoch: record.epoch, step: run.stepsPerEpoch, at: ResourceUsage.now() - servingSince)
-                r.seconds = seconds
-                r.stepsPerSecond = Double(run.stepsPerEpoch) / seconds
-                r.samplesPerSecond = Double(stats.triples) / seconds
-                r.sentBytes = Double(link.bytesSent - stats.sentBase)
-                r.receivedBytes = Double(link.bytesReceived - stats.receivedBase)
-                let raw = link.payload.rawBytes - stats.payloadBase.rawBytes, encoded = link.payload.encodedBytes - stats.payloadBase.encodedBytes
-                r.compression = raw > 0 && encoded > 0 ? Double(raw) / Double(encoded) : nil
-                (r.sampleSeconds, r.pullSeconds, r.computeSeconds, r.pushSeconds) = (stats.sample, stats.pull, stats.compute, stats.push)
-                r.workers = role.memberCount
                 onCluster?(r)
                 metrics?.update(metricsText())
                 logger.info("\(line)")

@@ -24,17 +24,31 @@ public struct EpochStats {
         }
     }
 
-    /// The progress line of the epoch.
-    public func line(epoch: Int, seconds: Double, steps: Int, record: EpochRecord, metric: String, link: Link) -> String {
-        let sent = Double(link.bytesSent - sentBase) / 1e6, received = Double(link.bytesReceived - receivedBase) / 1e6
+    /// The epoch's figures as a `cluster.jsonl` line: throughput, bytes on `link` since the
+    /// epoch began, the payload's compression (none when no float payload passed here, as
+    /// with parameter-server processes), and the workers' seconds per phase.
+    public func record(epoch: Int, seconds: Double, steps: Int, at: Double, workers: Int, link: Link) -> ClusterRecord {
+        var r = ClusterRecord(kind: .epoch, epoch: epoch, step: steps, at: at)
+        r.seconds = seconds
+        r.stepsPerSecond = Double(steps) / seconds
+        r.samplesPerSecond = Double(triples) / seconds
+        r.sentBytes = Double(link.bytesSent - sentBase)
+        r.receivedBytes = Double(link.bytesReceived - receivedBase)
         let raw = link.payload.rawBytes - payloadBase.rawBytes, encoded = link.payload.encodedBytes - payloadBase.encodedBytes
-        // With parameter-server processes no float payload passes through here: no ratio to show.
-        let ratio = raw > 0 && encoded > 0 ? String(format: "%.2fx", Double(raw) / Double(encoded)) : "n/a"
+        r.compression = raw > 0 && encoded > 0 ? Double(raw) / Double(encoded) : nil
+        (r.sampleSeconds, r.pullSeconds, r.computeSeconds, r.pushSeconds) = (sample, pull, compute, push)
+        r.workers = workers
+        return r
+    }
+
+    /// The progress line of the epoch, from its `record`.
+    public static func line(_ r: ClusterRecord, loss: Double, metric: String, value: Double?) -> String {
         var s = String(format: "epoch %d  loss %.4f  %.2f s  %.1f steps/s  %.0f samples/s  sent %.1f MB  received %.1f MB  compression %@  "
                        + "worker time: sample %.2f s, pull %.2f s, compute %.2f s, push %.2f s",
-                       epoch, record.loss, seconds, Double(steps) / seconds, Double(triples) / seconds, sent, received, ratio,
-                       sample, pull, compute, push)
-        if let v = record.metrics[metric] { s += String(format: "  valid %@ %.4f", metric, v) }
+                       r.epoch, loss, r.seconds ?? 0, r.stepsPerSecond ?? 0, r.samplesPerSecond ?? 0, (r.sentBytes ?? 0) / 1e6,
+                       (r.receivedBytes ?? 0) / 1e6, r.compression.map { String(format: "%.2fx", $0) } ?? "n/a",
+                       r.sampleSeconds ?? 0, r.pullSeconds ?? 0, r.computeSeconds ?? 0, r.pushSeconds ?? 0)
+        if let value { s += String(format: "  valid %@ %.4f", metric, value) }
         return s
     }
 }
