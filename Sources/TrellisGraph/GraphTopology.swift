@@ -103,3 +103,12 @@ public struct GraphTopology: Sendable {
         relations.indices.filter { relations[$0].target == type }
     }
 }
+
+extension GraphTopology {
+    /// The same graph with `features` as its schema's feature tables.
+    public func with(features: [GraphSchema.FeatureTable]) -> GraphTopology {
+        var schema = schema
+        schema.features = features
+        return GraphTopology(schema: schema, adjacency: adjacency, attributes: attributes)
+    }
+}

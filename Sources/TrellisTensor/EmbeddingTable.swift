@@ -1,22 +1,36 @@
 import TrellisCore
 
-/// A trainable table of rows (user or item embeddings), kept apart from dense weights.
+/// What a table is for, which decides who may change it.
+public enum TableKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Learned rows (embeddings): row gradients arrive, an optimizer updates them.
+    case trainable = 0
+    /// Rows given by the data (text embeddings, side features): read, never updated; a
+    /// gradient for one is refused.
+    case frozen = 1
+
+    public var description: String { self == .trainable ? "trainable" : "frozen" }
+}
+
+/// A table of rows (user or item embeddings, or frozen node features), kept apart from dense
+/// weights.
 ///
 /// Looking rows up gives a `Variable` whose gradient lands here as a `RowGradient` (only the
 /// rows used), so a table can live on a parameter server sharded by row and an optimizer can
-/// touch just the rows a batch used.
+/// touch just the rows a batch used. A frozen table's rows carry no gradient.
 public final class EmbeddingTable {
     /// The table's key in checkpoints and on the wire (`user.embedding`).
     public let name: String
+    public let kind: TableKind
     /// (rowCount, dimension)
     public var weights: Tensor
     /// Gradient rows gathered since the last `zeroGrad()`.
     public private(set) var gradient: RowGradient
 
     /// A table with the given initial weights of shape (rows, dimension).
-    public init(name: String, weights: Tensor) {
+    public init(name: String, weights: Tensor, kind: TableKind = .trainable) {
         precondition(weights.rank == 2, "embedding table \(name) needs (rows, dimension), got \(weights.shape)")
         self.name = name
+        self.kind = kind
         self.weights = weights
         self.gradient = RowGradient(dimension: weights.shape[1])
     }
@@ -43,6 +57,7 @@ public final class EmbeddingTable {
 
     /// Replaces the accumulated gradient (e.g. with its coalesced or clipped form).
     public func setGradient(_ g: RowGradient) {
+        precondition(kind == .trainable || g.isEmpty, "frozen table \(name) given a gradient")
         precondition(g.dimension == dimension, "gradient dimension \(g.dimension) for table of \(dimension)")
         gradient = g
     }

@@ -1,8 +1,9 @@
 extension ParameterStore {
-    /// A copy of every table and dense parameter, by name (cheap: tensors are copy-on-write).
+    /// A copy of every trainable table and dense parameter, by name (cheap: tensors are
+    /// copy-on-write). Frozen tables are left out: training never changes them.
     public func snapshot() -> [String: Tensor] {
         var out: [String: Tensor] = [:]
-        for t in tables { out[t.name] = t.weights }
+        for t in trainableTables { out[t.name] = t.weights }
         for p in dense { out[p.name] = p.value }
         return out
     }

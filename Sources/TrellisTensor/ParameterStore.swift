@@ -20,14 +20,17 @@ public final class ParameterStore {
         return v
     }
 
-    /// Registers an embedding table with initial weights (rows, dimension).
+    /// Registers a table with initial weights (rows, dimension).
     @discardableResult
-    public func addTable(_ name: String, _ initial: Tensor) -> EmbeddingTable {
+    public func addTable(_ name: String, _ initial: Tensor, kind: TableKind = .trainable) -> EmbeddingTable {
         precondition(!names.contains(name), "parameter \(name) registered twice")
-        let t = EmbeddingTable(name: name, weights: initial)
+        let t = EmbeddingTable(name: name, weights: initial, kind: kind)
         tables.append(t)
         return t
     }
+
+    /// The tables an optimizer updates (frozen ones are left out).
+    public var trainableTables: [EmbeddingTable] { tables.filter { $0.kind == .trainable } }
 
     /// Every registered name.
     public var names: [String] { dense.map(\.name) + tables.map(\.name) }

@@ -24,7 +24,10 @@ extension TrainingConfig {
             ("test_file", data.testFile.map(quoted)), ("valid_from", data.validFrom.map { "\($0)" }), ("test_from", data.testFrom.map { "\($0)" }),
             ("test_rows", data.testRows.map { "\($0)" }), ("test_start", data.split == .rows ? "\(data.testStart)" : nil),
             ("valid_ratio", data.split == .rows ? "\(data.validRatio)" : nil), ("rating_scale", data.ratingScale.map(list)),
-        ])
+        ] + data.features.keys.sorted().map { type in
+            let f = data.features[type]!
+            return ("features.\(type)", "{path: \(quoted(f.path)), columns: [\(f.columns.map(quoted).joined(separator: ", "))], dtype: \(f.dtype.rawValue)}")
+        })
         section("training", [
             ("epochs", "\(training.epochs)"), ("batch_size", "\(training.batchSize)"), ("negatives", "\(training.negatives)"),
             ("optimizer", training.optimizer.rawValue), ("learning_rate", "\(training.learningRate)"),
@@ -51,27 +54,32 @@ extension TrainingConfig {
     /// servers, so every role runs the config the coordinator parsed, and none patches fields
     /// in after parsing.
     public var spec: String {
-        var lines: [String] = [], section = "", fanouts: [String] = []
-        func flushFanouts() {
-            if !fanouts.isEmpty { lines.append("  relation_fanouts: {" + fanouts.joined(separator: ", ") + "}") }
-            fanouts = []
+        // A field with a dot (`relation_fanouts.item->user`, `features.user`) is one entry of a
+        // flow mapping named by the part before the dot.
+        var lines: [String] = [], section = "", group = "", members: [String] = []
+        func flushGroup() {
+            if !members.isEmpty { lines.append("  \(group): {" + members.joined(separator: ", ") + "}") }
+            members = []
         }
         for (key, value) in entries {
             guard let dot = key.firstIndex(of: ".") else { lines.append("\(key): \(value)"); continue }
             let name = String(key[..<dot]), field = String(key[key.index(after: dot)...])
             if name != section {
-                flushFanouts()
+                flushGroup()
                 lines.append("\(name):")
                 section = name
             }
-            if field.hasPrefix("relation_fanouts.") {
-                fanouts.append("\(quoted(String(field.dropFirst("relation_fanouts.".count)))): \(value)")
+            if let dot = field.firstIndex(of: "."), ["relation_fanouts", "features"].contains(String(field[..<dot])) {
+                let prefix = String(field[..<dot])
+                if prefix != group { flushGroup() }
+                group = prefix
+                members.append("\(quoted(String(field[field.index(after: dot)...]))): \(value)")
             } else {
-                flushFanouts()
+                flushGroup()
                 lines.append("  \(field): \(value)")
             }
         }
-        flushFanouts()
+        flushGroup()
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -65,7 +65,7 @@ extension TrainingConfig {
         if let d = top["data"] {
             let s = try reader.mapping(d, at: "data", allowed: ["name", "path", "format", "split", "ratios", "train_file",
                                                                  "valid_file", "test_file", "valid_from", "test_from", "rating_scale",
-                                                                 "test_rows", "test_start", "valid_ratio"])
+                                                                 "test_rows", "test_start", "valid_ratio", "features"])
             if let v = s["name"] { config.data.name = try reader.string(v, at: "data.name") }
             if let v = s["path"] { config.data.path = try reader.string(v, at: "data.path") }
             if let v = s["format"] { config.data.format = try reader.string(v, at: "data.format") }
@@ -85,6 +85,7 @@ extension TrainingConfig {
             if let v = s["rating_scale"], !reader.isNull(v) {
                 config.data.ratingScale = try reader.list(v, at: "data.rating_scale").map { try reader.double($0, at: "data.rating_scale") }
             }
+            if let v = s["features"] { config.data.features = try features(v, reader: reader) }
         }
         if let t = top["training"] {
             let s = try reader.mapping(t, at: "training", allowed: ["epochs", "batch_size", "negatives", "optimizer", "learning_rate",
@@ -127,6 +128,26 @@ extension TrainingConfig {
         }
         try config.validate(file: file)
         return config
+    }
+
+    /// `data.features`: node type -> `{path, columns, dtype}`.
+    static func features(_ node: Node, reader: ConfigReader) throws -> [String: FeatureSource] {
+        guard case .mapping(let m) = node else { throw reader.fail("data.features", "expected a mapping of node type to {path, columns, dtype}") }
+        var out: [String: FeatureSource] = [:]
+        for (k, v) in m {
+            guard let type = k.string, !type.isEmpty else { throw reader.fail("data.features", "node type names must be non-empty strings") }
+            let at = "data.features.\(type)"
+            let s = try reader.mapping(v, at: at, allowed: ["path", "columns", "dtype"])
+            guard let path = s["path"], let columns = s["columns"] else { throw reader.fail(at, "expected both path and columns") }
+            var source = FeatureSource(path: try reader.string(path, at: "\(at).path"),
+                                       columns: try reader.list(columns, at: "\(at).columns").map { try reader.string($0, at: "\(at).columns") })
+            guard !source.columns.isEmpty, Set(source.columns).count == source.columns.count else {
+                throw reader.fail("\(at).columns", "expected one or more distinct column names, got \(source.columns)")
+            }
+            if let d = s["dtype"] { source.dtype = try reader.choice(d, at: "\(at).dtype") }
+            out[type] = source
+        }
+        return out
     }
 }
 

@@ -83,7 +83,24 @@ public struct DataSettings: Sendable, Equatable {
     /// `[lowest, highest]` rating; a rating outside it is a load error. Nil: the format's own
     /// scale (MovieLens 1-5, `ratings.csv` 0.5-5), none for RecBole `.inter` files.
     public var ratingScale: [Double]?
+    /// `features.<node type>`: a frozen feature table for that type's nodes (see `FeatureSource`).
+    public var features: [String: FeatureSource] = [:]
     public init() {}
+}
+
+/// `data.features.<node type>: {path, columns, dtype}` — columns of a RecBole atomic file
+/// (`.user`, `.item`, keyed by `<node type>_id`) turned into one frozen row per node (see
+/// `FeatureMatrix`), read by every model through the engine's input projection.
+public struct FeatureSource: Sendable, Equatable {
+    public var path: String
+    public var columns: [String]
+    /// Precision the values are rounded to when loaded, kept on the wire and in checkpoints.
+    public var dtype: ClusterSettings.ValueEncoding = .float32
+    public init(path: String, columns: [String], dtype: ClusterSettings.ValueEncoding = .float32) {
+        self.path = path
+        self.columns = columns
+        self.dtype = dtype
+    }
 }
 
 /// `training:` — optimisation.

@@ -22,3 +22,15 @@ public enum ValueEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         }
     }
 }
+
+extension ValueEncoding {
+    /// `values` as this encoding stores them (rounded to nearest, ties to even): encoding
+    /// the result again is lossless.
+    public func rounded(_ values: [Float]) -> [Float] {
+        switch self {
+        case .float32: return values
+        case .float16: return HalfPrecision.floats(fp16: HalfPrecision.fp16(values))
+        case .bfloat16: return HalfPrecision.floats(bf16: HalfPrecision.bf16(values))
+        }
+    }
+}

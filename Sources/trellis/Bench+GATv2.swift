@@ -21,9 +21,10 @@ struct GATv2Bench {
     /// Seconds of each of `epochs` full-batch epochs.
     func epochSeconds(epochs: Int) -> [Double] {
         ComputeThreads.configure(plan.config)  // as every training process: freed buffers kept, BLAS on one thread
-        let model = plan.makeModel()
-        let tables = plan.initialParameters().tables.map { Variable($0.weights, requiresGrad: true, name: $0.name) }
-        let weights = model.parameters.dense + tables
+        let model = plan.makeModel(), input = plan.makeInputLayer()
+        let stored = plan.initialParameters().tables
+        let tables = stored.map { Variable($0.weights, requiresGrad: $0.kind == .trainable, name: $0.name) }
+        let weights = model.parameters.dense + input.parameters.dense + zip(stored, tables).filter { $0.0.kind == .trainable }.map(\.1)
         let adam = Adam(learningRate: plan.config.training.learningRate)
         let full = SubgraphSampler.full(plan.graph, layers: model.layerCount)
         let train = dataset.split.train
@@ -31,7 +32,7 @@ struct GATv2Bench {
         return (0..<epochs).map { _ in
             let start = ResourceUsage.now()
             for w in weights { w.zeroGrad() }
-            let out = model.forward(full, inputs: tables)                                  // (N_t, d) per type
+            let out = model.forward(full, inputs: input(tables))                           // (N_t, d) per type
             let predicted = model.score(users: out[GraphTopology.user].gather(rows: train.users),
                                         items: out[GraphTopology.item].gather(rows: train.items))  // (E)
             let loss = (predicted - targets).square().mean()

@@ -38,7 +38,7 @@ final class HostileFrameTests: XCTestCase {
                                                   relations: [.init(name: "rates", source: 0, target: 1, attributes: ["rating"]),
                                                               .init(name: "rated_by", source: 1, target: 0)],
                                                   features: [.init(name: "text", nodeType: 1, width: 8)]),
-                              owners: [[0, 1, 2], [0, 1]], tableRows: [50, 40], tableDimensions: [4, 4], codec: .default, ratingMean: 3.5, ratingScale: 1...5)
+                              owners: [[0, 1, 2], [0, 1]], tableRows: [3, 2, 2], tableDimensions: [4, 4, 8], tableKinds: [.trainable, .trainable, .frozen], codec: .default, ratingMean: 3.5, ratingScale: 1...5)
         let messages: [Message] = [
             .join(token: "t", name: "w"), .welcome(welcome),
             .assignment(Assignment(session: 9, partitions: [1], targets: [[0, 1], [0]], offsets: [[0, 1, 2], [0, 1]], sources: [[3, 4], [5]], values: [[4, 2.5], [1]],
@@ -54,7 +54,7 @@ final class HostileFrameTests: XCTestCase {
             .heartbeat(session: 9), .error("no"),
             .serverJoin(token: "t", endpoint: "tcp://127.0.0.1:1"),
             .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, spec: "seed: 1", partitionCount: 3,
-                                         tableNames: ["users", "items"], tableRows: [50, 40], tableDimensions: [4, 4], denseNames: ["w"],
+                                         tableNames: ["users", "items"], tableRows: [50, 40], tableDimensions: [4, 4], tableKinds: [.trainable, .trainable], denseNames: ["w"],
                                          denseShapes: [[2, 2]], codec: .default, grantKey: SipHash(k0: 1, k1: 2))),
             .shardState(shard), .stateRequest, .sampleRefused(session: 9, requestID: 5, reason: "no"), .stopped("diverged"),
         ]

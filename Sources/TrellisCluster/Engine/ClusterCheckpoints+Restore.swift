@@ -57,6 +57,14 @@ extension ClusterCheckpoints {
             throw reader.invalid("run.seconds", "\(at.epoch - 1) words (one per finished epoch)", "\(seconds.count)")
         }
         let lossSum = Double(bitPattern: try reader.words("run.loss_sum", count: 1)[0])
+        // Frozen tables come from the data, so they must be the data the checkpoint saw.
+        let kinds = reader.state.metadata["tables"] ?? ""
+        guard kinds == run.tableKinds else { throw reader.invalid("tables", run.tableKinds, kinds.isEmpty ? "none" : kinds) }
+        let frozen = try reader.words("run.frozen", count: run.frozenDigests.count)
+        guard frozen == run.frozenDigests else {
+            throw reader.invalid("run.frozen", "the digests of this run's frozen tables \(run.frozenDigests) (its feature files)",
+                                 "\(frozen): the features changed since the checkpoint")
+        }
         let recordsJSON = reader.state.metadata["records"] ?? "[]"
         guard let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(recordsJSON.utf8)) else {
             throw reader.invalid("records", "a JSON list of evaluation records in the metadata", "\(recordsJSON.prefix(60))")

@@ -7,7 +7,7 @@ import TrellisTraining
 /// The whole training state as one checkpoint (`ckpt-<global step>/state.safetensors` plus
 /// `manifest.json`):
 ///
-///     param/<name>         every table and dense weight          F32
+///     param/<name>         every trainable table and dense weight F32
 ///     best/<name>          the best weights so far               F32
 ///     opt.dense/<buffer>   dense optimizer moments (m/…, v/…)    F32
 ///     opt.rows/<buffer>    table optimizer moments               F32
@@ -18,7 +18,9 @@ import TrellisTraining
 ///     run.stopping         [best score bits, best epoch, evaluations since best]
 ///     run.loss_sum         [bits of the epoch's loss so far]     U64
 ///     run.seconds          [bits of each epoch's training time]  U64
+///     run.frozen           [digest of each frozen table]         U64 (the data's, not saved)
 ///     metadata records     the evaluation records, JSON
+///     metadata tables      `name:kind` of every table, comma-separated
 ///     manifest extras      run.id, run.fingerprint, run.settings (see `RunIdentity`)
 ///
 /// Batches and samples are pure functions of (seed, partition, epoch, step), so the cursors
@@ -46,6 +48,8 @@ public struct ClusterCheckpoints {
         state.words["run.stopping"] = [s.best.bitPattern, UInt64(s.bestEpoch), UInt64(s.sinceBest), run.finished ? 1 : 0]
         state.words["run.loss_sum"] = [run.server.lossSum.bitPattern]
         state.words["run.seconds"] = run.trainingSeconds.map(\.bitPattern)
+        state.words["run.frozen"] = run.frozenDigests
+        state.metadata["tables"] = run.tableKinds
         state.metadata["records"] = "[" + run.records.map { $0.jsonLine() }.joined(separator: ", ") + "]"
         let info = try store.save(step: run.globalStep, state: state, extras: Self.extras(of: run))
         logger.info("checkpoint written", metadata: ["path": "\(info.path)", "epoch": "\(run.position.epoch)", "step": "\(run.position.step)"])

@@ -28,7 +28,7 @@ public final class EmbeddedEngine {
         let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.graph.relations)
         var links: [Int: (users: [Int32], items: [Int32])] = [:], ratings: [Int: [Float]] = [:]
         for p in all { (links[p], ratings[p]) = (plan.links[p], plan.ratings[p]) }
-        stepper = try PartitionStepper(config: plan.config, relations: plan.graph.relations, nodeCounts: plan.graph.nodeCounts,
+        stepper = try PartitionStepper(config: plan.config, schema: plan.graph.schema,
                                    source: source, links: links, linkCounts: plan.links.map(\.users.count),
                                    stepsPerEpoch: plan.stepsPerEpoch, tableDimensions: plan.tables.map(\.dimension),
                                    ratings: ratings, ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)
@@ -42,7 +42,7 @@ public final class EmbeddedEngine {
     /// Two lines for the run header: the model and the partitioning.
     public func describe() -> String {
         let c = run.config
-        let dense = stepper.model.parameters.dense.reduce(0) { $0 + $1.value.count }
+        let dense = stepper.denseParameters.reduce(0) { $0 + $1.value.count }
         let rows = run.plan.tables.reduce(0) { $0 + $1.rows * $1.dimension }
         let fanouts = stepper.subgraphs.hopCount > 0 ? ", fanouts \(run.plan.fanouts)" : ""
         return "model \(stepper.model.name): \(rows) table + \(dense) dense parameters\(fanouts); optimizer \(c.training.optimizer.rawValue), "

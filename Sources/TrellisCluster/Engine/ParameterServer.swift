@@ -122,6 +122,7 @@ public final class ParameterServer {
         }
         for (g, t) in zip(c.rows, store.tables) {
             guard g.dimension == t.dimension else { throw ServerError.badShape("\(t.name): rows of \(g.dimension), table has \(t.dimension)") }
+            guard t.kind == .trainable || g.isEmpty else { throw ServerError.frozenTable(t.name) }
             for id in g.rowIDs where id < 0 || Int(id) >= t.rowCount { throw ServerError.badRow(table: t.name, row: id, rows: t.rowCount) }
         }
         for (g, p) in zip(c.dense, store.dense) {
@@ -138,7 +139,7 @@ public final class ParameterServer {
             return
         }
         store.zeroGrad()
-        for (k, t) in store.tables.enumerated() {
+        for (k, t) in store.tables.enumerated() where t.kind == .trainable {
             var g = RowGradient(dimension: t.dimension)
             for c in parts where !c.rows[k].isEmpty { g.add(rowIDs: c.rows[k].rowIDs, values: c.rows[k].values) }
             if scale != 1 { g.scale(by: scale) }
@@ -154,7 +155,7 @@ public final class ParameterServer {
         }
         store.prepareGradients(clipNorm: clipNorm)
         denseOptimizer.step(store.dense)
-        rowOptimizer.step(store.tables)
+        rowOptimizer.step(store.trainableTables)
         store.zeroGrad()
         // Losses are already shares of the global step, so their sum is the step's mean loss.
         for c in parts { lossSum += Double(c.loss) }
@@ -184,7 +185,7 @@ public final class ParameterServer {
             throw ServerError.badShape("restored version \(version) and cursors \(cursors), expected a version >= 0 and \(partitionCount) cursors >= 0")
         }
         let stateful = [(denseOptimizer as? StatefulOptimizer, dense, store.dense.optimizerSizes, "dense"),
-                        (rowOptimizer as? StatefulOptimizer, rows, store.tables.optimizerSizes, "table")]
+                        (rowOptimizer as? StatefulOptimizer, rows, store.trainableTables.optimizerSizes, "table")]
         for (optimizer, state, sizes, kind) in stateful {
             do {
                 if let optimizer { try optimizer.check(state, sizes: sizes) } else if !state.buffers.isEmpty {
@@ -209,6 +210,8 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
     case badRow(table: String, row: Int32, rows: Int)
     case badPartition(Int)
     case badShape(String)
+    /// A gradient for a frozen table's rows.
+    case frozenTable(String)
     case outOfOrder(partition: Int, step: Int, expected: Int)
     /// A restored optimizer buffer ("dense" or "table" optimizer) that does not fit its parameter.
     case badOptimizerState(kind: String, OptimizerStateError)
@@ -219,6 +222,7 @@ public enum ServerError: Error, CustomStringConvertible, Equatable {
         case .badRow(let t, let r, let n): return "\(t): row \(r) out of range 0..<\(n)"
         case .badPartition(let p): return "no partition \(p)"
         case .badShape(let why): return "shape mismatch: \(why)"
+        case .frozenTable(let t): return "\(t) is frozen: it takes no gradient"
         case .outOfOrder(let p, let s, let e): return "partition \(p) sent step \(s), expected \(e)"
         case .badOptimizerState(let kind, let error): return "\(kind) optimizer: \(error)"
         }

@@ -6,8 +6,8 @@ import TrellisTensor
 /// The worker's side of a step, for one partition:
 ///
 ///     task: batch (seed, partition, epoch, step) -> seeds per node type
-///       -> k-hop sample (remote owners asked) -> pull layer-0 rows + dense weights
-///       -> model: forward -> task: loss -> backward -> Contribution
+///       -> k-hop sample (remote owners asked) -> pull layer-0 rows of every table + dense weights
+///       -> input layer (features projected) -> model: forward -> task: loss -> backward -> Contribution
 ///
 /// A whole-graph model (LightGCN) skips the sampling: every step's subgraph is the whole
 /// graph, built once, every node is a seed, and the loss reads its examples' rows by id.
@@ -15,6 +15,8 @@ import TrellisTensor
 /// The same object runs inside `trellis worker join` and inside the one-process engine.
 public final class PartitionStepper {
     public let model: SampledRecommender
+    /// Tables -> each node type's layer-0 rows.
+    public let input: InputLayer
     public let task: TrainingTask
     public let subgraphs: SubgraphSampler
     public let neighbours: NeighbourSource
@@ -27,9 +29,10 @@ public final class PartitionStepper {
     /// Seeds and sampled edges since the last `takeTimings`.
     public private(set) var sampledSeeds = 0, sampledEdges = 0
 
-    public init(model: SampledRecommender, task: TrainingTask, subgraphs: SubgraphSampler, neighbours: NeighbourSource,
+    public init(model: SampledRecommender, input: InputLayer, task: TrainingTask, subgraphs: SubgraphSampler, neighbours: NeighbourSource,
                 seed: UInt64, tableDimensions: [Int], whole: SampledSubgraph? = nil) {
         self.model = model
+        self.input = input
         self.whole = whole
         self.task = task
         self.subgraphs = subgraphs
@@ -37,6 +40,9 @@ public final class PartitionStepper {
         self.seed = seed
         self.tableDimensions = tableDimensions
     }
+
+    /// Every dense weight, in the parameter server's order: the model's, then the input layer's.
+    public var denseParameters: [Variable] { model.parameters.dense + input.parameters.dense }
 
     /// Partitions this stepper can compute.
     public var partitions: [Int] { task.partitions }
@@ -77,9 +83,9 @@ public final class PartitionStepper {
     public func compute(_ prepared: PreparedBatch,
                         pull: (_ rows: [[Int32]]) throws -> (rows: [Tensor], dense: [Tensor])) throws -> Contribution {
         let (partition, step, batch) = (prepared.partition, prepared.step, prepared.batch)
-        let denseCount = model.parameters.dense.count
+        let denseParameters = denseParameters
         guard batch.count > 0 else {
-            return .empty(step: step, partition: partition, tables: tableDimensions, denseCount: denseCount)
+            return .empty(step: step, partition: partition, tables: tableDimensions, denseCount: denseParameters.count)
         }
         var clock = ResourceUsage.now()
         func lap(_ field: WritableKeyPath<StepTimings, Double>) {
@@ -93,28 +99,30 @@ public final class PartitionStepper {
         sampledEdges += g.edgeCount
         let total = task.globalCount(step: step.step)
 
-        let pulled = try pull(g.nodes[0])
+        let ids = input.tableIDs(g.nodes[0])
+        let pulled = try pull(ids)
         lap(\.pull)
 
-        for (p, value) in zip(model.parameters.dense, pulled.dense) {
+        for (p, value) in zip(denseParameters, pulled.dense) {
             p.value = value
             p.zeroGrad()
         }
-        let inputs = pulled.rows.map { Variable($0, requiresGrad: true) }  // (nodes[0][t].count, d)
+        // (ids[k].count, width_k) per table; only the embeddings (the first node-type count) learn.
+        let tables = pulled.rows.enumerated().map { k, rows in Variable(rows, requiresGrad: k < input.nodeTypeCount) }
         let b = batch.count
         let share = Float(b) / Float(total)
         let lossValue: Float = {
-            let loss = task.loss(outputs: model.forward(g, inputs: inputs), inputs: inputs, batch: batch, share: share,
-                                 model: model)
+            let loss = task.loss(outputs: model.forward(g, inputs: input(tables)), inputs: Array(tables.prefix(input.nodeTypeCount)),
+                                 batch: batch, share: share, model: model)
             loss.backward()
             return loss.value.scalar
         }()
-        let rows = zip(inputs, g.nodes[0]).enumerated().map { t, pair -> RowGradient in
-            let (input, ids) = pair
-            guard let grad = input.grad else { return RowGradient(dimension: tableDimensions[t]) }
-            return RowGradient(dimension: tableDimensions[t], rowIDs: ids, values: grad.data).coalesced()
+        let rows = zip(tables, ids).enumerated().map { k, pair -> RowGradient in
+            let (table, ids) = pair
+            guard let grad = table.grad else { return RowGradient(dimension: tableDimensions[k]) }
+            return RowGradient(dimension: tableDimensions[k], rowIDs: ids, values: grad.data).coalesced()
         }
-        let dense = model.parameters.dense.map(\.grad)
+        let dense = denseParameters.map(\.grad)
         lap(\.compute)
         return Contribution(step: step, partition: partition, rows: rows, dense: dense, loss: lossValue, triples: b, share: share)
     }

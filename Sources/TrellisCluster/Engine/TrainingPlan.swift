@@ -4,6 +4,7 @@ import TrellisGraph
 import TrellisModels
 import TrellisTensor
 import TrellisTraining
+import TrellisWire
 
 /// Everything every role derives the same way from the config and the dataset: the graph, its
 /// partitioning, each partition's training links, the step count, the tables. The coordinator
@@ -23,8 +24,11 @@ public struct TrainingPlan: Sendable {
     public let ratingScale: ClosedRange<Float>?
     /// Global steps per epoch: ceil(training links / batch size).
     public let stepsPerEpoch: Int
-    /// (name, rows, dimension) of each embedding table, in table order (node-type order).
+    /// Every table the parameter server holds: one trainable embedding per node type (in
+    /// node-type order), then one frozen feature table per `graph.schema.features` entry.
     public let tables: [TableSpec]
+    /// The frozen tables' rows, in `graph.schema.features` order ((n_t, width), row-major).
+    public let featureValues: [[Float]]
     /// The registry's entry of `config.model.kind`: how to build the model and sample for it.
     public let modelEntry: ModelEntry
     /// The registry's entry of `config.task.kind`: how to build the task.
@@ -34,10 +38,15 @@ public struct TrainingPlan: Sendable {
         public var name: String
         public var rows: Int
         public var dimension: Int
-        public init(name: String, rows: Int, dimension: Int) {
+        public var kind: TableKind
+        /// Precision of the values (a frozen table's are rounded to it when loaded).
+        public var encoding: ValueEncoding
+        public init(name: String, rows: Int, dimension: Int, kind: TableKind = .trainable, encoding: ValueEncoding = .float32) {
             self.name = name
             self.rows = rows
             self.dimension = dimension
+            self.kind = kind
+            self.encoding = encoding
         }
     }
 
@@ -47,7 +56,9 @@ public struct TrainingPlan: Sendable {
         try Self.checkPartitions(config, dataset: dataset)
         self.config = config
         let train = dataset.split.train
-        graph = try Self.graph(config, taskEntry: taskEntry, dataset: dataset)
+        let features = try Self.features(config, dataset: dataset)
+        graph = try Self.graph(config, taskEntry: taskEntry, dataset: dataset).with(features: features.map(\.schema))
+        featureValues = features.map(\.values)
         let relations = graph.relations.map(\.name)
         for name in config.model.relationFanouts.keys.sorted() where !relations.contains(name) {
             throw ConfigError(file: "<config>", key: "model.relation_fanouts.\(name)",
@@ -70,8 +81,11 @@ public struct TrainingPlan: Sendable {
         ratingScale = config.data.ratingScale.map { Float($0[0])...Float($0[1]) }
             ?? train.ratings.min().flatMap { low in train.ratings.max().map { low...$0 } }
         stepsPerEpoch = max(1, (train.count + config.training.batchSize - 1) / config.training.batchSize)
-        tables = zip(graph.nodeTypes, graph.nodeCounts).map {
+        let counts = graph.nodeCounts
+        tables = zip(graph.nodeTypes, counts).map {
             TableSpec(name: InputTables.name($0), rows: $1, dimension: config.model.embeddingSize)
+        } + features.map {
+            TableSpec(name: $0.schema.name, rows: counts[$0.schema.nodeType], dimension: $0.schema.width, kind: .frozen, encoding: $0.encoding)
         }
     }
 
@@ -106,6 +120,11 @@ public struct TrainingPlan: Sendable {
         try ModelRegistry.entry(for: config).build(config, relations, nodeTypeCount)
     }
 
+    /// What turns the pulled tables into each node type's layer-0 rows (features projected).
+    public func makeInputLayer() -> InputLayer {
+        InputLayer(schema: graph.schema, dimension: config.model.embeddingSize, seed: config.seed)
+    }
+
     /// The task of a process that only evaluates (the coordinator, or a one-process run's
     /// `TrainingRun`): no links, the whole training set's rating facts.
     public func makeEvaluationTask() throws -> TrainingTask {
@@ -118,7 +137,8 @@ public struct TrainingPlan: Sendable {
         return try taskEntry.make(config, inputs)
     }
 
-    /// The initial parameter server state: tables from the seed, dense weights from the model.
+    /// The initial parameter server state: embeddings from the seed, frozen tables from the
+    /// data, dense weights from the model then the input layer.
     public func initialParameters() -> ParameterStore {
         let store = ParameterStore()
         for (name, t) in InputTables.initial(nodeTypes: graph.nodeTypes, nodeCounts: graph.nodeCounts,
@@ -126,7 +146,10 @@ public struct TrainingPlan: Sendable {
                                              distribution: modelEntry.tables) {
             store.addTable(name, t)
         }
-        for p in makeModel().parameters.dense { store.addDense(p.name, p.value) }
+        for (spec, values) in zip(tables.filter { $0.kind == .frozen }, featureValues) {
+            store.addTable(spec.name, Tensor(shape: [spec.rows, spec.dimension], data: values), kind: .frozen)
+        }
+        for p in makeModel().parameters.dense + makeInputLayer().parameters.dense { store.addDense(p.name, p.value) }
         return store
     }
 }

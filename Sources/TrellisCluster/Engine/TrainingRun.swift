@@ -14,6 +14,8 @@ public final class TrainingRun {
     public let server: ParameterServer
     /// A model instance for evaluation (dense weights copied in from the server).
     let evaluationModel: SampledRecommender
+    /// The tables -> layer-0 rows step, for evaluation (its weights copied in likewise).
+    let evaluationInput: InputLayer
     /// What evaluation computes from the model's outputs.
     let task: TrainingTask
     public private(set) var stopping: EarlyStopping
@@ -38,6 +40,7 @@ public final class TrainingRun {
         server = ParameterServer(store: store, partitionCount: plan.config.cluster.partitions,
                                  training: plan.config.training, cluster: plan.config.cluster)
         evaluationModel = plan.makeModel()
+        evaluationInput = plan.makeInputLayer()
         task = try plan.makeEvaluationTask()
         stopping = EarlyStopping(metric: plan.config.evaluation.validMetric, patience: plan.config.evaluation.stoppingStep)
         position = StepID(epoch: 1, step: 0)
@@ -97,8 +100,7 @@ public final class TrainingRun {
     /// the tables for MF; a layer-wise model one layer at a time in chunks of targets (see
     /// `LayerwiseInference`); a whole-graph model (LightGCN, sparse products) in one pass.
     public func outputs() -> [Tensor] {
-        for (p, w) in zip(evaluationModel.parameters.dense, server.store.dense) { p.value = w.value }
-        let tables = server.store.tables.map(\.weights)
+        let tables = inputs()
         guard evaluationModel.layerCount > 0 else { return tables }
         if let model = evaluationModel as? LayerwiseRecommender {
             // The plan's graph holds every row, so nothing can be missing.
@@ -111,9 +113,17 @@ public final class TrainingRun {
     /// evaluation, and `bench-eval`'s baseline for the layer-wise one (it holds every layer's
     /// per-edge activations at once).
     public func fullGraphOutputs() -> [Tensor] {
-        for (p, w) in zip(evaluationModel.parameters.dense, server.store.dense) { p.value = w.value }
         let full = SubgraphSampler.full(plan.graph, layers: evaluationModel.layerCount)
-        return evaluationModel.forward(full, inputs: server.store.tables.map { Variable($0.weights) }).map(\.value)
+        return evaluationModel.forward(full, inputs: inputs().map { Variable($0) }).map(\.value)
+    }
+
+    /// Every node's layer-0 row per node type ((count_t, d)) from the server's current weights:
+    /// its embedding, plus its projected features where it has some. Also puts the server's
+    /// dense weights into the evaluation model.
+    public func inputs() -> [Tensor] {
+        let dense = evaluationModel.parameters.dense + evaluationInput.parameters.dense
+        for (p, w) in zip(dense, server.store.dense) { p.value = w.value }
+        return evaluationInput(server.store.tables.map { Variable($0.weights) }).map(\.value)
     }
 
     /// The task's metrics of `part` from the current weights.
@@ -139,6 +149,15 @@ public final class TrainingRun {
 
     /// A copy of every weight on the server.
     public func snapshot() -> [String: Tensor] { server.store.snapshot() }
+
+    /// `name:kind` of every table, as checkpoints record them.
+    var tableKinds: String { server.store.tables.map { "\($0.name):\($0.kind)" }.joined(separator: ",") }
+
+    /// FNV-1a 64 of each frozen table's value bits: a checkpoint carries them instead of the
+    /// tables, which come from the data. Computed once (the tables never change).
+    lazy var frozenDigests: [UInt64] = server.store.tables.filter { $0.kind == .frozen }.map { t in
+        t.weights.data.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { hash, v in (hash ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3 }
+    }
 
     func restoreWeights(_ weights: [String: Tensor]) { server.store.restore(weights) }
 

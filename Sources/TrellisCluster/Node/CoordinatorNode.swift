@@ -145,13 +145,18 @@ public final class CoordinatorNode {
 extension CodecOptions {
     /// The gradient encoding a run's cluster settings ask for.
     init(_ cluster: ClusterSettings) {
-        let encoding: ValueEncoding
-        switch cluster.valueEncoding {
-        case .float32: encoding = .float32
-        case .float16: encoding = .float16
-        case .bfloat16: encoding = .bfloat16
+        self.init(encoding: ValueEncoding(cluster.valueEncoding), shuffle: cluster.shuffle, lz4: cluster.compress)
+    }
+}
+
+extension ValueEncoding {
+    /// The encoding a config names (`cluster.value_encoding`, a feature table's `dtype`).
+    init(_ setting: ClusterSettings.ValueEncoding) {
+        switch setting {
+        case .float32: self = .float32
+        case .float16: self = .float16
+        case .bfloat16: self = .bfloat16
         }
-        self.init(encoding: encoding, shuffle: cluster.shuffle, lz4: cluster.compress)
     }
 }
 
@@ -161,6 +166,7 @@ extension WireLimits {
         self.init()
         tableRows = run.plan.tables.map(\.rows)
         tableDimensions = run.plan.tables.map(\.dimension)
+        tableKinds = run.plan.tables.map(\.kind)
         denseShapes = run.server.store.dense.map(\.shape)
         partitionCount = run.config.cluster.partitions
         nodeCounts = run.plan.graph.nodeCounts

@@ -132,11 +132,13 @@ public final class WorkerNode {
         var limits = WireLimits()
         limits.tableRows = w.tableRows
         limits.tableDimensions = w.tableDimensions
+        limits.tableKinds = w.tableKinds
         limits.partitionCount = w.linkCounts.count
         limits.nodeCounts = w.nodeCounts
         limits.relationCount = w.schema.relations.count
         let model = try TrainingPlan.makeModel(cfg, relations: w.schema.relations, nodeTypeCount: w.nodeCounts.count)
-        limits.denseShapes = model.parameters.dense.map(\.shape)
+        let input = InputLayer(schema: w.schema, dimension: cfg.model.embeddingSize, seed: cfg.seed)
+        limits.denseShapes = (model.parameters.dense + input.parameters.dense).map(\.shape)
         link.limits = limits
         link.codec = w.codec
         heartbeat = try Heartbeat(endpoint: settings.coordinator, session: w.session,
@@ -182,7 +184,7 @@ public final class WorkerNode {
             if k < a.linkRatings.count { ratings[p] = a.linkRatings[k] }
         }
         self.source = source
-        stepper = try PartitionStepper(config: config, relations: relations, nodeCounts: w.nodeCounts, source: source, links: links,
+        stepper = try PartitionStepper(config: config, schema: w.schema, source: source, links: links,
                                        linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions,
                                        ratings: ratings, ratingMean: w.ratingMean, ratingScale: w.ratingScale)
         prefetcher?.stop()

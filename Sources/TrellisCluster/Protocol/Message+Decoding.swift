@@ -40,6 +40,13 @@ extension Message {
             }
             let tableRows = try ints("welcome.tableRows", &r, max: 64, valueMax: n)
             let tableDims = try ints("welcome.tableDimensions", &r, max: 64, valueMax: 1 << 16)
+            let tableKinds = try tableKinds("welcome.tableKinds", &r, count: tableDims.count)
+            let frozen = zip(tableKinds, zip(tableRows, tableDims)).filter { $0.0 == .frozen }.map { [$0.1.0, $0.1.1] }
+            guard tableKinds.prefix(nodeCounts.count).allSatisfy({ $0 == .trainable }),
+                  frozen == schema.features.map({ [nodeCounts[$0.nodeType], $0.width] }) else {
+                throw WireError.mismatch("welcome.tableKinds", expected: "a trainable table per node type, then the schema's feature tables",
+                                         found: "\(tableKinds)")
+            }
             let enc = try r.u8("welcome.codec.encoding")
             guard let encoding = ValueEncoding(rawValue: enc) else { throw WireError.outOfRange("welcome.codec.encoding", what: "encoding", found: "\(enc)", allowed: "0...2") }
             let codec = CodecOptions(encoding: encoding, shuffle: try r.u8("welcome.codec.shuffle") != 0, lz4: try r.u8("welcome.codec.lz4") != 0)
@@ -60,7 +67,7 @@ extension Message {
             }
             message = .welcome(Welcome(session: session, rank: rank, spec: spec, stepsPerEpoch: steps,
                                        linkCounts: linkCounts, schema: schema, owners: owners, tableRows: tableRows,
-                                       tableDimensions: tableDims, codec: codec, servers: servers,
+                                       tableDimensions: tableDims, tableKinds: tableKinds, codec: codec, servers: servers,
                                        ratingMean: ratingMean, ratingScale: ratingScale))
         case .assignment:
             let session = try r.u64("assignment.session")
@@ -145,7 +152,10 @@ extension Message {
             guard tables == limits.tableRows.count else { throw WireError.mismatch("push.tables", expected: "\(limits.tableRows.count)", found: "\(tables)") }
             var rows: [RowGradient] = []
             for t in 0..<tables {
-                let b = try RowBlockCodec.decode(from: &r, field: "push.rows[\(t)]", dimension: limits.tableDimensions[t], rowLimit: limits.tableRows[t])
+                // A frozen table takes no rows: the count is refused before anything is read.
+                let frozen = limits.tableKinds.indices.contains(t) && limits.tableKinds[t] == .frozen
+                let b = try RowBlockCodec.decode(from: &r, field: frozen ? "push.rows[\(t)] (frozen)" : "push.rows[\(t)]",
+                                                 dimension: limits.tableDimensions[t], rowLimit: limits.tableRows[t], maxRows: frozen ? 0 : nil)
                 rows.append(RowGradient(dimension: b.dimension, rowIDs: b.rowIDs, values: b.values))
             }
             let denseCount = try r.count("push.dense", max: limits.denseShapes.count)
@@ -227,6 +237,17 @@ extension Message {
         let p = Int(try r.u32(field))
         guard p < limits.partitionCount else { throw WireError.outOfRange(field, what: "partition", found: "\(p)", allowed: "0..<\(limits.partitionCount)") }
         return p
+    }
+
+    /// One kind byte per table (`count` tables, already read).
+    static func tableKinds(_ field: String, _ r: inout ByteReader, count: Int) throws -> [TableKind] {
+        try (0..<count).map { k in
+            let raw = try r.u8("\(field)[\(k)]")
+            guard let kind = TableKind(rawValue: raw) else {
+                throw WireError.outOfRange("\(field)[\(k)]", what: "table kind", found: "\(raw)", allowed: "0...1")
+            }
+            return kind
+        }
     }
 
     static func ints(_ field: String, _ r: inout ByteReader, max: Int, valueMax: Int) throws -> [Int] {

@@ -18,7 +18,7 @@ extension Message {
             Self.ints(w.linkCounts, &h); Self.schema(w.schema, &h)
             h.u32(UInt32(w.owners.count))
             for o in w.owners { h.u32(UInt32(o.count)); for v in o { h.u16(v) } }
-            Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
+            Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h); for k in w.tableKinds { h.u8(k.rawValue) }
             h.u8(w.codec.encoding.rawValue); h.u8(w.codec.shuffle ? 1 : 0); h.u8(w.codec.lz4 ? 1 : 0)
             h.u32(UInt32(w.servers.count)); for e in w.servers { h.string(e) }
             h.f32(w.ratingMean); h.u8(w.ratingScale == nil ? 0 : 1)

@@ -24,6 +24,8 @@ public struct ServerWelcome: Equatable {
     /// Rows of the whole tables (the shard holds rows r with r % shardCount == shard).
     public var tableRows: [Int]
     public var tableDimensions: [Int]
+    /// Frozen tables take no gradient and no optimizer state.
+    public var tableKinds: [TableKind]
     /// Dense parameters (held by shard 0 only).
     public var denseNames: [String]
     public var denseShapes: [[Int]]
@@ -58,7 +60,7 @@ extension Message {
         case .serverWelcome(let w):
             h.u64(w.session); h.u32(UInt32(w.shard)); h.u32(UInt32(w.shardCount)); h.string(w.spec); h.u32(UInt32(w.partitionCount))
             h.u32(UInt32(w.tableNames.count)); for n in w.tableNames { h.string(n) }
-            Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h)
+            Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h); for k in w.tableKinds { h.u8(k.rawValue) }
             h.u32(UInt32(w.denseNames.count)); for n in w.denseNames { h.string(n) }
             h.u32(UInt32(w.denseShapes.count)); for s in w.denseShapes { Self.ints(s, &h) }
             h.u8(w.codec.encoding.rawValue); h.u8(w.codec.shuffle ? 1 : 0); h.u8(w.codec.lz4 ? 1 : 0)
@@ -94,6 +96,7 @@ extension Message {
             let tableNames = try strings("serverWelcome.tableNames", &r)
             let rows = try ints("serverWelcome.tableRows", &r, max: 64, valueMax: n)
             let dims = try ints("serverWelcome.tableDimensions", &r, max: 64, valueMax: 1 << 16)
+            let kinds = try tableKinds("serverWelcome.tableKinds", &r, count: dims.count)
             let denseNames = try strings("serverWelcome.denseNames", &r)
             let shapeCount = try r.count("serverWelcome.denseShapes", max: 1024)
             let shapes = try (0..<shapeCount).map { try ints("serverWelcome.denseShapes[\($0)]", &r, max: 8, valueMax: n) }
@@ -110,7 +113,7 @@ extension Message {
             }
             return .serverWelcome(ServerWelcome(session: session, shard: shard, shardCount: count, spec: yaml, partitionCount: partitions,
                                                 tableNames: tableNames, tableRows: rows, tableDimensions: dims,
-                                                denseNames: denseNames, denseShapes: shapes, codec: codec, grantKey: grantKey))
+                                                tableKinds: kinds, denseNames: denseNames, denseShapes: shapes, codec: codec, grantKey: grantKey))
         case .shardState:
             let shard = Int(try r.u32("shardState.shard")), version = Int(clamping: try r.u64("shardState.version"))
             guard shard < limits.shardCount else {

@@ -125,6 +125,8 @@ public struct Welcome: Equatable {
     public var owners: [[UInt16]]
     public var tableRows: [Int]
     public var tableDimensions: [Int]
+    /// Per table: trainable (the node types' embeddings) or frozen (`schema.features`).
+    public var tableKinds: [TableKind]
     public var codec: CodecOptions
     /// Endpoints of the parameter-server processes, by shard; empty when the coordinator
     /// hosts the parameter server.

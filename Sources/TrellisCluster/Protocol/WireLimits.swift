@@ -1,3 +1,5 @@
+import TrellisTensor
+
 /// What a receiver knows about valid messages: every count and id read from a peer is checked
 /// against these before anything is allocated or written.
 ///
@@ -8,6 +10,8 @@ public struct WireLimits: Sendable, Equatable {
     /// Rows and width of each table (empty until the run spec is known).
     public var tableRows: [Int] = []
     public var tableDimensions: [Int] = []
+    /// Kind of each table: a push carrying rows of a frozen one is refused.
+    public var tableKinds: [TableKind] = []
     /// Shape of each dense parameter.
     public var denseShapes: [[Int]] = []
     public var partitionCount = Int(UInt16.max)

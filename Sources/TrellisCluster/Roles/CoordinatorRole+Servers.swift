@@ -41,7 +41,7 @@ extension CoordinatorRole {
         send(.serverWelcome(ServerWelcome(
             session: servers[shard]!.session, shard: shard, shardCount: settings.servers, spec: config.spec,
             partitionCount: cluster.partitions, tableNames: store.tables.map(\.name),
-            tableRows: store.tables.map(\.rowCount), tableDimensions: store.tables.map(\.dimension),
+            tableRows: store.tables.map(\.rowCount), tableDimensions: store.tables.map(\.dimension), tableKinds: store.tables.map(\.kind),
             denseNames: store.dense.map(\.name), denseShapes: store.dense.map(\.value.shape), codec: settings.codec,
             grantKey: settings.grantKey)), to: envelope)
         send(.shardState(sharding.state(of: run.server, shard: shard)), to: envelope)

@@ -111,6 +111,7 @@ public final class ServerRole {
             var limits = WireLimits()
             limits.tableRows = w.tableRows
             limits.tableDimensions = w.tableDimensions
+            limits.tableKinds = w.tableKinds
             limits.denseShapes = w.shard == 0 ? w.denseShapes : []
             limits.partitionCount = w.partitionCount
             limits.shardCount = w.shardCount
@@ -157,7 +158,7 @@ public final class ServerRole {
         for (k, name) in w.tableNames.enumerated() {
             let expected = [sharding.rowCount(w.tableRows[k], shard: w.shard), w.tableDimensions[k]]
             guard k < s.tables.count, s.tables[k].shape == expected else { throw ShardError("table \(name): expected \(expected)") }
-            store.addTable(name, s.tables[k])
+            store.addTable(name, s.tables[k], kind: w.tableKinds[k])
         }
         if w.shard == 0 {
             for (k, name) in w.denseNames.enumerated() {

@@ -22,7 +22,8 @@ public final class TrainedModel {
     public let run: TrainingRun
     /// The checkpoint restored (its folder).
     public let checkpointPath: String
-    /// Layer-0 rows per node type ((count_t, d)), as trained.
+    /// Layer-0 rows per node type ((count_t, d)), as trained: embeddings, plus projected
+    /// features where the run has feature tables.
     public let tables: [Tensor]
     /// What evaluation scores from, per node type ((count_t, d)): the tables for a model
     /// without message passing, the full-neighbourhood forward pass otherwise.
@@ -55,7 +56,7 @@ public final class TrainedModel {
         run.server.store.restore(run.bestWeights)
         self.run = run
         checkpointPath = path
-        tables = run.server.store.tables.map(\.weights)
+        tables = run.inputs()
         outputs = run.outputs()
         scorer = plan.makeModel()
         for (p, w) in zip(scorer.parameters.dense, run.server.store.dense) { p.value = w.value }

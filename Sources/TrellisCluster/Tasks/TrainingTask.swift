@@ -23,8 +23,8 @@ public protocol TrainingTask: AnyObject {
     func globalCount(step: Int) -> Int
 
     /// The loss of `batch`: `outputs[t]` is (seeds[t].count, d), the model's representation of
-    /// the seeds of type t; `inputs[t]` is the layer-0 rows of the sampled subgraph, whose
-    /// first seeds[t].count rows are the seeds'. Scaled by `share` (this batch's examples over
+    /// the seeds of type t; `inputs[t]` is the embedding rows (features not added) of the sampled
+    /// subgraph's layer-0 nodes, whose first seeds[t].count rows are the seeds'. Scaled by `share` (this batch's examples over
     /// the global step's), so the partitions' losses sum to the step's mean. A task that scores
     /// pairs asks `model.score`.
     func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,
