@@ -54,15 +54,20 @@ final class RatingRunTests: XCTestCase {
     /// with the welcome, and 2 workers (also with 2 parameter-server processes) give exactly
     /// the numbers of one process.
     /// A harness whose config trains a small gatv2 on u1: the rating as edge feature, or one
-    /// relation pair per rating level with `ratingRelations`.
-    private func gatv2Harness(_ name: String, epochs: Int, batch: Int, ratingRelations: Bool = false) throws -> Harness {
+    /// relation pair per rating level with `ratingRelations`; with `features`, the users' and
+    /// movies' side features as frozen tables.
+    private func gatv2Harness(_ name: String, epochs: Int, batch: Int, ratingRelations: Bool = false, features: Bool = false) throws -> Harness {
         let h = try Harness(name: name)
         let data = try TestData.movieLens100K()
+        let sides = features ? """
+            , features: {user: {path: \(try TestData.movieLens100K("user")), columns: [gender, occupation]},
+                         item: {path: \(try TestData.movieLens100K("item")), columns: [class], dtype: float16}}
+            """ : ""
         try """
         seed: 3
         task: {kind: rating}
         model: {kind: gatv2, embedding_size: 16, layers: 2, fanouts: [4, 4], rating_relations: \(ratingRelations)}
-        data: {name: u1, path: \(data), split: rows, test_rows: 20000, valid_ratio: 0.1}
+        data: {name: u1, path: \(data), split: rows, test_rows: 20000, valid_ratio: 0.1\(sides)}
         training: {epochs: \(epochs), batch_size: \(batch), optimizer: adam, learning_rate: 0.002, threads: 1}
         evaluation: {valid_metric: rmse, stopping_step: \(epochs)}
         cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000}
@@ -74,6 +79,12 @@ final class RatingRunTests: XCTestCase {
         for ratingRelations in [false, true] {
             try checkTwoWorkersMatchOneProcess(try gatv2Harness("rating-cluster", epochs: 2, batch: 4096, ratingRelations: ratingRelations))
         }
+    }
+
+    /// Frozen feature tables across processes: the kinds travel in the welcomes, the workers
+    /// (and the server shards) hold and serve them, and every layout gives one process's numbers.
+    func testFeatureTablesGiveTheNumbersOfOneProcessInEveryLayout() throws {
+        try checkTwoWorkersMatchOneProcess(try gatv2Harness("rating-features", epochs: 2, batch: 4096, features: true))
     }
 
     private func checkTwoWorkersMatchOneProcess(_ h: Harness) throws {

@@ -2,8 +2,9 @@ import TrellisCluster
 import TrellisTensor
 import XCTest
 
-/// A worker's whole-table reads in sync mode: fetched once per global step whatever the number
-/// of its partitions, fetched again at the next step, and never cached for a pull of some rows.
+/// A worker's whole-table reads: in sync mode fetched once per global step whatever the number
+/// of its partitions, fetched again at the next step, never cached for a pull of some rows; a
+/// frozen table fetched once for the run, in either mode.
 final class WholeTableCacheTests: XCTestCase {
     /// Counts the pulls that reach it; row k of a table holds the global step.
     final class CountingParameters: ParameterClient {
@@ -20,19 +21,39 @@ final class WholeTableCacheTests: XCTestCase {
 
     func testWholeTablesAreFetchedOncePerStep() throws {
         let inner = CountingParameters()
-        let cache = WholeTableCache(inner, tableRows: [3, 2])
+        let cache = WholeTableCache(inner, tableRows: [3, 2], tableKinds: [.trainable, .trainable], sync: true)
         let whole: [[Int32]] = [[0, 1, 2], [0, 1]]
         for partition in 0..<4 { _ = try cache.pull(partition: partition, globalStep: 7, ids: whole) }
         XCTAssertEqual(inner.pulls, 1, "four partitions of step 7, one fetch")
-        XCTAssertEqual([cache.fetched, cache.served], [1, 3])
+        XCTAssertEqual([cache.fetched, cache.served], [2, 6], "two tables fetched, then served three times each")
         let next = try cache.pull(partition: 0, globalStep: 8, ids: whole)
         XCTAssertEqual(inner.pulls, 2, "the next step's version is fetched")
         XCTAssertEqual(next.rows[0].data, [8, 8, 8])
-        // Some rows, or the rows out of order: never from the copy.
+        // Some rows, or the rows out of order: never from the copy (table 1 whole still is).
         _ = try cache.pull(partition: 1, globalStep: 8, ids: [[0, 2], [1]])
-        _ = try cache.pull(partition: 1, globalStep: 8, ids: [[2, 1, 0], [0, 1]])
+        let mixed = try cache.pull(partition: 1, globalStep: 8, ids: [[2, 1, 0], [0, 1]])
         XCTAssertEqual(inner.pulls, 4)
+        XCTAssertEqual(mixed.rows.map(\.shape), [[3, 1], [2, 1]])
         _ = try cache.push(.empty(step: StepID(epoch: 1, step: 0), partition: 0, tables: [1, 1], denseCount: 1), globalStep: 8, grant: 0)
         XCTAssertEqual(inner.pushes, 1)
+    }
+
+    func testAFrozenTableIsFetchedOnceForTheRun() throws {
+        for sync in [true, false] {
+            let inner = CountingParameters()
+            let cache = WholeTableCache(inner, tableRows: [3, 2], tableKinds: [.trainable, .frozen], sync: sync)
+            let first = try cache.pull(partition: 0, globalStep: 1, ids: [[0, 2], [0, 1]])
+            let later = try cache.pull(partition: 0, globalStep: 9, ids: [[1], [0, 1]])
+            XCTAssertEqual(inner.pulls, 2, "the trainable rows and the dense weights are fetched every time")
+            XCTAssertEqual(later.rows[1].data, first.rows[1].data, "the frozen table from its step-1 copy")
+            XCTAssertEqual(later.rows[0].data, [9])
+            XCTAssertEqual([cache.fetched, cache.served], [1, 1], "sync \(sync)")
+        }
+        // Async: a trainable whole table is never kept.
+        let inner = CountingParameters()
+        let cache = WholeTableCache(inner, tableRows: [3, 2], tableKinds: [.trainable, .frozen], sync: false)
+        for _ in 0..<2 { _ = try cache.pull(partition: 0, globalStep: 4, ids: [[0, 1, 2], [0, 1]]) }
+        XCTAssertEqual(inner.pulls, 2)
+        XCTAssertEqual([cache.fetched, cache.served], [1, 1])
     }
 }

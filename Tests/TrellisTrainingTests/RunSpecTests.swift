@@ -35,6 +35,8 @@ final class RunSpecTests: XCTestCase {
         c.model.regWeight = 3e-5
         c.cluster.valueEncoding = .bfloat16
         c.cluster.prefetch = false
+        c.data.features = ["user": FeatureSource(path: "data/x \"y\".user", columns: ["age", "a b"]),
+                           "item": FeatureSource(path: "x.item", columns: ["class"], dtype: .float16)]
         XCTAssertEqual(try TrainingConfig.parse(yaml: c.spec), c, c.spec)
         var files = TrainingConfig()
         files.data.split = .files
@@ -42,5 +44,20 @@ final class RunSpecTests: XCTestCase {
         files.data.testFile = "u1.test"
         files.data.ratios = [0.8, 0.2]
         XCTAssertEqual(try TrainingConfig.parse(yaml: files.spec), files, files.spec)
+    }
+
+    func testFeatureSourcesAreCheckedKeyByKey() throws {
+        let ok = try TrainingConfig.parse(yaml: "data: {features: {item: {path: x.item, columns: [class, year], dtype: bfloat16}}}")
+        XCTAssertEqual(ok.data.features["item"], FeatureSource(path: "x.item", columns: ["class", "year"], dtype: .bfloat16))
+        for (yaml, key) in [("data: {features: {item: {path: x.item}}}", "data.features.item"),
+                            ("data: {features: {item: {path: x.item, columns: []}}}", "data.features.item.columns"),
+                            ("data: {features: {item: {path: x.item, columns: [a, a]}}}", "data.features.item.columns"),
+                            ("data: {features: {item: {path: x.item, columns: [a], dtype: int8}}}", "data.features.item.dtype"),
+                            ("data: {features: {item: {path: x.item, columns: [a], width: 3}}}", "data.features.item.width"),
+                            ("data: {features: [item]}", "data.features")] {
+            XCTAssertThrowsError(try TrainingConfig.parse(yaml: yaml), yaml) { error in
+                XCTAssertEqual((error as? ConfigError)?.key, key, "\(error)")
+            }
+        }
     }
 }

@@ -29,35 +29,59 @@ public final class LocalParameters: ParameterClient {
     }
 }
 
-/// The whole-table read of a worker in sync mode: every partition of global step s reads
-/// parameter version s, so a pull of every row of every table (a whole-graph model's) is
-/// fetched once per step and handed to the worker's other partitions of that step from here,
-/// a cached copy keyed by its version. Other pulls and every push pass straight through.
+/// A worker's whole-table reads: a table asked for whole (every row, in order: a whole-graph
+/// model's pull, a full softmax's item table) is fetched once and handed to the worker's other
+/// pulls from a copy. A trainable table's copy serves the pulls of the same global step in
+/// sync mode, where every partition of step s reads parameter version s (in async mode it is
+/// not kept); a frozen table's copy serves every later pull, since it never changes. Tables
+/// asked for by row, the dense weights (unless every table came from copies in the same
+/// step) and every push pass straight through.
 public final class WholeTableCache: ParameterClient {
     let inner: ParameterClient
     let tableRows: [Int]
-    private var cached: (globalStep: Int, rows: [Tensor], dense: [Tensor])?
-    /// Whole-table pulls fetched and served from the copy, for reports and tests.
+    let tableKinds: [TableKind]
+    let sync: Bool
+    /// Per table: its whole copy and the global step it was fetched at.
+    private var copies: [(globalStep: Int, rows: Tensor)?]
+    private var dense: (globalStep: Int, values: [Tensor])?
+    /// Whole tables fetched and served from a copy, for reports and tests.
     public private(set) var fetched = 0, served = 0
 
-    public init(_ inner: ParameterClient, tableRows: [Int]) {
+    public init(_ inner: ParameterClient, tableRows: [Int], tableKinds: [TableKind], sync: Bool) {
+        precondition(tableRows.count == tableKinds.count, "WholeTableCache: one kind per table")
         self.inner = inner
         self.tableRows = tableRows
+        self.tableKinds = tableKinds
+        self.sync = sync
+        copies = tableRows.map { _ in nil }
     }
 
     public func pull(partition: Int, globalStep: Int, ids: [[Int32]]) throws -> (rows: [Tensor], dense: [Tensor]) {
-        let whole = ids.count == tableRows.count && zip(ids, tableRows).allSatisfy { list, n in
-            list.count == n && list.enumerated().allSatisfy { Int($1) == $0 }
+        guard ids.count == tableRows.count else { return try inner.pull(partition: partition, globalStep: globalStep, ids: ids) }
+        let whole = zip(ids, tableRows).map { list, n in list.count == n && list.enumerated().allSatisfy { Int($1) == $0 } }
+        let fresh = (0..<ids.count).map { t -> Tensor? in
+            guard whole[t], let copy = copies[t], tableKinds[t] == .frozen || (sync && copy.globalStep == globalStep) else { return nil }
+            return copy.rows
         }
-        guard whole else { return try inner.pull(partition: partition, globalStep: globalStep, ids: ids) }
-        if let c = cached, c.globalStep == globalStep {
-            served += 1
-            return (c.rows, c.dense)
+        if fresh.allSatisfy({ $0 != nil }), let d = dense, d.globalStep == globalStep {
+            served += fresh.count
+            return (fresh.map { $0! }, d.values)
         }
-        let pulled = try inner.pull(partition: partition, globalStep: globalStep, ids: ids)
-        cached = (globalStep, pulled.rows, pulled.dense)
-        fetched += 1
-        return pulled
+        // Fetch what no copy serves; an empty id list keeps the table's place in the request.
+        let asked = ids.enumerated().map { t, list in fresh[t] == nil ? list : [] }
+        let pulled = try inner.pull(partition: partition, globalStep: globalStep, ids: asked)
+        if sync { dense = (globalStep, pulled.dense) }
+        var rows = pulled.rows
+        for t in 0..<ids.count {
+            if let copy = fresh[t] {
+                rows[t] = copy
+                served += 1
+            } else if whole[t], tableKinds[t] == .frozen || sync {
+                copies[t] = (globalStep, rows[t])
+                fetched += 1
+            }
+        }
+        return (rows, pulled.dense)
     }
 
     public func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution {

@@ -157,8 +157,11 @@ public final class WorkerNode {
             shards = links
             parameters = links
         }
-        // A whole-graph model pulls every row each task: once per step is enough in sync mode.
-        if cfg.cluster.mode == .sync, let inner = parameters { parameters = WholeTableCache(inner, tableRows: w.tableRows) }
+        // A whole-graph model pulls every row each task: once per step is enough in sync mode,
+        // and once per run for a frozen table.
+        if let inner = parameters {
+            parameters = WholeTableCache(inner, tableRows: w.tableRows, tableKinds: w.tableKinds, sync: cfg.cluster.mode == .sync)
+        }
         logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.linkCounts.count)",
                                          "parameter_servers": "\(w.servers.count)"])
     }
