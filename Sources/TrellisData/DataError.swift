@@ -1,3 +1,4 @@
+import Foundation
 import TrellisCore
 
 /// A problem found while loading or assembling data, pinned to a file, line and column.
@@ -24,6 +25,8 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
         case idOutOfRange
         /// The file (or a split part that training needs) holds no interaction rows.
         case noInteractions
+        /// A file being written could not be created, written or moved into place.
+        case unwritableFile
     }
 
     /// The kind of problem.
@@ -65,6 +68,11 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file at `path` does not exist.
     public static func missingFile(_ path: String) -> DataError {
         DataError(kind: .missingFile, file: path, line: 0, expected: "an existing file", found: "no such file")
+    }
+
+    /// Writing `path` failed with `code` (an errno).
+    public static func unwritable(_ path: String, _ code: Int32) -> DataError {
+        DataError(kind: .unwritableFile, file: path, line: 0, expected: "a writable file", found: String(cString: strerror(code)))
     }
 
     /// `path` has no interaction rows (it is empty, or only a header).

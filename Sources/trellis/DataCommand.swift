@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import TrellisCore
+import TrellisData
+
+extension Trellis {
+    /// `trellis data`: make and prepare datasets.
+    struct DataCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "data", abstract: "Make datasets.", subcommands: [Synth.self])
+    }
+
+    /// `trellis data synth <kind>`: synthetic datasets with a known structure.
+    struct Synth: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a synthetic dataset with the statistics of a real one and a known best RMSE.",
+            subcommands: [Letterboxd.self])
+    }
+
+    /// `trellis data synth letterboxd`: seed 004's 17.8M-rating graph (see `LetterboxdSynth`).
+    struct Letterboxd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Letterboxd-sized ratings: 11,061 users x 142,374 movies, 17,793,097 half-star ratings at scale 1.")
+
+        @Option(help: ArgumentHelp("Folder for letterboxd.csv, letterboxd.inter and synth.json.", valueName: "dir"))
+        var out = "data/letterboxd"
+        @Option(help: "Seed of every draw.")
+        var seed: UInt64 = 2020
+        @Option(help: ArgumentHelp("Users and movies x F, ratings x F² (the density stays); 0.05 to 4.", valueName: "F"))
+        var scale = 1.0
+
+        func validate() throws {
+            guard LetterboxdSynth.scales.contains(scale) else {
+                throw ValidationError("--scale \(scale): expected \(LetterboxdSynth.scales.lowerBound) to \(LetterboxdSynth.scales.upperBound)")
+            }
+        }
+
+        func run() throws {
+            let start = ResourceUsage.now()
+            let synth = LetterboxdSynth(scale: scale, seed: seed)
+            let ratings = synth.generate()
+            let drawn = ResourceUsage.now() - start
+            let paths: [String]
+            do { paths = try RatingFiles.write(ratings, directory: out, stem: "letterboxd") } catch { throw RunError(error) }
+            let seconds = ResourceUsage.now() - start
+            var perMovie = [Int](repeating: 0, count: synth.movies)
+            for m in ratings.movies { perMovie[Int(m)] += 1 }
+            let summary: [String: Any] = [
+                "seed": seed, "scale": scale, "users": synth.users, "movies": synth.movies, "ratings": ratings.users.count,
+                "ratings_per_user_mean": Double(ratings.users.count) / Double(synth.users),
+                "ratings_per_movie_min": perMovie.min() ?? 0, "ratings_per_movie_max": perMovie.max() ?? 0,
+                "floor_rmse": ratings.floorRMSE, "global_mean_rmse": ratings.meanRMSE,
+                "files": paths.map { URL(fileURLWithPath: $0).lastPathComponent },
+            ]
+            let json = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            do { try json.write(to: URL(fileURLWithPath: "\(out)/synth.json"), options: .atomic) } catch { throw RunError(error) }
+            print("\(synth.users) users, \(synth.movies) movies, \(ratings.users.count) ratings "
+                  + "(per movie \(perMovie.min() ?? 0)-\(perMovie.max() ?? 0)); seed \(seed), scale \(scale)")
+            print(String(format: "noise floor RMSE %.4f (the best any model can do), global mean RMSE %.4f", ratings.floorRMSE, ratings.meanRMSE))
+            print(String(format: "drawn in %.1f s, written in %.1f s: %@ and synth.json", drawn, seconds - drawn,
+                         paths.joined(separator: ", ")))
+        }
+    }
+}
