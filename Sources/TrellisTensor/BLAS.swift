@@ -29,6 +29,22 @@ public enum BLAS {
             beta, c, Int32(n))
     }
 
+    /// The same on sub-matrices of wider row-major buffers: `lda`, `ldb`, `ldc` are the
+    /// buffers' row strides (a head's columns inside a (rows, heads x width) matrix, say).
+    @inline(__always)
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0, k > 0 else { return }
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// Sets how many threads OpenBLAS uses. Several processes on one machine should each
     /// take a share of the cores rather than all of them.
     public static func setThreadCount(_ count: Int) {

@@ -1,0 +1,65 @@
+import TrellisCore
+import TrellisTensor
+
+/// One Transformer encoder block over a batch of left-padded sequences, as PyTorch's
+/// `nn.TransformerEncoderLayer(batch_first=True, activation=gelu)` with a causal mask and a key
+/// padding mask (SASRec's block). x is (B·L, d), row b·L + i holding position i of sequence b:
+///
+///     pre-norm:   x = x + Drop(Attn(LN1(x)));   x = x + Drop(FFN(LN2(x)))      (the PyTorch peer)
+///     post-norm:  x = LN1(x + Drop(Attn(x)));   x = LN2(x + Drop(FFN(x)))      (PyTorch's default, seed 003)
+///     Attn(x) = W_o · causalSelfAttention(W_q x, W_k x, W_v x)    heads of d / heads channels
+///     FFN(x)  = W_2 · Drop(GELU(W_1 x + b_1)) + b_2               (d -> hidden -> d)
+///
+/// Parameters: `<name>.self_attn.{q,k,v,out}_proj.{weight,bias}`, `<name>.linear1.*`,
+/// `<name>.linear2.*`, `<name>.norm1.{weight,bias}`, `<name>.norm2.*`.
+public struct TransformerBlock {
+    public enum Norm: Sendable { case pre, post }
+
+    public let heads: Int
+    public let norm: Norm
+    public let dropout: Float
+    let query, key, value, out: Linear
+    let linear1, linear2: Linear
+    let norm1, norm2: (gamma: Variable, beta: Variable)
+
+    public init(width d: Int, heads: Int, hidden: Int, dropout: Float, norm: Norm,
+                parameters: ParameterStore, name: String, rng: inout SeededGenerator) {
+        precondition(d % heads == 0, "TransformerBlock: width \(d) does not divide into \(heads) heads")
+        self.heads = heads
+        self.norm = norm
+        self.dropout = dropout
+        query = Linear(d, d, parameters: parameters, name: "\(name).self_attn.q_proj", rng: &rng)
+        key = Linear(d, d, parameters: parameters, name: "\(name).self_attn.k_proj", rng: &rng)
+        value = Linear(d, d, parameters: parameters, name: "\(name).self_attn.v_proj", rng: &rng)
+        out = Linear(d, d, parameters: parameters, name: "\(name).self_attn.out_proj", rng: &rng)
+        linear1 = Linear(d, hidden, parameters: parameters, name: "\(name).linear1", rng: &rng)
+        linear2 = Linear(hidden, d, parameters: parameters, name: "\(name).linear2", rng: &rng)
+        func layerNorm(_ n: String) -> (Variable, Variable) {
+            (parameters.addDense("\(name).\(n).weight", Tensor(shape: [d], repeating: 1)), parameters.addDense("\(name).\(n).bias", .zeros([d])))
+        }
+        norm1 = layerNorm("norm1")
+        norm2 = layerNorm("norm2")
+    }
+
+    /// x (B·L, d) -> (B·L, d). `padding[b·L + j]` marks padded positions (never attended to);
+    /// dropout draws from `rng` only when `training`; `weights` receives each head's attention.
+    public func callAsFunction(_ x: Variable, sequences: Int, length: Int, padding: [Bool]?, training: Bool,
+                               rng: inout SeededGenerator, weights: ((Tensor) -> Void)? = nil) -> Variable {
+        func attention(_ h: Variable) -> Variable {
+            out(.causalSelfAttention(query: query(h), key: key(h), value: value(h), sequences: sequences, length: length,
+                                     heads: heads, padding: padding, weights: weights))
+        }
+        func feedForward(_ h: Variable, _ rng: inout SeededGenerator) -> Variable {
+            linear2(linear1(h).gelu().dropout(rate: dropout, training: training, using: &rng))
+        }
+        func ln(_ h: Variable, _ n: (gamma: Variable, beta: Variable)) -> Variable { h.layerNorm(gamma: n.gamma, beta: n.beta) }
+        switch norm {
+        case .pre:
+            let h = x + attention(ln(x, norm1)).dropout(rate: dropout, training: training, using: &rng)
+            return h + feedForward(ln(h, norm2), &rng).dropout(rate: dropout, training: training, using: &rng)
+        case .post:
+            let h = ln(x + attention(x).dropout(rate: dropout, training: training, using: &rng), norm1)
+            return ln(h + feedForward(h, &rng).dropout(rate: dropout, training: training, using: &rng), norm2)
+        }
+    }
+}
