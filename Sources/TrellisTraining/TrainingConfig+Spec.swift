@@ -32,7 +32,8 @@ extension TrainingConfig {
             ("epochs", "\(training.epochs)"), ("batch_size", "\(training.batchSize)"), ("negatives", "\(training.negatives)"),
             ("optimizer", training.optimizer.rawValue), ("learning_rate", "\(training.learningRate)"),
             ("weight_decay", "\(training.weightDecay)"), ("clip_grad_norm", training.clipGradNorm.map { "\($0)" }),
-            ("threads", "\(training.threads)"),
+            ("threads", "\(training.threads)"), ("schedule", training.schedule == .constant ? nil : training.schedule.rawValue),
+            ("warmup_steps", training.warmupSteps == 0 ? nil : "\(training.warmupSteps)"),
         ])
         section("evaluation", [
             ("topk", list(evaluation.topk)), ("valid_metric", quoted(evaluation.validMetric)),

@@ -123,6 +123,11 @@ public struct OptimisationSettings: Sendable, Equatable {
     public var weightDecay: Float = 0
     /// Clip all gradients to this global L2 norm; nil for no clipping.
     public var clipGradNorm: Float?
+    /// How the learning rate moves over the run (see `LearningRateSchedule`).
+    public enum Schedule: String, Sendable, CaseIterable { case constant, cosine }
+    public var schedule: Schedule = .constant
+    /// Global steps of linear warm-up from learning_rate / warmup_steps to learning_rate.
+    public var warmupSteps = 0
     /// Compute threads (OpenBLAS and our kernels).
     public var threads = 2
     public init() {}

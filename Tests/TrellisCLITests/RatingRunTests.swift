@@ -55,7 +55,8 @@ final class RatingRunTests: XCTestCase {
     /// the numbers of one process.
     /// A harness whose config trains a small gatv2 on u1: the rating as edge feature, or one
     /// relation pair per rating level with `ratingRelations`; with `features`, the users' and
-    /// movies' side features as frozen tables.
+    /// movies' side features as frozen tables and a warmed-up cosine learning rate (which each
+    /// parameter-server process computes for itself).
     private func gatv2Harness(_ name: String, epochs: Int, batch: Int, ratingRelations: Bool = false, features: Bool = false) throws -> Harness {
         let h = try Harness(name: name)
         let data = try TestData.movieLens100K()
@@ -63,12 +64,13 @@ final class RatingRunTests: XCTestCase {
             , features: {user: {path: \(try TestData.movieLens100K("user")), columns: [gender, occupation]},
                          item: {path: \(try TestData.movieLens100K("item")), columns: [class], dtype: float16}}
             """ : ""
+        let schedule = features ? ", schedule: cosine, warmup_steps: 3" : ""
         try """
         seed: 3
         task: {kind: rating}
         model: {kind: gatv2, embedding_size: 16, layers: 2, fanouts: [4, 4], rating_relations: \(ratingRelations)}
         data: {name: u1, path: \(data), split: rows, test_rows: 20000, valid_ratio: 0.1\(sides)}
-        training: {epochs: \(epochs), batch_size: \(batch), optimizer: adam, learning_rate: 0.002, threads: 1}
+        training: {epochs: \(epochs), batch_size: \(batch), optimizer: adam, learning_rate: 0.002, threads: 1\(schedule)}
         evaluation: {valid_metric: rmse, stopping_step: \(epochs)}
         cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000}
         """.write(toFile: h.config, atomically: true, encoding: .utf8)

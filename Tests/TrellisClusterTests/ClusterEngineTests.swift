@@ -118,7 +118,7 @@ final class ClusterEngineTests: XCTestCase {
 
     func testParameterServerSumsInPartitionOrderAndRejectsBadContributions() throws {
         let plan = try TrainingPlan(config: config("bpr", partitions: 2), dataset: dataset())
-        let server = ParameterServer(store: plan.initialParameters(), partitionCount: 2, training: plan.config.training, cluster: plan.config.cluster)
+        let server = ParameterServer(store: plan.initialParameters(), partitionCount: 2, training: plan.config.training, cluster: plan.config.cluster, stepsPerEpoch: plan.stepsPerEpoch)
         let before = try server.rows(table: 0, ids: [3])
         func contribution(_ p: Int, rows: [Int32], value: Float) -> Contribution {
             Contribution(step: StepID(epoch: 1, step: 0), partition: p,
@@ -141,7 +141,7 @@ final class ClusterEngineTests: XCTestCase {
     /// push for that step is still taken (it used to be dropped as a resend, wedging the run).
     func testARefusedPushChangesNothing() throws {
         let plan = try TrainingPlan(config: config("bpr", partitions: 2), dataset: dataset())
-        let server = ParameterServer(store: plan.initialParameters(), partitionCount: 2, training: plan.config.training, cluster: plan.config.cluster)
+        let server = ParameterServer(store: plan.initialParameters(), partitionCount: 2, training: plan.config.training, cluster: plan.config.cluster, stepsPerEpoch: plan.stepsPerEpoch)
         func contribution(_ p: Int, step: Int) -> Contribution {
             Contribution(step: StepID(epoch: 1, step: step), partition: p,
                          rows: [RowGradient(dimension: 16, rowIDs: [3], values: Array(repeating: 1, count: 16)), RowGradient(dimension: 16)],
@@ -199,3 +199,27 @@ final class ClusterEngineTests: XCTestCase {
     }
 }
 
+
+extension ClusterEngineTests {
+    /// The server steps at each global step's scheduled rate: a cosine run ends at a rate near
+    /// 0 and trains to other weights than a constant one.
+    func testTheServerFollowsTheLearningRateSchedule() throws {
+        var c = config(partitions: 2)
+        c.training.epochs = 2
+        c.training.schedule = .cosine
+        c.training.warmupSteps = 2
+        let engine = try EmbeddedEngine(config: c, dataset: dataset())
+        let schedule = LearningRateSchedule(c.training, stepsPerEpoch: engine.run.stepsPerEpoch)
+        try engine.trainStep()
+        XCTAssertEqual(engine.run.server.learningRate, schedule.rate(step: 0))
+        XCTAssertEqual(engine.run.server.learningRate, c.training.learningRate / 2, "warm-up: step 1 of 2")
+        _ = try engine.fit()
+        let last = 2 * engine.run.stepsPerEpoch - 1
+        XCTAssertEqual(engine.run.server.learningRate, schedule.rate(step: last))
+        XCTAssertLessThan(engine.run.server.learningRate, c.training.learningRate * 0.05)
+        var constant = c
+        constant.training.schedule = .constant
+        constant.training.warmupSteps = 0
+        XCTAssertNotEqual(try trace(c, dataset()).weights, try trace(constant, dataset()).weights)
+    }
+}

@@ -53,7 +53,7 @@ final class HostileFrameTests: XCTestCase {
             .sampleReply(session: 9, requestID: 5, sample: SampledNeighbours(counts: [1, 2], neighbours: [4, 5, 6], values: [3, 4.5, 5])),
             .heartbeat(session: 9), .error("no"),
             .serverJoin(token: "t", endpoint: "tcp://127.0.0.1:1"),
-            .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, spec: "seed: 1", partitionCount: 3,
+            .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, spec: "seed: 1", partitionCount: 3, stepsPerEpoch: 4,
                                          tableNames: ["users", "items"], tableRows: [50, 40], tableDimensions: [4, 4], tableKinds: [.trainable, .trainable], denseNames: ["w"],
                                          denseShapes: [[2, 2]], codec: .default, grantKey: SipHash(k0: 1, k1: 2))),
             .shardState(shard), .stateRequest, .sampleRefused(session: 9, requestID: 5, reason: "no"), .stopped("diverged"),

@@ -27,7 +27,8 @@ extension ClusterEngineTests {
         for _ in 0..<3 { try engine.trainStep() }
         let trained = engine.run.server
         let fresh = ParameterServer(store: engine.run.plan.initialParameters(), partitionCount: trained.partitionCount,
-                                    training: engine.run.config.training, cluster: engine.run.config.cluster)
+                                    training: engine.run.config.training, cluster: engine.run.config.cluster,
+                                    stepsPerEpoch: engine.run.stepsPerEpoch)
         try fresh.restore(version: trained.version, cursors: trained.cursors, dense: OptimizerState(), rows: OptimizerState())
         let sharding = ServerSharding(count: 2)
         var limits = WireLimits()

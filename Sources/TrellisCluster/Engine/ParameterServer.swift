@@ -21,6 +21,10 @@ public final class ParameterServer {
     public let clipNorm: Float?
     let denseOptimizer: DenseOptimizer
     let rowOptimizer: RowOptimizer
+    /// The learning rate of each global step (async: divided by P, as the base rate is).
+    let schedule: LearningRateSchedule
+    /// The rate of the last update applied (the schedule's, for reports and tests).
+    public var learningRate: Float { denseOptimizer.learningRate }
     /// Updates applied so far.
     public private(set) var version = 0
     /// Next global step each partition must contribute (its data cursor).
@@ -35,7 +39,7 @@ public final class ParameterServer {
     private var pending: [Contribution?]
     private var pendingStep: Int
 
-    public init(store: ParameterStore, partitionCount: Int, training: OptimisationSettings, cluster: ClusterSettings) {
+    public init(store: ParameterStore, partitionCount: Int, training: OptimisationSettings, cluster: ClusterSettings, stepsPerEpoch: Int) {
         self.store = store
         self.partitionCount = partitionCount
         mode = cluster.mode
@@ -46,6 +50,7 @@ public final class ParameterServer {
         var settings = training
         if cluster.mode == .async { settings.learningRate /= Float(partitionCount) }
         (denseOptimizer, rowOptimizer) = OptimizerChoice.make(settings)
+        schedule = LearningRateSchedule(settings, stepsPerEpoch: stepsPerEpoch)
         cursors = Array(repeating: 0, count: partitionCount)
         pending = Array(repeating: nil, count: partitionCount)
         pendingStep = 0
@@ -101,12 +106,12 @@ public final class ParameterServer {
         switch mode {
         case .async:
             let scale = c.share > 0 ? 1 / c.share : 0
-            apply([c], scale: scale)
+            apply([c], scale: scale, step: step)
             return true
         case .sync:
             pending[c.partition] = c
             guard pending.allSatisfy({ $0 != nil }) else { return false }
-            apply(pending.map { $0! }, scale: 1)
+            apply(pending.map { $0! }, scale: 1, step: step)
             pending = Array(repeating: nil, count: partitionCount)
             pendingStep += 1
             return true
@@ -131,8 +136,9 @@ public final class ParameterServer {
         guard c.share >= 0, c.share <= 1 else { throw ServerError.badShape("loss \(c.loss), share \(c.share)") }
     }
 
-    /// Sums `parts` in the given (partition) order and takes one optimizer step.
-    func apply(_ parts: [Contribution], scale: Float) {
+    /// Sums `parts` in the given (partition) order and takes one optimizer step at global
+    /// step `step`'s learning rate.
+    func apply(_ parts: [Contribution], scale: Float, step: Int) {
         if ledgerOnly {
             for c in parts { lossSum += Double(c.loss) }
             version += 1
@@ -154,6 +160,9 @@ public final class ParameterServer {
             if let sum { p.grad = Tensor(shape: p.value.shape, data: scale == 1 ? sum : sum.map { $0 * scale }) }
         }
         store.prepareGradients(clipNorm: clipNorm)
+        let rate = schedule.rate(step: step)
+        denseOptimizer.learningRate = rate
+        rowOptimizer.learningRate = rate
         denseOptimizer.step(store.dense)
         rowOptimizer.step(store.trainableTables)
         store.zeroGrad()

@@ -38,7 +38,8 @@ public final class TrainingRun {
         self.dataset = dataset
         let store = plan.initialParameters()
         server = ParameterServer(store: store, partitionCount: plan.config.cluster.partitions,
-                                 training: plan.config.training, cluster: plan.config.cluster)
+                                 training: plan.config.training, cluster: plan.config.cluster,
+                                 stepsPerEpoch: plan.stepsPerEpoch)
         evaluationModel = plan.makeModel()
         evaluationInput = plan.makeInputLayer()
         task = try plan.makeEvaluationTask()

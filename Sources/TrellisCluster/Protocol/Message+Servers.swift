@@ -20,6 +20,8 @@ public struct ServerWelcome: Equatable {
     /// The run spec (`TrainingConfig.spec`): the optimizer settings come from it.
     public var spec: String
     public var partitionCount: Int
+    /// Global steps per epoch (the learning-rate schedule's clock).
+    public var stepsPerEpoch: Int
     public var tableNames: [String]
     /// Rows of the whole tables (the shard holds rows r with r % shardCount == shard).
     public var tableRows: [Int]
@@ -58,7 +60,7 @@ extension Message {
         case .serverJoin(let token, let endpoint):
             h.string(token); h.string(endpoint)
         case .serverWelcome(let w):
-            h.u64(w.session); h.u32(UInt32(w.shard)); h.u32(UInt32(w.shardCount)); h.string(w.spec); h.u32(UInt32(w.partitionCount))
+            h.u64(w.session); h.u32(UInt32(w.shard)); h.u32(UInt32(w.shardCount)); h.string(w.spec); h.u32(UInt32(w.partitionCount)); h.u32(UInt32(w.stepsPerEpoch))
             h.u32(UInt32(w.tableNames.count)); for n in w.tableNames { h.string(n) }
             Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h); for k in w.tableKinds { h.u8(k.rawValue) }
             h.u32(UInt32(w.denseNames.count)); for n in w.denseNames { h.string(n) }
@@ -93,6 +95,7 @@ extension Message {
             let shard = Int(try r.u32("serverWelcome.shard")), count = Int(try r.u32("serverWelcome.shardCount"))
             let yaml = try r.readString("serverWelcome.spec", maxBytes: limits.maxStringBytes)
             let partitions = Int(try r.u32("serverWelcome.partitions"))
+            let steps = Int(try r.u32("serverWelcome.stepsPerEpoch"))
             let tableNames = try strings("serverWelcome.tableNames", &r)
             let rows = try ints("serverWelcome.tableRows", &r, max: 64, valueMax: n)
             let dims = try ints("serverWelcome.tableDimensions", &r, max: 64, valueMax: 1 << 16)
@@ -106,12 +109,12 @@ extension Message {
             }
             let codec = CodecOptions(encoding: encoding, shuffle: try r.u8("serverWelcome.codec.shuffle") != 0, lz4: try r.u8("serverWelcome.codec.lz4") != 0)
             let grantKey = SipHash(k0: try r.u64("serverWelcome.grantKey"), k1: try r.u64("serverWelcome.grantKey"))
-            guard count >= 1, shard < count, partitions >= 1, partitions <= Int(UInt16.max) + 1, tableNames.count == rows.count,
+            guard count >= 1, shard < count, partitions >= 1, steps >= 1, partitions <= Int(UInt16.max) + 1, tableNames.count == rows.count,
                   rows.count == dims.count, denseNames.count == shapes.count else {
                 throw WireError.mismatch("serverWelcome", expected: "consistent counts",
                                          found: "shard \(shard) of \(count), \(tableNames.count)/\(rows.count)/\(dims.count) tables, \(denseNames.count)/\(shapes.count) dense")
             }
-            return .serverWelcome(ServerWelcome(session: session, shard: shard, shardCount: count, spec: yaml, partitionCount: partitions,
+            return .serverWelcome(ServerWelcome(session: session, shard: shard, shardCount: count, spec: yaml, partitionCount: partitions, stepsPerEpoch: steps,
                                                 tableNames: tableNames, tableRows: rows, tableDimensions: dims,
                                                 tableKinds: kinds, denseNames: denseNames, denseShapes: shapes, codec: codec, grantKey: grantKey))
         case .shardState:

@@ -40,7 +40,7 @@ extension CoordinatorRole {
         let store = run.server.store
         send(.serverWelcome(ServerWelcome(
             session: servers[shard]!.session, shard: shard, shardCount: settings.servers, spec: config.spec,
-            partitionCount: cluster.partitions, tableNames: store.tables.map(\.name),
+            partitionCount: cluster.partitions, stepsPerEpoch: run.stepsPerEpoch, tableNames: store.tables.map(\.name),
             tableRows: store.tables.map(\.rowCount), tableDimensions: store.tables.map(\.dimension), tableKinds: store.tables.map(\.kind),
             denseNames: store.dense.map(\.name), denseShapes: store.dense.map(\.value.shape), codec: settings.codec,
             grantKey: settings.grantKey)), to: envelope)

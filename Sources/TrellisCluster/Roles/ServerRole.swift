@@ -166,7 +166,8 @@ public final class ServerRole {
                 store.addDense(name, s.dense[k])
             }
         }
-        let server = ParameterServer(store: store, partitionCount: w.partitionCount, training: config.training, cluster: config.cluster)
+        let server = ParameterServer(store: store, partitionCount: w.partitionCount, training: config.training, cluster: config.cluster,
+                                     stepsPerEpoch: w.stepsPerEpoch)
         // Every optimizer buffer is checked against this shard's rows before it is taken.
         do {
             try server.restore(version: s.version, cursors: s.cursors, dense: s.denseOptimizer, rows: s.rowOptimizer, lossSum: s.lossSum)
