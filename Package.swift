@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
         .systemLibrary(name: "CGlibcMalloc"),
 
         // MARK: Layers
@@ -36,7 +37,7 @@ let package = Package(
         .target(name: "TrellisTensor", dependencies: ["COpenBLAS", "TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
-        .target(name: "TrellisGraph", dependencies: ["TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisGraph", dependencies: ["CMetis", "TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
         .target(name: "TrellisCheckpoint", dependencies: ["TrellisCore", "TrellisTensor"], swiftSettings: optimisedKernels),
         .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData", "TrellisGraph"], swiftSettings: optimisedKernels),
         .target(name: "TrellisWire", dependencies: ["CLZ4", "TrellisCore"], swiftSettings: optimisedKernels),
@@ -66,7 +67,7 @@ let package = Package(
         .testTarget(name: "TrellisTensorTests", dependencies: ["TrellisTensor", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisEvalTests", dependencies: ["TrellisEval"]),
-        .testTarget(name: "TrellisGraphTests", dependencies: ["TrellisGraph", "TrellisData", "TrellisCore"]),
+        .testTarget(name: "TrellisGraphTests", dependencies: ["TrellisGraph", "TrellisData", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisModelsTests", dependencies: ["TrellisModels", "TrellisData", "TrellisGraph", "TrellisTensor", "TestSupport"]),
         .testTarget(name: "TrellisTrainingTests", dependencies: ["TrellisTraining", "TrellisData", "TrellisModels", "TestSupport"]),
         .testTarget(name: "TrellisClusterTests", dependencies: ["TrellisCluster", "TrellisTraining", "TrellisGraph", "TrellisModels", "TrellisData", "TrellisTransport", "TrellisWire", "TrellisCheckpoint", "TestSupport",

@@ -43,11 +43,14 @@ public struct PartitionReport: Sendable, Equatable, CustomStringConvertible {
     public var nodeBalance: [Double]
     /// max over partitions of edges stored (as adjacency rows of owned targets) / mean.
     public var edgeBalance: Double
+    /// Per partition: distinct nodes of other partitions that send to its nodes (over any
+    /// relation): the rows one hop of its sampling may need from elsewhere.
+    public var halo: [Int]
 
     public var description: String {
         let nodes = nodeBalance.map { String(format: "%.3f", $0) }.joined(separator: "/")
-        return String(format: "partitioning %@ into %d: edge cut %.1f%%, node balance %@, edge balance %.3f",
-                      method, partitionCount, 100 * edgeCut, nodes, edgeBalance)
+        return String(format: "partitioning %@ into %d: edge cut %.1f%%, node balance %@, edge balance %.3f, largest halo %d nodes",
+                      method, partitionCount, 100 * edgeCut, nodes, edgeBalance, halo.max() ?? 0)
     }
 
     /// Measures `book` on `graph`.
@@ -56,15 +59,23 @@ public struct PartitionReport: Sendable, Equatable, CustomStringConvertible {
         partitionCount = book.partitionCount
         var cut = 0, total = 0
         var edgesPer = [Int](repeating: 0, count: book.partitionCount)
+        var remote: [UInt64] = []   // (partition, source type, source node) of every cut edge
         for (r, relation) in graph.relations.enumerated() {
             let a = graph.adjacency[r]
             for v in 0..<a.rowCount {
                 let p = book.owner(type: relation.target, node: Int32(v))
                 edgesPer[p] += a.rowLength(v)
-                for u in a.row(v) where book.owner(type: relation.source, node: u) != p { cut += 1 }
+                for u in a.row(v) where book.owner(type: relation.source, node: u) != p {
+                    cut += 1
+                    remote.append(UInt64(p) << 40 | UInt64(relation.source) << 32 | UInt64(UInt32(u)))
+                }
                 total += a.rowLength(v)
             }
         }
+        remote.sort()
+        var halo = [Int](repeating: 0, count: book.partitionCount)
+        for (k, key) in remote.enumerated() where k == 0 || remote[k - 1] != key { halo[Int(key >> 40)] += 1 }
+        self.halo = halo
         edgeCut = total == 0 ? 0 : Double(cut) / Double(total)
         nodeBalance = book.owners.map { owners in
             var counts = [Int](repeating: 0, count: book.partitionCount)

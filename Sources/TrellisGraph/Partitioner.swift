@@ -8,9 +8,11 @@ import TrellisCore
 ///   breadth-first order and each goes to the partition holding most of its already placed
 ///   neighbours, damped by how full that partition is, so neighbourhoods stay together while
 ///   every partition stays within `capacity` nodes of each type.
+/// - `metis`: METIS k-way with one balance constraint per node type (`Partitioner+METIS.swift`).
 public enum Partitioner: String, Sendable, CaseIterable {
     case hash
     case greedy
+    case metis
 
     /// Partitions `graph` into `count` parts; deterministic for a given `seed`.
     public func partition(_ graph: GraphTopology, into count: Int, seed: UInt64) -> PartitionBook {
@@ -18,6 +20,7 @@ public enum Partitioner: String, Sendable, CaseIterable {
         switch self {
         case .hash: return Self.hashPartition(graph, count, seed)
         case .greedy: return Self.greedyPartition(graph, count, seed)
+        case .metis: return Self.metisPartition(graph, count, seed)
         }
     }
 

@@ -157,7 +157,7 @@ public struct ClusterSettings: Sendable, Equatable {
         /// Each partition's gradient is applied on arrival, at most `staleness` steps apart.
         case async
     }
-    public enum Partitioner: String, Sendable, CaseIterable { case greedy, hash }
+    public enum Partitioner: String, Sendable, CaseIterable { case greedy, hash, metis }
     public enum ValueEncoding: String, Sendable, CaseIterable { case float32, float16, bfloat16 }
     /// Graph partitions (and training-link shards); workers own one or more each. At most
     /// `maxPartitions`, and at most the users with training links (checked by the plan).

@@ -8,7 +8,7 @@ struct Trellis: ParsableCommand {
         commandName: "trellis",
         abstract: "Train graph and sequential recommenders, in one process or across many.",
         subcommands: [Train.self, Coordinator.self, Worker.self, Server.self, Export.self, Recommend.self, Report.self, Keygen.self,
-                      Bench.self, BenchWire.self, BenchEvaluation.self, DataCommand.self]
+                      Bench.self, BenchWire.self, BenchEvaluation.self, BenchPartition.self, DataCommand.self]
     )
 
     /// Line-buffers standard output so progress (stderr) and results (stdout) interleave in

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// `trellis data synth letterboxd` through the real binary: the files and the summary it
-/// promises, and a clear refusal of a scale it cannot draw.
+/// promises, and a clear refusal of a scale it cannot draw; `bench-partition` on what it wrote.
 final class DataCommandTests: XCTestCase {
     func testSynthLetterboxdWritesTheDatasetAndItsSummary() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-synth-\(UUID().uuidString)").path
@@ -19,5 +19,11 @@ final class DataCommandTests: XCTestCase {
         let (refused, message) = try Harness.run(["data", "synth", "letterboxd", "--scale", "0.01", "--out", out])
         XCTAssertNotEqual(refused, 0)
         XCTAssert(message.contains("--scale 0.01: expected 0.05 to 4.0"), message)
+
+        let config = out + "/lb.yaml"
+        try "data: {path: \(out)/letterboxd.inter}\ntask: {kind: rating}\nmodel: {kind: gatv2}\nevaluation: {valid_metric: rmse}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let (benched, table) = try Harness.run(["bench-partition", "--config", config, "--parts", "2", "4"])
+        XCTAssertEqual(benched, 0, table)
+        for row in ["hash         2", "greedy       2", "metis        4"] { XCTAssert(table.contains(row), "no '\(row)' in:\n\(table)") }
     }
 }

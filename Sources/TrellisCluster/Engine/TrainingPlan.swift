@@ -64,7 +64,7 @@ public struct TrainingPlan: Sendable {
             throw ConfigError(file: "<config>", key: "model.relation_fanouts.\(name)",
                               message: "unknown relation; the graph has \(relations)")
         }
-        let method: Partitioner = config.cluster.partitioner == .hash ? .hash : .greedy
+        let method = Partitioner(rawValue: config.cluster.partitioner.rawValue)!
         book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
         report = PartitionReport(method: method.rawValue, book: book, graph: graph)
         var links = [(users: [Int32], items: [Int32])](repeating: ([], []), count: config.cluster.partitions)
