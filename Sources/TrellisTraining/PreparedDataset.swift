@@ -19,6 +19,9 @@ public struct PreparedDataset: Sendable {
 
     /// Loads `settings.path` (or the split files) and splits with `seed`.
     public static func load(_ settings: DataSettings, seed: UInt64) throws -> PreparedDataset {
+        if settings.format == InteractionFormatName.prepared.rawValue {
+            return PreparedDataset(name: settings.name, split: try PreparedFiles.read(settings.path, settings: settings.splitSettings(seed: seed)))
+        }
         let format = settings.format.map(Self.format)
         let scale = settings.ratingScale.map { $0[0]...$0[1] }
         func table() throws -> InteractionTable { try InteractionLoader.load(path: settings.path, format: format, ratingScale: scale) }
@@ -81,6 +84,7 @@ public struct PreparedDataset: Sendable {
         case .movielensUData: return .movielensUData
         case .movielensDat: return .movielensDat
         case .movielensCSV: return .movielensCSV
+        case .prepared: preconditionFailure("a prepared folder is read by PreparedFiles, not a loader")
         }
     }
 }

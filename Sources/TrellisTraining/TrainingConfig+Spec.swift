@@ -103,3 +103,18 @@ private func quoted(_ s: String) -> String {
     }
     return out + "\""
 }
+
+extension DataSettings {
+    /// The `key=value` lines that decide a split of these settings' source with `seed`: the
+    /// seed and the `data` keys but the name, the source's path and format, and the features.
+    /// A prepared folder records them and is read only by a config with the same lines.
+    public func splitSettings(seed: UInt64) -> [String] {
+        var config = TrainingConfig()
+        config.seed = seed
+        config.data = self
+        let skipped: Set<String> = ["data.name", "data.path", "data.format"]
+        return config.entries.filter { ($0.key == "seed" || $0.key.hasPrefix("data.")) && !skipped.contains($0.key)
+            && !$0.key.hasPrefix("data.features.") }.map { "\($0.key)=\($0.value)" }
+    }
+}
+

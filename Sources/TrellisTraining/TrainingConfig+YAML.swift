@@ -159,4 +159,6 @@ public enum InteractionFormatName: String, CaseIterable {
     case movielensUData = "movielens-udata"
     case movielensDat = "movielens-dat"
     case movielensCSV = "movielens-csv"
+    /// A folder written by `trellis data prepare` (already split).
+    case prepared
 }

@@ -27,10 +27,16 @@ extension Trellis {
         func run() throws {
             var cfg = try loadConfig(config)
             cfg.cluster.partitions = 1
-            let graph: GraphTopology
-            do { graph = try TrainingPlan(config: cfg, dataset: PreparedDataset.load(cfg.data, seed: cfg.seed)).graph } catch { throw RunError(error) }
+            let graph: GraphTopology, start = ResourceUsage.now()
+            let loaded: Double
+            do {
+                let dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
+                loaded = ResourceUsage.now() - start
+                graph = try TrainingPlan(config: cfg, dataset: dataset).graph
+            } catch { throw RunError(error) }
             print("\(cfg.data.name): \(zip(graph.nodeTypes, graph.nodeCounts).map { "\($1) \($0)" }.joined(separator: ", ")), "
                   + "\(graph.edgeCount) edges in \(graph.relations.count) relations; seed \(cfg.seed)")
+            print(String(format: "data loaded and split in %.1f s, graph built in %.1f s", loaded, ResourceUsage.now() - start - loaded))
             print("method   parts  seconds  edge cut  node balance   edge balance  halo max  halo mean")
             for count in parts {
                 for method in Partitioner.allCases {

@@ -2,12 +2,41 @@ import ArgumentParser
 import Foundation
 import TrellisCore
 import TrellisData
+import TrellisTraining
 
 extension Trellis {
     /// `trellis data`: make and prepare datasets.
     struct DataCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "data", abstract: "Make datasets.", subcommands: [Synth.self])
+            commandName: "data", abstract: "Make and prepare datasets.", subcommands: [Synth.self, Prepare.self])
+    }
+
+    /// `trellis data prepare`: a config's data, split, as binary files (`PreparedFiles`).
+    struct Prepare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load and split a config's data once and write it as binary files that train, coordinator start and bench open without parsing text.")
+
+        @Option(help: "Config whose data section (source and split) is prepared.")
+        var config: String
+        @Option(help: ArgumentHelp("Folder to write.", valueName: "dir"))
+        var out: String
+        @Option(help: "Overrides the config's seed (it draws the split).")
+        var seed: UInt64?
+
+        func run() throws {
+            var cfg = try loadConfig(config)
+            if let seed { cfg.seed = seed }
+            let start = ResourceUsage.now()
+            let dataset: PreparedDataset
+            do {
+                dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
+                try PreparedFiles.write(dataset.split, settings: cfg.data.splitSettings(seed: cfg.seed), to: out)
+            } catch { throw RunError(error) }
+            let s = dataset.split
+            print("\(dataset.userCount) users, \(dataset.itemCount) items; train \(s.train.count), valid \(s.valid.count), test \(s.test.count) rows")
+            print(String(format: "loaded, split and written in %.1f s to %@", ResourceUsage.now() - start, out))
+            print("read it with data: {format: prepared, path: \(out)} and the same split keys and seed")
+        }
     }
 
     /// `trellis data synth <kind>`: synthetic datasets with a known structure.

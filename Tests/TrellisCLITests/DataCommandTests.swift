@@ -25,5 +25,18 @@ final class DataCommandTests: XCTestCase {
         let (benched, table) = try Harness.run(["bench-partition", "--config", config, "--parts", "2", "4"])
         XCTAssertEqual(benched, 0, table)
         for row in ["hash         2", "greedy       2", "metis        4"] { XCTAssert(table.contains(row), "no '\(row)' in:\n\(table)") }
+
+        // Prepared once, the same graph without parsing text.
+        let (prepared, summary2) = try Harness.run(["data", "prepare", "--config", config, "--out", out + "/prepared"])
+        XCTAssertEqual(prepared, 0, summary2)
+        XCTAssert(summary2.contains("553 users, 7119 items; train "), summary2)
+        let fromFolder = out + "/prepared.yaml"
+        try "data: {format: prepared, path: \(out)/prepared}\ntask: {kind: rating}\nmodel: {kind: gatv2}\nevaluation: {valid_metric: rmse}\n"
+            .write(toFile: fromFolder, atomically: true, encoding: .utf8)
+        let (again, table2) = try Harness.run(["bench-partition", "--config", fromFolder, "--parts", "2", "4"])
+        XCTAssertEqual(again, 0, table2)
+        func rows(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("hash") || $0.contains("edges in") } }
+        XCTAssertEqual(rows(table2).count, rows(table).count)
+        XCTAssertEqual(rows(table2).first, rows(table).first, "the same graph")
     }
 }
