@@ -9,9 +9,17 @@ import TrellisTensor
 import TrellisTraining
 
 extension Trellis {
-    /// `trellis bench`: speed and memory figures with their baselines.
+    /// `trellis bench [epochs|sampled]`: speed and memory figures with their baselines.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            abstract: "Speed and memory figures with their baselines.",
+            subcommands: [BenchEpochs.self, BenchSampled.self], defaultSubcommand: BenchEpochs.self)
+    }
+
+    /// `trellis bench [epochs]`: kernels, then full epochs against RecBole and PyG.
+    struct BenchEpochs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "epochs",
             abstract: "Print matmul GFLOP/s (ours vs direct BLAS), sparse propagation speed, seconds per epoch and peak memory.")
 
         @Option(name: .long, help: "Config whose model is timed per epoch.")
