@@ -93,18 +93,35 @@ public final class TrainingRun {
 
     // MARK: Evaluation
 
-    /// Every node's output, per node type ((count_t, d)), from the server's current weights:
-    /// the tables for MF; a layer-wise model one layer at a time in chunks of targets (see
-    /// `LayerwiseInference`); a whole-graph model (LightGCN, sparse products) in one pass.
-    public func outputs() -> [Tensor] {
+    /// Every partition's held-out links (this process holds the dataset).
+    lazy var shares: [EvaluationShare] = plan.evaluationShares(dataset)
+    /// Evaluation partition by partition over the whole graph, held here.
+    lazy var partitionEvaluation = PartitionEvaluation(model: evaluationModel, relations: plan.graph.relations,
+                                                       source: plan.graph, book: plan.book)
+
+    /// Every node's final outputs from the server's current weights, at layer
+    /// `partitionEvaluation.finalLayer` of the store: the tables for MF; a layer-wise model's
+    /// computed partition by partition, one layer at a time in chunks; a whole-graph model's
+    /// (LightGCN, sparse products) from one full-graph forward.
+    func activations() -> LocalActivations {
         for (p, w) in zip(evaluationModel.parameters.dense, server.store.dense) { p.value = w.value }
-        let tables = server.store.tables.map(\.weights)
-        guard evaluationModel.layerCount > 0 else { return tables }
-        if let model = evaluationModel as? LayerwiseRecommender {
-            // The plan's graph holds every row, so nothing can be missing.
-            return try! LayerwiseInference(model: model, relations: plan.graph.relations, source: plan.graph).outputs(tables: tables)
+        let store = LocalActivations(tables: server.store.tables.map(\.weights))
+        let evaluation = partitionEvaluation
+        guard evaluation.isLayerwise else {
+            store.set(layer: evaluation.finalLayer, outputs: fullGraphOutputs())
+            return store
         }
-        return fullGraphOutputs()
+        // The plan's graph holds every row and the store every node, so nothing can be missing.
+        for l in 0..<evaluation.finalLayer {
+            for p in 0..<config.cluster.partitions { try! evaluation.layer(l, partition: p, store: store) }
+        }
+        return store
+    }
+
+    /// Every node's output, per node type ((count_t, d)), from the server's current weights.
+    public func outputs() -> [Tensor] {
+        let store = activations(), layer = partitionEvaluation.finalLayer
+        return plan.tables.indices.map { try! store.whole(layer: layer, type: $0) }
     }
 
     /// Every node's output from one forward pass over the whole graph: a whole-graph model's
@@ -118,12 +135,22 @@ public final class TrainingRun {
 
     /// The task's metrics of `part` from the current weights.
     public func evaluate(_ part: EvaluationPart) -> [String: Double] {
-        evaluate(part, outputs: outputs())
+        evaluate(part, store: activations())
     }
 
     /// The task's metrics of `part` from `outputs` (every node's, per type).
     public func evaluate(_ part: EvaluationPart, outputs: [Tensor]) -> [String: Double] {
-        task.evaluate(part, outputs: outputs, dataset: dataset, model: evaluationModel)
+        let layer = partitionEvaluation.finalLayer
+        let store = LocalActivations(tables: layer == 0 ? outputs : server.store.tables.map(\.weights))
+        if layer > 0 { store.set(layer: layer, outputs: outputs) }
+        return evaluate(part, store: store)
+    }
+
+    /// Every partition's sums of `part` from the final outputs in `store`, merged in partition order.
+    func evaluate(_ part: EvaluationPart, store: ActivationStore) -> [String: Double] {
+        // Every row is in the store and every share comes from this dataset: nothing can fail.
+        let sums = shares.map { try! partitionEvaluation.sums(part, share: $0, task: task, store: store, model: evaluationModel) }
+        return EvaluationSums.merged(sums)
     }
 
     /// Restores the best weights and tests them.
