@@ -25,6 +25,15 @@ public struct FinalOutputs {
 
     /// (ids.count, d): the outputs of nodes `ids` of `type`.
     public func rows(type: Int, ids: [Int32]) throws -> Tensor { try store.rows(layer: layer, type: type, ids: ids) }
+    /// (ids.count, d): the outputs of `ids`, which may repeat; each distinct node is read once
+    /// (a read names every node at most once).
+    public func gather(type: Int, ids: [Int32]) throws -> Tensor {
+        let distinct = Array(Set(ids)).sorted()
+        let rows = try self.rows(type: type, ids: distinct)                         // (distinct, d)
+        let position = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, Int32($0)) })
+        return rows.rows(ids.map { position[$0]! })
+    }
+
     /// (count_type, d): every output of `type`.
     public func whole(type: Int) throws -> Tensor { try store.whole(layer: layer, type: type) }
 }

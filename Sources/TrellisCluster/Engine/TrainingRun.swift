@@ -59,30 +59,45 @@ public final class TrainingRun {
     /// Whether every step of the current epoch has been applied.
     public var epochComplete: Bool { position.step >= plan.stepsPerEpoch }
 
-    /// Ends the current epoch: evaluates when due, updates early stopping, moves to the next
-    /// epoch. Returns the record written (if any).
+    /// Whether the epoch ending now is evaluated on validation (every `eval_step` epochs and
+    /// the last, when there is a validation part).
+    public var validationDue: Bool {
+        dataset.validItems.nnz > 0 && (position.epoch % config.evaluation.evalStep == 0 || position.epoch == config.training.epochs)
+    }
+
+    /// Ends the current epoch: evaluates here when due, updates early stopping, moves to the
+    /// next epoch. Returns the record written (if any).
     @discardableResult
     public func finishEpoch(seconds: Double) -> EpochRecord {
+        guard validationDue else { return finishEpoch(seconds: seconds, validation: nil) }
+        let start = ResourceUsage.now()
+        let metrics = evaluate(.valid)
+        return finishEpoch(seconds: seconds, validation: (metrics, ResourceUsage.now() - start))
+    }
+
+    /// Ends the current epoch with its validation metrics and the seconds they took (computed
+    /// here or by the workers; nil when `validationDue` is false).
+    @discardableResult
+    public func finishEpoch(seconds: Double, validation: (metrics: [String: Double], seconds: Double)?) -> EpochRecord {
         precondition(epochComplete, "epoch \(position.epoch) has steps left")
         let epoch = position.epoch
         let loss = server.takeLoss() / Double(plan.stepsPerEpoch)
         trainingSeconds.append(seconds)
         let last = epoch == config.training.epochs
         let record: EpochRecord
-        if dataset.validItems.nnz == 0 {
-            record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
-            stopping.keep(epoch: epoch)
-            bestWeights = snapshot()
-        } else if epoch % config.evaluation.evalStep == 0 || last {
-            let start = ResourceUsage.now()
-            let metrics = evaluate(.valid)
+        if let validation {
             record = EpochRecord(epoch: epoch, split: "valid", loss: loss, trainSeconds: seconds,
-                                 evalSeconds: ResourceUsage.now() - start, metrics: metrics)
-            let (improved, stop) = stopping.record(epoch: epoch, metrics: metrics)
+                                 evalSeconds: validation.seconds, metrics: validation.metrics)
+            let (improved, stop) = stopping.record(epoch: epoch, metrics: validation.metrics)
             if improved { bestWeights = snapshot() }
             if stop { finished = true }
         } else {
             record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
+            // Without a validation part every epoch is the best so far.
+            if dataset.validItems.nnz == 0 {
+                stopping.keep(epoch: epoch)
+                bestWeights = snapshot()
+            }
         }
         records.append(record)
         onEvaluation?(record)
@@ -153,10 +168,14 @@ public final class TrainingRun {
         return EvaluationSums.merged(sums)
     }
 
-    /// Restores the best weights and tests them.
-    public func summary() -> RunSummary {
+    /// The empty sums every partition's report must match (cut-offs, catalogue, task).
+    var emptySums: EvaluationSums { task.emptySums(itemCount: plan.graph.nodeCounts[GraphTopology.item]) }
+
+    /// Restores the best weights and tests them here, or takes `test`: their metrics as the
+    /// workers computed them.
+    public func summary(test: [String: Double]? = nil) -> RunSummary {
         restoreWeights(bestWeights)
-        let test = evaluate(.test)
+        let test = test ?? evaluate(.test)
         let valid = records.first { $0.epoch == stopping.bestEpoch && $0.split == "valid" }?.metrics ?? [:]
         return RunSummary(model: evaluationModel.name, dataset: dataset.name, epochs: records.last?.epoch ?? 0,
                           bestEpoch: stopping.bestEpoch,

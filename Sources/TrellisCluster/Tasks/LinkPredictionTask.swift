@@ -65,6 +65,8 @@ public final class LinkPredictionTask: TrainingTask {
         return share == 1 ? loss : loss * share
     }
 
+    public func emptySums(itemCount: Int) -> EvaluationSums { .ranking(RankingMetrics(ks: ks, itemCount: itemCount)) }
+
     public func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
                                model: SampledRecommender) throws -> EvaluationSums {
         let held = share.held(part), seen = share.seen(part)

@@ -70,17 +70,19 @@ public final class RatingTask: TrainingTask {
         return share == 1 ? loss : loss * share
     }
 
+    public func emptySums(itemCount: Int) -> EvaluationSums { .rating(RatingSums()) }
+
     public func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
                                model: SampledRecommender) throws -> EvaluationSums {
         let held = share.held(part)
         var metrics = RatingMetrics(clip: ratingScale)
         for start in stride(from: 0, to: held.count, by: Self.evaluationChunk) {
             let rows = start..<min(held.count, start + Self.evaluationChunk)
-            let users = try outputs.rows(type: GraphTopology.user, ids: Array(held.users[rows]))   // (chunk, d)
-            let items = try outputs.rows(type: GraphTopology.item, ids: Array(held.items[rows]))   // (chunk, d)
+            let users = try outputs.gather(type: GraphTopology.user, ids: Array(held.users[rows]))   // (chunk, d)
+            let items = try outputs.gather(type: GraphTopology.item, ids: Array(held.items[rows]))   // (chunk, d)
             let scores = model.score(users: Variable(users), items: Variable(items)).value.data
             metrics.add(predictions: scores.map { $0 + ratingMean }, targets: Array(held.ratings[rows]))
         }
-        return .rating(metrics)
+        return .rating(metrics.sums)
     }
 }

@@ -30,6 +30,9 @@ public protocol TrainingTask: AnyObject {
     func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,
               model: SampledRecommender) -> Variable
 
+    /// Sums with nothing added, of the shape every partition's must have (`matches`).
+    func emptySums(itemCount: Int) -> EvaluationSums
+
     /// `share`'s metric sums of `part` (one partition's users): final outputs read by row from
     /// `outputs` (`rows(type:ids:)`: (ids.count, d)), pairs scored by `model` where the task
     /// scores pairs.
