@@ -1,5 +1,6 @@
 @testable import TrellisCluster
 import TrellisCore
+import TrellisEval
 import TrellisTensor
 import TrellisTraining
 import XCTest
@@ -135,5 +136,30 @@ extension CoordinatorRoleTests {
         try s.evaluate([w0])
         XCTAssertEqual(s.epochs.first?.metrics, expected, "partition 1's round redone: the same metrics")
         XCTAssertEqual(s.run.position, StepID(epoch: 2, step: 0))
+    }
+}
+
+extension CoordinatorRoleTests {
+    func testEvaluationPullsAndPushesOutsideTheHeldTaskAreRefused() throws {
+        let s = try Scenario { $0.model.kind = "sage"; $0.training.epochs = 1 }
+        try started(s)
+        try trainEpoch(s)
+        let held = try XCTUnwrap(try s.evaluationTask(w0)).task
+        let book = s.run.plan.book
+        let foreign = try XCTUnwrap((0..<book.owners[0].count).first { book.owner(type: 0, node: Int32($0)) != held.partition })
+        let session = s.sessions[w0]!
+        let refusals: [Message] = [
+            .activationPush(session: session, round: held.round, layer: 1, type: 0, ids: [Int32(foreign)], rows: Tensor(shape: [1, 16])),
+            .activationPull(session: session, round: held.round, layer: 1, type: 0, ids: [0]),                // not the step's layer
+            .activationPull(session: session, round: held.round + 1, layer: 0, type: 0, ids: [0]),            // another round
+            .evaluationSums(session: session, round: held.round, partition: held.partition, sums: .rating(RatingSums())),  // not scoring
+        ]
+        for m in refusals {
+            try s.deliver(m, from: w0)
+            guard case .error? = s.reply(w0, { _ in true }) else { return XCTFail("\(m.kind) taken") }
+        }
+        // w1 holds no task: it may not read the store at all.
+        try s.deliver(.activationPull(session: s.sessions[w1]!, round: held.round, layer: 0, type: 0, ids: [0]), from: w1)
+        guard case .error? = s.reply(w1, { _ in true }) else { return XCTFail("a pull without a task taken") }
     }
 }

@@ -78,14 +78,14 @@ extension Message {
         case .serverJoin, .serverWelcome, .shardState, .stateRequest:
             encodeServerMessage(into: &h)
         case .layerTask(let t), .scoreTask(let t):
-            stats = Self.encode(t, &h, codec: codec)
+            stats = Self.encode(t, &h)
         case .activationPull(let s, let round, let layer, let type, let ids):
             h.u64(s); h.u64(round); h.u32(UInt32(layer)); h.u32(UInt32(type)); Self.ids(ids, &h)
         case .activationRows(let rows):
-            stats = Self.encode(rows: rows, &h, codec: codec)
+            stats = Self.encode(rows: rows, &h)
         case .activationPush(let s, let round, let layer, let type, let ids, let rows):
             h.u64(s); h.u64(round); h.u32(UInt32(layer)); h.u32(UInt32(type)); Self.ids(ids, &h)
-            stats = Self.encode(rows: rows, &h, codec: codec)
+            stats = Self.encode(rows: rows, &h)
         case .layerDone(let s, let round, let p):
             h.u64(s); h.u64(round); h.u32(UInt32(p))
         case .evaluationSums(let s, let round, let p, let sums):

@@ -31,16 +31,18 @@ public struct EvaluationTask: Equatable {
 
 // MARK: Encoding
 
+/// Dense weights and activation rows travel losslessly (float32), whatever
+/// `cluster.value_encoding` is: an evaluation gives the same numbers in every layout.
 extension Message {
-    static func encode(_ t: EvaluationTask, _ h: inout ByteWriter, codec: CodecOptions) -> EncodedStats {
+    static func encode(_ t: EvaluationTask, _ h: inout ByteWriter) -> EncodedStats {
         h.u64(t.session); h.u64(t.round); h.u8(t.part == .test ? 1 : 0); h.u32(UInt32(t.layer)); h.u32(UInt32(t.partition))
         h.u32(UInt32(t.dense.count))
-        return t.dense.reduce(EncodedStats.zero) { $0 + TensorCodec.encode($1.data, options: codec, into: &h) }
+        return t.dense.reduce(EncodedStats.zero) { $0 + TensorCodec.encode($1.data, options: lossless, into: &h) }
     }
 
-    static func encode(rows: Tensor, _ h: inout ByteWriter, codec: CodecOptions) -> EncodedStats {
+    static func encode(rows: Tensor, _ h: inout ByteWriter) -> EncodedStats {
         h.u32(UInt32(rows.shape[0])); h.u32(UInt32(rows.shape.count == 2 ? rows.shape[1] : 0))
-        return TensorCodec.encode(rows.data, options: codec, into: &h)
+        return TensorCodec.encode(rows.data, options: lossless, into: &h)
     }
 
     static func encode(_ sums: EvaluationSums, _ h: inout ByteWriter) {

@@ -19,6 +19,8 @@ import TrellisWire
 ///       push(contribution, grant) ─▶  parameter server (only the task handed out)
 ///                   ◀─────────────── ack
 ///       heartbeat (own socket) ────▶  liveness (from the first socket that beat for the session)
+///       layerTask, scoreTask, activation pulls and pushes, metric sums: evaluation rounds
+///       (see `EvaluationTask`)
 ///
 /// The grant is a keyed tag (SipHash) of (session, partition, global step) that only the
 /// coordinator and the parameter-server processes can compute: a shard takes a push only for
