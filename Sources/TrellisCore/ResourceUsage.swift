@@ -20,6 +20,16 @@ public enum ResourceUsage {
         #endif
     }
 
+    /// Resets the peak resident set size to the current one (Linux: `5` to
+    /// `/proc/self/clear_refs`), so a later `peakResidentBytes` measures only what follows.
+    /// Returns false where the system cannot.
+    @discardableResult
+    public static func resetPeak() -> Bool {
+        guard let file = fopen("/proc/self/clear_refs", "w") else { return false }
+        defer { fclose(file) }
+        return fputs("5", file) >= 0
+    }
+
     /// Current resident set size in bytes (Linux `VmRSS`), or 0 where unknown.
     public static func residentBytes() -> Int {
         (procStatusKiB("VmRSS:") ?? 0) * 1024

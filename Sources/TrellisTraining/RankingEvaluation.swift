@@ -8,35 +8,44 @@ public enum RankingEvaluation {
     /// Metrics for `targets` (user -> items) given representations users (U, d), items (I, d).
     public static func evaluate(users: Tensor, items: Tensor, targets: CSRMatrix, mask: CSRMatrix,
                                 ks: [Int], usersPerChunk: Int = 512) -> [String: Double] {
+        let candidates = (0..<targets.rowCount).filter { targets.rowLength($0) > 0 && $0 < users.shape[0] }.map { Int32($0) }
+        var metrics = RankingMetrics(ks: ks, itemCount: items.shape[0])
+        accumulate(into: &metrics, users: candidates, userRows: users.rows(candidates), items: items, targets: targets,
+                   mask: mask, usersPerChunk: usersPerChunk)
+        var summary = metrics.summary()
+        summary["users"] = Double(metrics.userCount)
+        return summary
+    }
+
+    /// Adds the users `users` (ascending, each with targets) to `metrics`: user `users[r]` is
+    /// represented by row r of `userRows` (users.count, d), items by `items` (I, d).
+    public static func accumulate(into metrics: inout RankingMetrics, users: [Int32], userRows: Tensor, items: Tensor,
+                                  targets: CSRMatrix, mask: CSRMatrix, usersPerChunk: Int = 512) {
+        precondition(userRows.shape[0] == users.count, "RankingEvaluation: \(userRows.shape[0]) rows for \(users.count) users")
         let itemCount = items.shape[0], d = items.shape[1]
         // The score buffer holds (chunk x items) floats: cap it at 16M floats (64 MB), so a
         // 316K-item catalogue ranks 53 users at a time instead of allocating 650 MB.
         let usersPerChunk = Swift.max(1, Swift.min(usersPerChunk, (1 << 24) / Swift.max(1, itemCount)))
-        let candidates = (0..<targets.rowCount).filter { targets.rowLength($0) > 0 && $0 < users.shape[0] }
-        var metrics = RankingMetrics(ks: ks, itemCount: itemCount)
         var scores = [Float](repeating: 0, count: usersPerChunk * itemCount)
         var start = 0
-        while start < candidates.count {
-            let chunk = Array(candidates[start..<min(start + usersPerChunk, candidates.count)])
-            let rows = users.rows(chunk.map { Int32($0) })   // (chunk, d)
+        while start < users.count {
+            let range = start..<min(start + usersPerChunk, users.count)
+            let rows = Tensor(shape: [range.count, d], data: Array(userRows.data[(range.lowerBound * d)..<(range.upperBound * d)]))
             rows.data.withUnsafeBufferPointer { u in
                 items.data.withUnsafeBufferPointer { it in
                     scores.withUnsafeMutableBufferPointer { s in
                         // scores (chunk, I) = U_chunk (chunk, d) · Items(I, d)ᵀ
-                        BLAS.gemm(transposeA: false, transposeB: true, m: chunk.count, n: itemCount, k: d,
+                        BLAS.gemm(transposeA: false, transposeB: true, m: range.count, n: itemCount, k: d,
                                   a: u.baseAddress!, b: it.baseAddress!, c: s.baseAddress!)
-                        for (r, user) in chunk.enumerated() {
+                        for (r, user) in users[range].enumerated() {
                             let row = UnsafeBufferPointer(rebasing: s[(r * itemCount)..<((r + 1) * itemCount)])
-                            metrics.addUser(scores: row, exclude: mask.row(user), positives: targets.row(user))
+                            metrics.addUser(scores: row, exclude: mask.row(Int(user)), positives: targets.row(Int(user)))
                         }
                     }
                 }
             }
             start += usersPerChunk
         }
-        var summary = metrics.summary()
-        summary["users"] = Double(metrics.userCount)
-        return summary
     }
 }
 

@@ -33,6 +33,19 @@ final class ClusterProcessTests: XCTestCase {
         XCTAssert(log[lost.upperBound...].contains("epoch 2 "), log)
     }
 
+    /// Killed when the first evaluation round on the workers starts (a round takes a fraction of
+    /// a second here, so the kill may land just after it): whatever the round lost is redone by
+    /// the replacement, and no number changes.
+    func testAWorkerKilledAsAnEvaluationRoundStartsChangesNoNumber() throws {
+        let h = try Harness(name: "kill-evaluating")
+        let reference = try h.trainOneProcess()
+        let log = try h.runKillingAWorker(port: Harness.freePort()) {
+            try h.waitFor(log: "coordinator", containing: "evaluating on the workers", seconds: 120)
+        }
+        XCTAssertEqual(try h.result("run"), reference)
+        XCTAssert(log.contains("evaluated on the workers"), "the workers evaluated:\n\(log)")
+    }
+
     func testSurvivorsAbsorbAnOrphanedPartitionWhenNoReplacementComes() throws {
         // Without prefetch: workers sample on their main thread, answering each other meanwhile.
         let h = try Harness(name: "absorb", takeoverMilliseconds: 500, prefetch: false)

@@ -1,6 +1,7 @@
 @testable import TrellisCluster
 import TestSupport
 import TrellisCore
+import TrellisEval
 import TrellisGraph
 import TrellisTensor
 import TrellisWire
@@ -42,7 +43,9 @@ final class HostileFrameTests: XCTestCase {
         let messages: [Message] = [
             .join(token: "t", name: "w"), .welcome(welcome),
             .assignment(Assignment(session: 9, partitions: [1], targets: [[0, 1], [0]], offsets: [[0, 1, 2], [0, 1]], sources: [[3, 4], [5]], values: [[4, 2.5], [1]],
-                                   linkUsers: [[0, 1]], linkItems: [[2, 3]], linkRatings: [[4, 3.5]])),
+                                   linkUsers: [[0, 1]], linkItems: [[2, 3]], linkRatings: [[4, 3.5]],
+                                   validLinks: [RatedPairs(users: [1], items: [39], ratings: [5])],
+                                   testLinks: [RatedPairs(users: [0, 1], items: [2, 0], ratings: [1, 2])])),
             .taskRequest(session: 9), .task(session: 9, partition: 1, epoch: 1, step: 2, grant: 77), .finished,
             .pull(session: 9, partition: 1, globalStep: 2, ids: [[1, 2], [3]]),
             .rows(rows: [Tensor(shape: [2, 4], data: Array(repeating: 1, count: 8)), Tensor(shape: [1, 4], data: [1, 2, 3, 4])],
@@ -57,6 +60,16 @@ final class HostileFrameTests: XCTestCase {
                                          tableNames: ["users", "items"], tableRows: [50, 40], tableDimensions: [4, 4], tableKinds: [.trainable, .trainable], denseNames: ["w"],
                                          denseShapes: [[2, 2]], codec: .default, grantKey: SipHash(k0: 1, k1: 2))),
             .shardState(shard), .stateRequest, .sampleRefused(session: 9, requestID: 5, reason: "no"), .stopped("diverged"),
+            .layerTask(EvaluationTask(session: 9, round: 2, part: .valid, layer: 0, partition: 1, dense: [Tensor(shape: [2, 2], data: [1, 2, 3, 4])])),
+            .scoreTask(EvaluationTask(session: 9, round: 2, part: .test, layer: 2, partition: 2, dense: [Tensor(shape: [2, 2], data: [4, 3, 2, 1])])),
+            .activationPull(session: 9, round: 2, layer: 1, type: 1, ids: [0, 39]),
+            .activationRows(Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])),
+            .activationPush(session: 9, round: 2, layer: 1, type: 0, ids: [4, 49], rows: Tensor(shape: [2, 3], data: [6, 5, 4, 3, 2, 1])),
+            .layerDone(session: 9, round: 2, partition: 1),
+            .evaluationSums(session: 9, round: 2, partition: 2, sums: .ranking(RankingMetrics(
+                ks: [1, 2], itemCount: 40, userCount: 3, sumValues: (0..<10).map(Double.init),
+                bestRanks: (0..<40).map { $0 % 3 == 0 ? Int32.max : Int32($0 % 2) })!)),
+            .evaluationSums(session: 9, round: 2, partition: 0, sums: .rating(RatingSums(count: 4, squaredError: 2.5, absoluteError: 3))),
         ]
         XCTAssertEqual(Set(messages.map(\.kind)), Set(Message.Kind.allCases), "a message of every kind")
         return messages

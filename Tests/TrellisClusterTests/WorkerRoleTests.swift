@@ -100,6 +100,10 @@ final class WorkerRoleTests: XCTestCase {
                 case .compute(let p, let step, let grant):
                     let global = step.global(stepsPerEpoch: c.run.stepsPerEpoch)
                     try carry(k, workers[k].handle(.computed(report: c.contribution(p, global), globalStep: global, grant: grant, timings: []), now: c.now))
+                case .computeLayer(let t):
+                    try carry(k, workers[k].handle(.evaluated(report: c.evaluationReport(t, from: envelopes[k], scoring: false)), now: c.now))
+                case .score(let t):
+                    try carry(k, workers[k].handle(.evaluated(report: c.evaluationReport(t, from: envelopes[k], scoring: true)), now: c.now))
                 case .finished: finished.insert(k)
                 case .accept, .assign, .serve: break
                 }
@@ -118,6 +122,7 @@ final class WorkerRoleTests: XCTestCase {
         }
         XCTAssertEqual(finished, [0, 1], "both workers told the run is over (after \(rounds) rounds)")
         XCTAssertEqual(c.epochs.map(\.epoch), [1])
+        XCTAssertEqual(c.epochs.first?.metrics["users"], c.run.evaluate(.valid)["users"], "validated by the workers")
         XCTAssertEqual(c.run.server.version, c.run.stepsPerEpoch, "every step applied once")
         XCTAssertEqual(c.run.server.cursors, [c.run.stepsPerEpoch, c.run.stepsPerEpoch])
     }

@@ -2,16 +2,18 @@ import TrellisGraph
 import TrellisModels
 import TrellisTensor
 
-/// Every node's output of a layer-wise model, computed as PyG's `inference` does: one layer
-/// at a time over all nodes, each layer in chunks of targets with all their in-neighbours.
+/// A layer-wise model's outputs computed as PyG's `inference` does: one layer at a time, each
+/// layer in chunks of targets with all their in-neighbours, reading the previous layer's rows
+/// from an `ActivationStore` and writing the targets' rows back.
 ///
 ///     h0 = tables
 ///     for l in layers: for each chunk (up to `chunk` targets of every type):
 ///         block = the chunk's targets <- all their senders     (one hop, fanout -1)
 ///         h{l+1}[chunk] = model.layer(l, block, h{l}[senders])
 ///
-/// What it holds is node-sized (two layers of rows) plus one chunk's block and activations;
-/// a full-graph forward instead holds every layer's per-edge activations at once.
+/// What it holds is one chunk's block and activations; a full-graph forward instead holds
+/// every layer's per-edge activations at once. `PartitionEvaluation` runs it per partition
+/// over the nodes the partition owns.
 public struct LayerwiseInference {
     public let model: LayerwiseRecommender
     public let relations: [GraphTopology.Relation]
@@ -27,33 +29,35 @@ public struct LayerwiseInference {
         self.chunk = chunk
     }
 
-    /// tables[t]: (count_t, d) layer-0 rows -> every node's final output per type.
-    public func outputs(tables: [Tensor]) throws -> [Tensor] {
-        let counts = tables.map { $0.shape[0] }
-        let blocks = SubgraphSampler(relations: relations, nodeTypeCount: counts.count, fanouts: relations.map { _ in [-1] })
+    /// Computes layer `l` for `targets[t]` (node ids of type t) from the layer-`l` rows in
+    /// `store`, and writes their layer-`l+1` rows there.
+    public func layer(_ l: Int, targets: [[Int32]], store: ActivationStore) throws {
+        let blocks = SubgraphSampler(relations: relations, nodeTypeCount: targets.count, fanouts: relations.map { _ in [-1] })
         // Chunk k takes slice k of every type, so every type has targets in every chunk.
-        let chunks = max(1, ((counts.max() ?? 0) + chunk - 1) / chunk)
-        var h = tables
-        for l in 0..<model.layerCount {
-            var next: [Tensor?] = counts.map { _ in nil }
-            for k in 0..<chunks {
-                let seeds = counts.map { n -> [Int32] in
-                    let size = (n + chunks - 1) / chunks
-                    return (min(n, k * size)..<min(n, (k + 1) * size)).map { Int32($0) }
-                }
-                // fanout -1 draws nothing at random: the tag does not matter.
-                let block = try blocks.sample(seeds: seeds, source: source, seed: 0, epoch: 0, step: 0)
-                let inputs = zip(h, block.nodes[0]).map { Variable($0.rows($1)) }   // (senders_t, d_l)
-                let out = model.layer(l, block, inputs: inputs)                      // (seeds_t, d_l+1)
-                for (t, rows) in out.enumerated() where !seeds[t].isEmpty {
-                    let width = rows.shape[1]
-                    if next[t] == nil { next[t] = Tensor(shape: [counts[t], width]) }
-                    let start = Int(seeds[t][0]) * width
-                    next[t]!.data.replaceSubrange(start..<(start + rows.value.count), with: rows.value.data)
-                }
+        let chunks = max(1, ((targets.map(\.count).max() ?? 0) + chunk - 1) / chunk)
+        for k in 0..<chunks {
+            let seeds = targets.map { ids -> [Int32] in
+                let size = (ids.count + chunks - 1) / chunks
+                return Array(ids[min(ids.count, k * size)..<min(ids.count, (k + 1) * size)])
             }
-            h = next.enumerated().map { t, tensor in tensor ?? Tensor(shape: [counts[t], h[t].shape[1]]) }
+            // fanout -1 draws nothing at random: the tag does not matter.
+            let block = try blocks.sample(seeds: seeds, source: source, seed: 0, epoch: 0, step: 0)
+            let inputs = try block.nodes[0].enumerated().map { t, senders in
+                Variable(try store.rows(layer: l, type: t, ids: senders))        // (senders_t, d_l)
+            }
+            let out = model.layer(l, block, inputs: inputs)                        // (seeds_t, d_l+1)
+            for (t, rows) in out.enumerated() where !seeds[t].isEmpty {
+                try store.write(layer: l + 1, type: t, ids: seeds[t], rows: rows.value)
+            }
         }
-        return h
+    }
+
+    /// tables[t]: (count_t, d) layer-0 rows -> every node's final output per type (every
+    /// node a target, in one process).
+    public func outputs(tables: [Tensor]) throws -> [Tensor] {
+        let store = LocalActivations(tables: tables)
+        let everyNode = tables.map { t in (0..<Int32(t.shape[0])).map { $0 } }
+        for l in 0..<model.layerCount { try layer(l, targets: everyNode, store: store) }
+        return try tables.indices.map { try store.whole(layer: model.layerCount, type: $0) }
     }
 }

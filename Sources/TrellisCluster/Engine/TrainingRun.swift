@@ -63,30 +63,45 @@ public final class TrainingRun {
     /// Whether every step of the current epoch has been applied.
     public var epochComplete: Bool { position.step >= plan.stepsPerEpoch }
 
-    /// Ends the current epoch: evaluates when due, updates early stopping, moves to the next
-    /// epoch. Returns the record written (if any).
+    /// Whether the epoch ending now is evaluated on validation (every `eval_step` epochs and
+    /// the last, when there is a validation part).
+    public var validationDue: Bool {
+        dataset.validItems.nnz > 0 && (position.epoch % config.evaluation.evalStep == 0 || position.epoch == config.training.epochs)
+    }
+
+    /// Ends the current epoch: evaluates here when due, updates early stopping, moves to the
+    /// next epoch. Returns the record written (if any).
     @discardableResult
     public func finishEpoch(seconds: Double) -> EpochRecord {
+        guard validationDue else { return finishEpoch(seconds: seconds, validation: nil) }
+        let start = ResourceUsage.now()
+        let metrics = evaluate(.valid)
+        return finishEpoch(seconds: seconds, validation: (metrics, ResourceUsage.now() - start))
+    }
+
+    /// Ends the current epoch with its validation metrics and the seconds they took (computed
+    /// here or by the workers; nil when `validationDue` is false).
+    @discardableResult
+    public func finishEpoch(seconds: Double, validation: (metrics: [String: Double], seconds: Double)?) -> EpochRecord {
         precondition(epochComplete, "epoch \(position.epoch) has steps left")
         let epoch = position.epoch
         let loss = server.takeLoss() / Double(plan.stepsPerEpoch)
         trainingSeconds.append(seconds)
         let last = epoch == config.training.epochs
         let record: EpochRecord
-        if dataset.validItems.nnz == 0 {
-            record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
-            stopping.keep(epoch: epoch)
-            bestWeights = snapshot()
-        } else if epoch % config.evaluation.evalStep == 0 || last {
-            let start = ResourceUsage.now()
-            let metrics = evaluate(.valid)
+        if let validation {
             record = EpochRecord(epoch: epoch, split: "valid", loss: loss, trainSeconds: seconds,
-                                 evalSeconds: ResourceUsage.now() - start, metrics: metrics)
-            let (improved, stop) = stopping.record(epoch: epoch, metrics: metrics)
+                                 evalSeconds: validation.seconds, metrics: validation.metrics)
+            let (improved, stop) = stopping.record(epoch: epoch, metrics: validation.metrics)
             if improved { bestWeights = snapshot() }
             if stop { finished = true }
         } else {
             record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
+            // Without a validation part every epoch is the best so far.
+            if dataset.validItems.nnz == 0 {
+                stopping.keep(epoch: epoch)
+                bestWeights = snapshot()
+            }
         }
         records.append(record)
         onEvaluation?(record)
@@ -97,17 +112,34 @@ public final class TrainingRun {
 
     // MARK: Evaluation
 
-    /// Every node's output, per node type ((count_t, d)), from the server's current weights:
-    /// the tables for MF; a layer-wise model one layer at a time in chunks of targets (see
-    /// `LayerwiseInference`); a whole-graph model (LightGCN, sparse products) in one pass.
-    public func outputs() -> [Tensor] {
-        let tables = inputs()
-        guard evaluationModel.layerCount > 0 else { return tables }
-        if let model = evaluationModel as? LayerwiseRecommender {
-            // The plan's graph holds every row, so nothing can be missing.
-            return try! LayerwiseInference(model: model, relations: plan.graph.relations, source: plan.graph).outputs(tables: tables)
+    /// Every partition's held-out links (this process holds the dataset).
+    lazy var shares: [EvaluationShare] = plan.evaluationShares(dataset)
+    /// Evaluation partition by partition over the whole graph, held here.
+    lazy var partitionEvaluation = PartitionEvaluation(model: evaluationModel, relations: plan.graph.relations,
+                                                       source: plan.graph, book: plan.book)
+
+    /// Every node's final outputs from the server's current weights, at layer
+    /// `partitionEvaluation.finalLayer` of the store: the tables for MF; a layer-wise model's
+    /// computed partition by partition, one layer at a time in chunks; a whole-graph model's
+    /// (LightGCN, sparse products) from one full-graph forward.
+    func activations() -> LocalActivations {
+        let store = LocalActivations(tables: inputs())
+        let evaluation = partitionEvaluation
+        guard evaluation.isLayerwise else {
+            store.set(layer: evaluation.finalLayer, outputs: fullGraphOutputs())
+            return store
         }
-        return fullGraphOutputs()
+        // The plan's graph holds every row and the store every node, so nothing can be missing.
+        for l in 0..<evaluation.finalLayer {
+            for p in 0..<config.cluster.partitions { try! evaluation.layer(l, partition: p, store: store) }
+        }
+        return store
+    }
+
+    /// Every node's output, per node type ((count_t, d)), from the server's current weights.
+    public func outputs() -> [Tensor] {
+        let store = activations(), layer = partitionEvaluation.finalLayer
+        return plan.graph.nodeTypes.indices.map { try! store.whole(layer: layer, type: $0) }
     }
 
     /// Every node's output from one forward pass over the whole graph: a whole-graph model's
@@ -129,18 +161,32 @@ public final class TrainingRun {
 
     /// The task's metrics of `part` from the current weights.
     public func evaluate(_ part: EvaluationPart) -> [String: Double] {
-        evaluate(part, outputs: outputs())
+        evaluate(part, store: activations())
     }
 
     /// The task's metrics of `part` from `outputs` (every node's, per type).
     public func evaluate(_ part: EvaluationPart, outputs: [Tensor]) -> [String: Double] {
-        task.evaluate(part, outputs: outputs, dataset: dataset, model: evaluationModel)
+        let layer = partitionEvaluation.finalLayer
+        let store = LocalActivations(tables: layer == 0 ? outputs : inputs())
+        if layer > 0 { store.set(layer: layer, outputs: outputs) }
+        return evaluate(part, store: store)
     }
 
-    /// Restores the best weights and tests them.
-    public func summary() -> RunSummary {
+    /// Every partition's sums of `part` from the final outputs in `store`, merged in partition order.
+    func evaluate(_ part: EvaluationPart, store: ActivationStore) -> [String: Double] {
+        // Every row is in the store and every share comes from this dataset: nothing can fail.
+        let sums = shares.map { try! partitionEvaluation.sums(part, share: $0, task: task, store: store, model: evaluationModel) }
+        return EvaluationSums.merged(sums)
+    }
+
+    /// The empty sums every partition's report must match (cut-offs, catalogue, task).
+    var emptySums: EvaluationSums { task.emptySums(itemCount: plan.graph.nodeCounts[GraphTopology.item]) }
+
+    /// Restores the best weights and tests them here, or takes `test`: their metrics as the
+    /// workers computed them.
+    public func summary(test: [String: Double]? = nil) -> RunSummary {
         restoreWeights(bestWeights)
-        let test = evaluate(.test)
+        let test = test ?? evaluate(.test)
         let valid = records.first { $0.epoch == stopping.bestEpoch && $0.split == "valid" }?.metrics ?? [:]
         return RunSummary(model: evaluationModel.name, dataset: dataset.name, epochs: records.last?.epoch ?? 0,
                           bestEpoch: stopping.bestEpoch,

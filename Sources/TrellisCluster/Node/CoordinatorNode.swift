@@ -25,6 +25,10 @@ public final class CoordinatorNode {
         public var servers = 0
         /// `HOST:PORT` to serve the run's metrics on (Prometheus text, GET /metrics), if any.
         public var metricsListen: String?
+        /// Test the starting weights once on the workers and finish without training; the
+        /// process's peak memory is reset when the round starts, so `evaluationMemory` is the
+        /// round's alone (`bench-eval --mode workers`).
+        public var evaluateOnly = false
         public init() {}
     }
 
@@ -44,6 +48,9 @@ public final class CoordinatorNode {
     var resumedFrom: String?
     /// When serving began (the timeline's zero).
     var servingSince = 0.0
+    /// Resident bytes when the last evaluation round started and the peak until it ended.
+    public private(set) var evaluationMemory: (residentBefore: Int, peak: Int)?
+    var residentAtEvaluation = 0
     /// Serves `metricsText()` (refreshed about once a second and at every epoch end).
     let metrics: TextEndpoint?
     var metricsUpdated = 0.0
@@ -61,6 +68,7 @@ public final class CoordinatorNode {
         roleSettings.servers = settings.servers
         roleSettings.checkpoints = settings.checkpointDirectory != nil
         roleSettings.codec = CodecOptions(plan.config.cluster)
+        roleSettings.evaluateOnly = settings.evaluateOnly
         role = try CoordinatorRole(run: run, settings: roleSettings, logger: logger)
         checkpoints = settings.checkpointDirectory.map { ClusterCheckpoints(directory: $0, keep: plan.config.cluster.checkpointsKept) }
         if settings.resume, let checkpoints {
@@ -111,7 +119,7 @@ public final class CoordinatorNode {
             throw error
         }
         socket.close()
-        return run.summary()
+        return run.summary(test: role.testMetrics)
     }
 
     /// Does what the role said, in order; a written checkpoint is reported back at once.
@@ -137,6 +145,15 @@ public final class CoordinatorNode {
                 bases = EpochStats(sentBase: link.bytesSent, receivedBase: link.bytesReceived, payloadBase: link.payload)
             case .membership(let joined, let detail):
                 record(joined ? .workerJoined : .workerLost, detail: detail)
+            case .evaluationStarted(let part):
+                // Nothing else reports this process's peak in evaluate-only mode.
+                if settings.evaluateOnly { ResourceUsage.resetPeak() }
+                residentAtEvaluation = ResourceUsage.residentBytes()
+                logger.info("evaluating on the workers", metadata: ["part": "\(part)", "resident_bytes": "\(residentAtEvaluation)"])
+            case .evaluationEnded(let part, let seconds):
+                evaluationMemory = (residentAtEvaluation, ResourceUsage.peakResidentBytes())
+                logger.info("evaluated on the workers", metadata: ["part": "\(part)", "seconds": "\(seconds)",
+                                                                   "peak_bytes": "\(evaluationMemory!.peak)"])
             }
         }
     }

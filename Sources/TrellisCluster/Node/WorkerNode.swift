@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TrellisCore
+import TrellisEval
 import TrellisGraph
 import TrellisModels
 import TrellisTensor
@@ -55,6 +56,13 @@ public final class WorkerNode {
     var parameters: ParameterClient?
     /// Timings since the last push, for the coordinator's progress line.
     var pushSeconds = 0.0
+    /// The model evaluation tasks run (dense weights from each task), the neighbour source
+    /// they sample with (its own socket, on this thread), and each owned partition's users'
+    /// held-out links.
+    var evaluationModel: SampledRecommender?
+    var evaluationSource: ShardedNeighbourSource?
+    var evaluationClient: SampleClient?
+    var shares: [Int: EvaluationShare] = [:]
 
     public init(settings: Settings, logger: Logger = Logger(label: "trellis.worker")) {
         self.settings = settings
@@ -117,6 +125,8 @@ public final class WorkerNode {
             case .accept(let w): try accept(w)
             case .assign(let a): try assign(a)
             case .compute(let p, let step, let grant): try compute(partition: p, step: step, grant: grant)
+            case .computeLayer(let t): try computeLayer(t)
+            case .score(let t): try score(t)
             case .serve(let r): try serve(r)
             case .finished: break
             }
@@ -139,6 +149,7 @@ public final class WorkerNode {
         let model = try TrainingPlan.makeModel(cfg, relations: w.schema.relations, nodeTypeCount: w.nodeCounts.count)
         let input = InputLayer(schema: w.schema, dimension: cfg.model.embeddingSize, seed: cfg.seed)
         limits.denseShapes = (model.parameters.dense + input.parameters.dense).map(\.shape)
+        evaluationModel = model
         link.limits = limits
         link.codec = w.codec
         heartbeat = try Heartbeat(endpoint: settings.coordinator, session: w.session,
@@ -182,11 +193,26 @@ public final class WorkerNode {
             try client.sample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
         }
         var links: [Int: (users: [Int32], items: [Int32])] = [:], ratings: [Int: [Float]] = [:]
+        shares = [:]
         for (k, p) in a.partitions.enumerated() {
             links[p] = (a.linkUsers[k], a.linkItems[k])
             if k < a.linkRatings.count { ratings[p] = a.linkRatings[k] }
+            // Ranking reads only the training links' items (the mask), not their ratings.
+            let train = RatedPairs(users: a.linkUsers[k], items: a.linkItems[k],
+                                   ratings: ratings[p] ?? Array(repeating: 1, count: a.linkUsers[k].count))
+            if k < a.validLinks.count { shares[p] = EvaluationShare(train: train, valid: a.validLinks[k], test: a.testLinks[k]) }
         }
         self.source = source
+        // Evaluation samples on this thread: a client (socket) of its own.
+        let evaluationClient = SampleClient(endpoint: settings.coordinator, session: session, limits: link.limits,
+                                            giveUpSeconds: settings.joinTimeoutSeconds, security: settings.security, logger: logger)
+        evaluationClient.whileWaiting = { [unowned self] in try self.answerOthers() }
+        let evaluationSource = ShardedNeighbourSource(shard: shard, book: book, relations: relations)
+        evaluationSource.remote = { owner, relation, nodes, fanout, tag in
+            try evaluationClient.sample(owner: owner, relation: relation, nodes: nodes, fanout: fanout, tag: tag)
+        }
+        self.evaluationClient?.close()
+        (self.evaluationClient, self.evaluationSource) = (evaluationClient, evaluationSource)
         stepper = try PartitionStepper(config: config, schema: w.schema, source: source, links: links,
                                        linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions,
                                        ratings: ratings, ratingMean: w.ratingMean, ratingScale: w.ratingScale)

@@ -1,3 +1,4 @@
+import TrellisEval
 import TrellisGraph
 import TrellisTensor
 import TrellisWire
@@ -100,8 +101,16 @@ extension Message {
                 guard values.allSatisfy(\.isFinite) else { throw WireError.mismatch("assignment.ratings[\(k)]", expected: "finite ratings", found: "NaN or infinity") }
                 return values
             }
+            let heldLists = try r.count("assignment.held", max: linkLists)
+            guard heldLists == linkLists else { throw WireError.mismatch("assignment.held", expected: "\(linkLists)", found: "\(heldLists)") }
+            var valid: [RatedPairs] = [], test: [RatedPairs] = []
+            for k in 0..<heldLists {
+                valid.append(try ratedPairs("assignment.valid[\(k)]", &r, limits))
+                test.append(try ratedPairs("assignment.test[\(k)]", &r, limits))
+            }
             message = .assignment(Assignment(session: session, partitions: partitions, targets: targets, offsets: offsets,
-                                             sources: sources, values: values, linkUsers: users, linkItems: items, linkRatings: ratings))
+                                             sources: sources, values: values, linkUsers: users, linkItems: items, linkRatings: ratings,
+                                             validLinks: valid, testLinks: test))
         case .taskRequest:
             message = .taskRequest(session: try r.u64("taskRequest.session"))
         case .heartbeat:
@@ -198,6 +207,33 @@ extension Message {
             message = .stopped(try r.readString("stopped.reason", maxBytes: 4096))
         case .serverJoin, .serverWelcome, .shardState, .stateRequest:
             message = try decodeServerMessage(kind, &r, limits: limits)
+        case .layerTask:
+            message = .layerTask(try evaluationTask("layerTask", &r, limits))
+        case .scoreTask:
+            message = .scoreTask(try evaluationTask("scoreTask", &r, limits))
+        case .activationPull:
+            let s = try r.u64("activationPull.session"), round = try r.u64("activationPull.round")
+            let layer = Int(try r.u32("activationPull.layer"))
+            let (type, list) = try typedIDs("activationPull", &r, limits)
+            message = .activationPull(session: s, round: round, layer: layer, type: type, ids: list)
+        case .activationRows:
+            message = .activationRows(try activationRows("activationRows", &r, maxRows: limits.nodeCounts.max() ?? n))
+        case .activationPush:
+            let s = try r.u64("activationPush.session"), round = try r.u64("activationPush.round")
+            let layer = Int(try r.u32("activationPush.layer"))
+            let (type, list) = try typedIDs("activationPush", &r, limits)
+            let rows = try activationRows("activationPush", &r, maxRows: list.count)
+            guard rows.shape[0] == list.count else {
+                throw WireError.mismatch("activationPush.rows", expected: "\(list.count) rows", found: "\(rows.shape[0])")
+            }
+            message = .activationPush(session: s, round: round, layer: layer, type: type, ids: list, rows: rows)
+        case .layerDone:
+            message = .layerDone(session: try r.u64("layerDone.session"), round: try r.u64("layerDone.round"),
+                                 partition: try partition("layerDone.partition", &r, limits))
+        case .evaluationSums:
+            let s = try r.u64("evaluationSums.session"), round = try r.u64("evaluationSums.round")
+            let p = try partition("evaluationSums.partition", &r, limits)
+            message = .evaluationSums(session: s, round: round, partition: p, sums: try evaluationSums("evaluationSums", &r, limits))
         }
         try r.expectEnd("\(kind)")
         return message

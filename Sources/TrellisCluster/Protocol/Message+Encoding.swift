@@ -34,6 +34,8 @@ extension Message {
             for k in a.linkUsers.indices { Self.ids(a.linkUsers[k], &h); Self.ids(a.linkItems[k], &h) }
             h.u32(UInt32(a.linkRatings.count))
             for list in a.linkRatings { h.u32(UInt32(list.count)); for v in list { h.f32(v) } }
+            h.u32(UInt32(a.validLinks.count))
+            for k in a.validLinks.indices { Self.encode(a.validLinks[k], &h); Self.encode(a.testLinks[k], &h) }
         case .taskRequest(let s), .heartbeat(let s):
             h.u64(s)
         case .task(let s, let p, let e, let step, let grant):
@@ -75,6 +77,19 @@ extension Message {
             h.string(text)
         case .serverJoin, .serverWelcome, .shardState, .stateRequest:
             encodeServerMessage(into: &h)
+        case .layerTask(let t), .scoreTask(let t):
+            stats = Self.encode(t, &h)
+        case .activationPull(let s, let round, let layer, let type, let ids):
+            h.u64(s); h.u64(round); h.u32(UInt32(layer)); h.u32(UInt32(type)); Self.ids(ids, &h)
+        case .activationRows(let rows):
+            stats = Self.encode(rows: rows, &h)
+        case .activationPush(let s, let round, let layer, let type, let ids, let rows):
+            h.u64(s); h.u64(round); h.u32(UInt32(layer)); h.u32(UInt32(type)); Self.ids(ids, &h)
+            stats = Self.encode(rows: rows, &h)
+        case .layerDone(let s, let round, let p):
+            h.u64(s); h.u64(round); h.u32(UInt32(p))
+        case .evaluationSums(let s, let round, let p, let sums):
+            h.u64(s); h.u64(round); h.u32(UInt32(p)); Self.encode(sums, &h)
         }
         return (Frame(kind: kind.rawValue, header: h.bytes), stats)
     }

@@ -1,3 +1,4 @@
+import TrellisEval
 import TrellisGraph
 import TrellisTensor
 import TrellisWire
@@ -18,6 +19,8 @@ import TrellisWire
 ///       push(contribution, grant) ─▶  parameter server (only the task handed out)
 ///                   ◀─────────────── ack
 ///       heartbeat (own socket) ────▶  liveness (from the first socket that beat for the session)
+///       layerTask, scoreTask, activation pulls and pushes, metric sums: evaluation rounds
+///       (see `EvaluationTask`)
 ///
 /// The grant is a keyed tag (SipHash) of (session, partition, global step) that only the
 /// coordinator and the parameter-server processes can compute: a shard takes a push only for
@@ -48,6 +51,16 @@ public enum Message: Equatable {
     case serverWelcome(ServerWelcome)
     case shardState(ShardState)
     case stateRequest
+    // Evaluation rounds on the workers; see `EvaluationTask`.
+    case layerTask(EvaluationTask)
+    case scoreTask(EvaluationTask)
+    case activationPull(session: UInt64, round: UInt64, layer: Int, type: Int, ids: [Int32])
+    /// (ids.count, d_layer): the rows of an `activationPull`.
+    case activationRows(Tensor)
+    /// `rows` (ids.count, d_layer) of `layer` for nodes `ids` of `type`.
+    case activationPush(session: UInt64, round: UInt64, layer: Int, type: Int, ids: [Int32], rows: Tensor)
+    case layerDone(session: UInt64, round: UInt64, partition: Int)
+    case evaluationSums(session: UInt64, round: UInt64, partition: Int, sums: EvaluationSums)
 
     /// Raw kinds on the wire.
     public enum Kind: UInt16, CaseIterable {
@@ -55,6 +68,7 @@ public enum Message: Equatable {
         case sampleRequest, sampleReply, heartbeat, error
         case serverJoin, serverWelcome, shardState, stateRequest
         case sampleRefused, stopped
+        case layerTask, scoreTask, activationPull, activationRows, activationPush, layerDone, evaluationSums
     }
 
     public var kind: Kind {
@@ -79,6 +93,13 @@ public enum Message: Equatable {
         case .stateRequest: return .stateRequest
         case .sampleRefused: return .sampleRefused
         case .stopped: return .stopped
+        case .layerTask: return .layerTask
+        case .scoreTask: return .scoreTask
+        case .activationPull: return .activationPull
+        case .activationRows: return .activationRows
+        case .activationPush: return .activationPush
+        case .layerDone: return .layerDone
+        case .evaluationSums: return .evaluationSums
         }
     }
 
@@ -86,8 +107,11 @@ public enum Message: Equatable {
     public var session: UInt64? {
         switch self {
         case .taskRequest(let s), .task(let s, _, _, _, _), .pull(let s, _, _, _), .push(let s, _, _, _, _),
-             .sampleReply(let s, _, _), .sampleRefused(let s, _, _), .heartbeat(let s):
+             .sampleReply(let s, _, _), .sampleRefused(let s, _, _), .heartbeat(let s),
+             .activationPull(let s, _, _, _, _), .activationPush(let s, _, _, _, _, _), .layerDone(let s, _, _),
+             .evaluationSums(let s, _, _, _):
             return s
+        case .layerTask(let t), .scoreTask(let t): return t.session
         case .sampleRequest(let r): return r.session
         default: return nil
         }
@@ -97,7 +121,8 @@ public enum Message: Equatable {
     /// that names a session names it in its first eight bytes.
     public static func peekSession(kind: Kind, header: [UInt8]) -> UInt64? {
         switch kind {
-        case .taskRequest, .task, .pull, .push, .sampleRequest, .sampleReply, .sampleRefused, .heartbeat:
+        case .taskRequest, .task, .pull, .push, .sampleRequest, .sampleReply, .sampleRefused, .heartbeat,
+             .layerTask, .scoreTask, .activationPull, .activationPush, .layerDone, .evaluationSums:
             var r = ByteReader(header)
             return try? r.u64("session")
         default:
@@ -152,6 +177,9 @@ public struct Assignment: Equatable {
     public var linkItems: [[Int32]]
     /// Per owned partition: the links' ratings, in the same order (empty when the task needs none).
     public var linkRatings: [[Float]] = []
+    /// Per owned partition: its users' validation and test links, for evaluating them.
+    public var validLinks: [RatedPairs] = []
+    public var testLinks: [RatedPairs] = []
 }
 
 /// "Sample these nodes' neighbours", sent by a worker to the owner of the nodes, through the

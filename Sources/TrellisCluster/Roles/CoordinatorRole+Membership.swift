@@ -83,7 +83,8 @@ extension CoordinatorRole {
             session: w.session, partitions: w.partitions, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
             values: shard.values,
             linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items },
-            linkRatings: plan.taskEntry.usesRatings ? w.partitions.map { plan.ratings[$0] } : [])), to: w.envelope)
+            linkRatings: plan.taskEntry.usesRatings ? w.partitions.map { plan.ratings[$0] } : [],
+            validLinks: w.partitions.map { run.shares[$0].valid }, testLinks: w.partitions.map { run.shares[$0].test })), to: w.envelope)
     }
 
     /// Declares silent workers dead, orphaning their partitions; after `takeover_ms` without a
@@ -109,6 +110,7 @@ extension CoordinatorRole {
             outbox.append(.membership(joined: false, detail: "\(w.name): \(why)"))
             workers[session] = nil
             for p in w.partitions { owners[p] = nil; orphanedAt[p] = now }
+            forgetEvaluationTask(of: session)
             for (id, pending) in pendingSamples {
                 if pending.request.session == session {
                     pendingSamples[id] = nil  // the requester is gone: nobody to answer

@@ -66,6 +66,7 @@ extension CoordinatorRole {
         workers[session] = worker
         switch message {
         case .taskRequest:
+            forgetEvaluationTask(of: session)
             workers[session]!.waiting = true
             workers[session]!.taskSince = nil
             workers[session]!.task = nil
@@ -100,6 +101,8 @@ extension CoordinatorRole {
             pendingSamples[id] = nil
             send(.sampleRefused(session: 0, requestID: pending.request.requestID, reason: "partition \(pending.request.owner): \(reason)"),
                  to: pending.requester)
+        case .activationPull, .activationPush, .layerDone, .evaluationSums:
+            try receiveEvaluation(message, session: session, envelope: envelope, now: now)
         default:
             logger.warning("unexpected message", metadata: ["kind": "\(message.kind)", "session": "\(session)"])
         }

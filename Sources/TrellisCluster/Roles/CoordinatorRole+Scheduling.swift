@@ -11,8 +11,10 @@ extension CoordinatorRole {
     /// Answers held task requests that can now run (or learn the run is over).
     func dispatch(now: Double) {
         guard started, pause == nil else { return }
+        if evaluation != nil { return dispatchEvaluation(now: now) }
         for (session, w) in workers where w.waiting {
-            if run.finished {
+            if runOver {
+                guard testMetrics != nil else { continue }
                 send(.finished, to: w.envelope)
                 finishedSent.insert(session)
                 workers[session]!.waiting = false
@@ -78,14 +80,21 @@ extension CoordinatorRole {
             outbox.append(.saveCheckpoint)
         case .epochEnd:
             let seconds = now - epochStart
-            let record = run.finishEpoch(seconds: seconds)
-            outbox.append(.epochEnded(record, seconds: seconds, stats: epochStats))
-            epochStats = EpochStats()
-            epochStart = now
-            if settings.checkpoints {
-                pause = .checkpointing(resume: false)
-                outbox.append(.saveCheckpoint)
-            }
+            guard run.validationDue else { return endEpoch(seconds: seconds, validation: nil, now: now) }
+            startEvaluation(.valid, purpose: .epochEnd(seconds: seconds), now: now)
+            dispatchEvaluation(now: now)
+        }
+    }
+
+    /// Ends the epoch with its validation (from the workers), then writes a checkpoint if asked.
+    func endEpoch(seconds: Double, validation: (metrics: [String: Double], seconds: Double)?, now: Double) {
+        let record = run.finishEpoch(seconds: seconds, validation: validation)
+        outbox.append(.epochEnded(record, seconds: seconds, stats: epochStats))
+        epochStats = EpochStats()
+        epochStart = now
+        if settings.checkpoints {
+            pause = .checkpointing(resume: false)
+            outbox.append(.saveCheckpoint)
         }
     }
 

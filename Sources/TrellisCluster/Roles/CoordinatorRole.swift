@@ -24,6 +24,9 @@ public final class CoordinatorRole {
         public var codec = CodecOptions.default
         /// Keys the grants of tasks (see `Message`); new for every coordinator process.
         public var grantKey = SipHash.randomKey()
+        /// Test the starting weights once on the workers and finish without training
+        /// (`bench-eval --mode workers`).
+        public var evaluateOnly = false
         public init() {}
     }
 
@@ -43,6 +46,9 @@ public final class CoordinatorRole {
         case epochEnded(EpochRecord, seconds: Double, stats: EpochStats)
         /// A worker joined (detail: its name) or was lost (its name and why): for the timeline.
         case membership(joined: Bool, detail: String)
+        /// An evaluation round on the workers started, or ended after `seconds`.
+        case evaluationStarted(EvaluationPart)
+        case evaluationEnded(EvaluationPart, seconds: Double)
     }
 
     struct Worker {
@@ -113,6 +119,11 @@ public final class CoordinatorRole {
     var servers: [ServerPeer?]
     var gathered: [Int: ShardState] = [:]
     var pause: Pause?
+    /// The evaluation on the workers in progress, if any, and the next round's number.
+    var evaluation: EvaluationRound?
+    var nextRound: UInt64 = 1
+    /// The final test's metrics of the best weights, once the workers computed them.
+    public internal(set) var testMetrics: [String: Double]?
     /// Directives of the event being handled.
     var outbox: [Directive] = []
 
@@ -129,6 +140,8 @@ public final class CoordinatorRole {
     }
 
     var config: TrainingConfig { run.config }
+    /// No training is left: the run finished, or it only evaluates.
+    var runOver: Bool { run.finished || settings.evaluateOnly }
     var cluster: ClusterSettings { run.config.cluster }
 
     /// True once the run is over and every live worker has been told (or 3 s have passed).
@@ -169,7 +182,14 @@ public final class CoordinatorRole {
         try checkServers(now: now)
         progressGather()
         dispatch(now: now)
-        guard run.finished else { return }
+        guard runOver else { return }
+        guard testMetrics != nil else {
+            if started, evaluation == nil, pause == nil {
+                startEvaluation(.test, purpose: .finalTest, now: now)
+                dispatchEvaluation(now: now)
+            }
+            return
+        }
         if finishedAt == nil {
             finishedAt = now
             tellServersFinished()

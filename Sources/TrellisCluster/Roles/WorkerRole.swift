@@ -13,7 +13,10 @@ import TrellisWire
 ///        ▲                                        ▲                    │ task
 ///        │ (a new role)                           │ ack                ▼
 ///     rejoin: error, unknown session,          reporting ◀─computed── computing
-///     silent coordinator                                              finished ◀─ finished
+///     silent coordinator                          ▲                   (awaitingTask)
+///                                                 │                    │ layerTask | scoreTask
+///                                                 └────evaluated───── evaluating
+///                                                                      finished ◀─ finished
 public final class WorkerRole {
     public struct Settings {
         public var token: String
@@ -41,6 +44,9 @@ public final class WorkerRole {
         /// The shell computed the task it was given: `report` is what the coordinator keeps
         /// its books with (see `ParameterClient.push`).
         case computed(report: Contribution, globalStep: Int, grant: UInt64, timings: [Float])
+        /// The shell did the evaluation task it was given: `report` is its `layerDone` or
+        /// `evaluationSums`.
+        case evaluated(report: Message)
         case tick(Pulse)
     }
 
@@ -52,6 +58,11 @@ public final class WorkerRole {
         case assign(Assignment)
         /// Compute (partition, step); answer with `.computed`.
         case compute(partition: Int, step: StepID, grant: UInt64)
+        /// Compute a layer of a partition's nodes into the coordinator's activation store;
+        /// answer with `.evaluated(layerDone)`.
+        case computeLayer(EvaluationTask)
+        /// Score a partition's users from the final outputs; answer with `.evaluated(evaluationSums)`.
+        case score(EvaluationTask)
         /// Sample these nodes' neighbours and answer the requester (or refuse).
         case serve(SampleRequest)
         /// The run is over.
@@ -64,6 +75,7 @@ public final class WorkerRole {
         case idle
         case awaitingTask
         case computing(globalStep: Int)
+        case evaluating(round: UInt64)
         case reporting
         case finished
     }
@@ -98,6 +110,10 @@ public final class WorkerRole {
         case .computed(let report, let global, let grant, let timings):
             guard case .computing(global) = phase else { break }
             outbox.append(.toCoordinator(.push(session: session, globalStep: global, contribution: report, timings: timings, grant: grant)))
+            phase = .reporting
+        case .evaluated(let report):
+            guard case .evaluating = phase else { break }
+            outbox.append(.toCoordinator(report))
             phase = .reporting
         }
         return outbox
@@ -139,6 +155,12 @@ public final class WorkerRole {
             let id = StepID(epoch: epoch, step: step)
             phase = .computing(globalStep: id.global(stepsPerEpoch: welcome!.stepsPerEpoch))
             outbox.append(.compute(partition: p, step: id, grant: grant))
+        case (.awaitingTask, .layerTask(let t)):
+            phase = .evaluating(round: t.round)
+            outbox.append(.computeLayer(t))
+        case (.awaitingTask, .scoreTask(let t)):
+            phase = .evaluating(round: t.round)
+            outbox.append(.score(t))
         case (.awaitingTask, .finished):
             phase = .finished
             outbox.append(.finished)

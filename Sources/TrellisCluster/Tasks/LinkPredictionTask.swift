@@ -1,3 +1,5 @@
+import TrellisData
+import TrellisEval
 import TrellisGraph
 import TrellisModels
 import TrellisTensor
@@ -10,7 +12,8 @@ import TrellisTraining
 ///     batch   LinkBatchSampler's triples of (seed, partition, epoch, step)
 ///     seeds   the distinct users and items of the triples
 ///     loss    BPR on the outputs (users, items) + L2 on the seeds' layer-0 rows, times share
-///     eval    full ranking (PreparedDataset.evaluate), masking the links seen before
+///     eval    a partition's users rank every item (their final outputs against every item's,
+///             one whole-table read), masking the links seen before (RankingEvaluation)
 public final class LinkPredictionTask: TrainingTask {
     /// Weight of the batch L2 term on the seeds' layer-0 rows (`model.reg_weight`).
     public let regularization: Float
@@ -62,8 +65,23 @@ public final class LinkPredictionTask: TrainingTask {
         return share == 1 ? loss : loss * share
     }
 
-    public func evaluate(_ part: EvaluationPart, outputs: [Tensor], dataset: PreparedDataset,
-                         model: SampledRecommender) -> [String: Double] {
-        dataset.evaluate(part, users: outputs[0], items: outputs[1], ks: ks)
+    public func emptySums(itemCount: Int) -> EvaluationSums { .ranking(RankingMetrics(ks: ks, itemCount: itemCount)) }
+
+    public func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
+                               model: SampledRecommender) throws -> EvaluationSums {
+        let held = share.held(part), seen = share.seen(part)
+        let items = try outputs.whole(type: GraphTopology.item), itemCount = items.shape[0]   // (I, d)
+        // Rows up to the largest user id here: the partition's users, not the whole graph's.
+        let rowCount = Int(max(held.users.max() ?? -1, seen.users.max() ?? -1)) + 1
+        func index(_ pairs: RatedPairs) -> CSRMatrix {
+            CSRMatrix(rowCount: rowCount, columnCount: itemCount, rows: pairs.users, columns: pairs.items, values: nil, sortRows: true)
+                .removingDuplicateColumns()
+        }
+        let targets = index(held), mask = index(seen)
+        let users = (0..<rowCount).filter { targets.rowLength($0) > 0 }.map { Int32($0) }
+        var metrics = RankingMetrics(ks: ks, itemCount: itemCount)
+        RankingEvaluation.accumulate(into: &metrics, users: users, userRows: try outputs.rows(type: GraphTopology.user, ids: users),
+                                     items: items, targets: targets, mask: mask)
+        return .ranking(metrics)
     }
 }

@@ -11,7 +11,7 @@ import TrellisTraining
 ///     seeds   the distinct users and items of the edges
 ///     r̂       μ + model.score(h_u, h_i)              μ: mean training rating
 ///     loss    Σ_batch (r̂ − r)² / B  + reg/2 · Σ ‖layer-0 rows of u, i‖² / B, times share
-///     eval    RMSE and MAE of r̂ clipped to the rating scale on the valid or test edges
+///     eval    error sums of r̂ clipped to the rating scale on a partition's valid or test edges
 public final class RatingTask: TrainingTask {
     /// Weight of the batch L2 term on the seeds' layer-0 rows (`model.reg_weight`).
     public let regularization: Float
@@ -70,17 +70,19 @@ public final class RatingTask: TrainingTask {
         return share == 1 ? loss : loss * share
     }
 
-    public func evaluate(_ part: EvaluationPart, outputs: [Tensor], dataset: PreparedDataset,
-                         model: SampledRecommender) -> [String: Double] {
-        let held = part == .test ? dataset.split.test : dataset.split.valid
+    public func emptySums(itemCount: Int) -> EvaluationSums { .rating(RatingSums()) }
+
+    public func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
+                               model: SampledRecommender) throws -> EvaluationSums {
+        let held = share.held(part)
         var metrics = RatingMetrics(clip: ratingScale)
-        let users = Variable(outputs[0]), items = Variable(outputs[1])
         for start in stride(from: 0, to: held.count, by: Self.evaluationChunk) {
             let rows = start..<min(held.count, start + Self.evaluationChunk)
-            let scores = model.score(users: users.gather(rows: Array(held.users[rows])),
-                                     items: items.gather(rows: Array(held.items[rows]))).value.data
+            let users = try outputs.gather(type: GraphTopology.user, ids: Array(held.users[rows]))   // (chunk, d)
+            let items = try outputs.gather(type: GraphTopology.item, ids: Array(held.items[rows]))   // (chunk, d)
+            let scores = model.score(users: Variable(users), items: Variable(items)).value.data
             metrics.add(predictions: scores.map { $0 + ratingMean }, targets: Array(held.ratings[rows]))
         }
-        return metrics.summary()
+        return .rating(metrics.sums)
     }
 }

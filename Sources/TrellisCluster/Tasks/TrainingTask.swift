@@ -7,10 +7,10 @@ import TrellisTraining
 ///
 ///     (seed, partition, epoch, step) -> batch: examples + seeds per node type      worker
 ///     model outputs for the seeds (+ their layer-0 rows) -> loss, scaled by share   worker
-///     model outputs for every node -> metrics                                       coordinator
+///     final outputs + a partition's held-out links -> metric sums                  per partition
 ///
 /// A worker's instance draws the batches of the partitions it holds; the coordinator's holds
-/// none and only evaluates.
+/// none and only evaluates. Sums of the partitions merge in partition order (`EvaluationSums`).
 public protocol TrainingTask: AnyObject {
     /// Partitions whose batches this instance draws, ascending.
     var partitions: [Int] { get }
@@ -30,8 +30,12 @@ public protocol TrainingTask: AnyObject {
     func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,
               model: SampledRecommender) -> Variable
 
-    /// Metrics of `part` from every node's output, per node type (`outputs[t]`: (count_t, d)),
-    /// pairs scored by `model` where the task scores pairs.
-    func evaluate(_ part: EvaluationPart, outputs: [Tensor], dataset: PreparedDataset,
-                  model: SampledRecommender) -> [String: Double]
+    /// Sums with nothing added, of the shape every partition's must have (`matches`).
+    func emptySums(itemCount: Int) -> EvaluationSums
+
+    /// `share`'s metric sums of `part` (one partition's users): final outputs read by row from
+    /// `outputs` (`rows(type:ids:)`: (ids.count, d)), pairs scored by `model` where the task
+    /// scores pairs.
+    func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
+                        model: SampledRecommender) throws -> EvaluationSums
 }
