@@ -80,6 +80,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// Shuffles `array` in place (Fisher-Yates), deterministically for this generator.
+    @inlinable  // specialised where it is called: a generic swapAt costs a value-witness call per swap
     public mutating func shuffle<T>(_ array: inout [T]) {
         guard array.count > 1 else { return }
         for i in stride(from: array.count - 1, to: 0, by: -1) {

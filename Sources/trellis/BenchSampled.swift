@@ -52,11 +52,16 @@ extension Trellis {
                 let engine: EmbeddedEngine
                 do { engine = try EmbeddedEngine(config: c, dataset: dataset) } catch { throw RunError(error) }
                 let stepper = engine.stepper
-                let count = min(steps, engine.run.stepsPerEpoch - 1)
-                // The sampler alone: batches and their neighbourhoods, no parameters.
+                guard engine.run.stepsPerEpoch >= 3 else {
+                    throw RunError(message: "\(config): \(engine.run.stepsPerEpoch) steps per epoch; the bench needs at least 3 (a smaller training.batch_size)")
+                }
+                let count = min(steps, engine.run.stepsPerEpoch - 2)
+                // The sampler alone: batches and their neighbourhoods, no parameters; the first
+                // batch (which also draws the epoch's order of the links) untimed.
+                _ = try stepper.prepare(partition: 0, step: StepID(epoch: 1, step: 0))
                 var seeds = 0, edges = 0
                 let sampling = ResourceUsage.now()
-                for k in 0..<count {
+                for k in 1...count {
                     let b = try stepper.prepare(partition: 0, step: StepID(epoch: 1, step: k))
                     seeds += b.batch.seeds.reduce(0) { $0 + $1.count }
                     edges += b.subgraph.edgeCount
