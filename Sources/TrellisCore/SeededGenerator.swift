@@ -18,10 +18,23 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     /// Different streams give statistically independent sequences.
     public init(seed: UInt64, stream: [UInt64]) {
         var mixer = seed
-        for word in stream {
-            mixer = Self.splitMix(&mixer) ^ (word &* 0x9E37_79B9_7F4A_7C15)
-        }
+        for word in stream { Self.mix(&mixer, word) }
         self.init(seed: mixer)
+    }
+
+    /// The generator of `stream` [a, b, c, d, e, f] without building the array: what a hot
+    /// loop (a neighbour draw per node) uses; equal to `init(seed:stream:)` of those words.
+    public init(seed: UInt64, streamWords a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64, _ e: UInt64, _ f: UInt64) {
+        var mixer = seed
+        Self.mix(&mixer, a); Self.mix(&mixer, b); Self.mix(&mixer, c)
+        Self.mix(&mixer, d); Self.mix(&mixer, e); Self.mix(&mixer, f)
+        self.init(seed: mixer)
+    }
+
+    /// One stream word folded into the seed.
+    @inline(__always)
+    private static func mix(_ mixer: inout UInt64, _ word: UInt64) {
+        mixer = splitMix(&mixer) ^ (word &* 0x9E37_79B9_7F4A_7C15)
     }
 
     /// Restores a generator from `stateWords` (four words, as in `stateWords`).

@@ -63,17 +63,27 @@ public enum NeighbourSampling {
             out.append(row, values: values)
             return n
         }
-        var rng = SeededGenerator(seed: tag.seed, stream: [0x6E62, UInt64(tag.epoch), UInt64(tag.step),
-                                                           UInt64(tag.hop), UInt64(relation), UInt64(UInt32(bitPattern: node))])
-        var chosen = Set<Int>(minimumCapacity: fanout)
-        for j in (n - fanout)..<n {
-            let t = rng.nextInt(below: j + 1)
-            chosen.insert(chosen.contains(t) ? j : t)
-        }
+        var rng = SeededGenerator(seed: tag.seed, streamWords: 0x6E62, UInt64(tag.epoch), UInt64(tag.step),
+                                  UInt64(tag.hop), UInt64(relation), UInt64(UInt32(bitPattern: node)))
         out.counts.append(Int32(fanout))
-        for k in chosen.sorted() {
-            out.neighbours.append(row[row.startIndex + k])
-            out.values.append(contentsOf: values[(values.startIndex + k * width)..<(values.startIndex + (k + 1) * width)])
+        // Fanouts are small: the chosen positions live in a stack buffer, searched linearly and
+        // kept sorted by insertion (no set, no heap allocation per node).
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: fanout) { chosen in
+            var count = 0
+            for j in (n - fanout)..<n {
+                let t = rng.nextInt(below: j + 1)
+                var pick = t
+                for c in 0..<count where chosen[c] == t { pick = j; break }
+                var at = count
+                while at > 0, chosen[at - 1] > pick { chosen[at] = chosen[at - 1]; at -= 1 }
+                chosen[at] = pick
+                count += 1
+            }
+            for c in 0..<count {
+                let k = chosen[c]
+                out.neighbours.append(row[row.startIndex + k])
+                if width > 0 { out.values.append(contentsOf: values[(values.startIndex + k * width)..<(values.startIndex + (k + 1) * width)]) }
+            }
         }
         return fanout
     }

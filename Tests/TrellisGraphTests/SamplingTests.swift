@@ -164,4 +164,24 @@ final class SamplingTests: XCTestCase {
         XCTAssertEqual(sampler.batch(epoch: 2, step: 1), sampler.batch(epoch: 2, step: 1))
         XCTAssertNotEqual(sampler.batch(epoch: 2, step: 1), sampler.batch(epoch: 3, step: 1))
     }
+
+    /// The draw is Floyd's algorithm: the same positions as the textbook form with a set, for
+    /// any row length and fanout, and its generator is the one `init(seed:stream:)` gives.
+    func testDrawIsFloydsAlgorithm() {
+        let tag = SampleTag(seed: 9, epoch: 2, step: 3, hop: 1)
+        for (n, fanout, node) in [(50, 10, Int32(7)), (11, 10, 3), (300, 1, 0), (12, 5, 99)] {
+            let row = (0..<n).map { Int32($0 * 2) }
+            var out = SampledNeighbours()
+            NeighbourSampling.draw(row[...], fanout: fanout, relation: 4, node: node, tag: tag, into: &out)
+            var rng = SeededGenerator(seed: 9, stream: [0x6E62, 2, 3, 1, 4, UInt64(node)])
+            XCTAssertEqual(rng, SeededGenerator(seed: 9, streamWords: 0x6E62, 2, 3, 1, 4, UInt64(node)))
+            var chosen = Set<Int>()
+            for j in (n - fanout)..<n {
+                let t = rng.nextInt(below: j + 1)
+                chosen.insert(chosen.contains(t) ? j : t)
+            }
+            XCTAssertEqual(out.neighbours, chosen.sorted().map { row[$0] }, "row of \(n), fanout \(fanout)")
+            XCTAssertEqual(out.counts, [Int32(fanout)])
+        }
+    }
 }
