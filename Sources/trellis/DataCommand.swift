@@ -43,7 +43,7 @@ extension Trellis {
     struct Synth: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a synthetic dataset with the statistics of a real one and a known best RMSE.",
-            subcommands: [Letterboxd.self])
+            subcommands: [Letterboxd.self, Retail.self])
     }
 
     /// `trellis data synth letterboxd`: seed 004's 17.8M-rating graph (see `LetterboxdSynth`).
@@ -87,6 +87,54 @@ extension Trellis {
                   + "(per movie \(perMovie.min() ?? 0)-\(perMovie.max() ?? 0)); seed \(seed), scale \(scale)")
             print(String(format: "noise floor RMSE %.4f (the best any model can do), global mean RMSE %.4f", ratings.floorRMSE, ratings.meanRMSE))
             print(String(format: "drawn in %.1f s, written in %.1f s: %@ and synth.json", drawn, seconds - drawn,
+                         paths.joined(separator: ", ")))
+        }
+    }
+
+    /// `trellis data synth retail`: seed 003's retail + marketplace sequences (see `RetailSynth`).
+    struct Retail: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Retail-sized sequences: 286,000 users, 316,000 items, 9.2 M events over two domains at scale 1.")
+
+        @Option(help: ArgumentHelp("Folder for retail.csv, marketplace.csv, events.inter and synth.json.", valueName: "dir"))
+        var out = "data/retail"
+        @Option(help: "Seed of every draw.")
+        var seed: UInt64 = 2020
+        @Option(help: ArgumentHelp("Users, items and events x F; 0.001 to 4.", valueName: "F"))
+        var scale = 1.0
+
+        func validate() throws {
+            guard RetailSynth.scales.contains(scale) else {
+                throw ValidationError("--scale \(scale): expected \(RetailSynth.scales.lowerBound) to \(RetailSynth.scales.upperBound)")
+            }
+        }
+
+        func run() throws {
+            let start = ResourceUsage.now()
+            let synth = RetailSynth(scale: scale, seed: seed)
+            let events = synth.generate()
+            let drawn = ResourceUsage.now() - start
+            let paths: [String]
+            do { paths = try EventFiles.write(events, directory: out) } catch { throw RunError(error) }
+            var lengths = [Int](repeating: 0, count: synth.users)
+            for u in events.users { lengths[Int(u)] += 1 }
+            lengths.sort()
+            let retail = events.items.reduce(0) { $0 + ($1 < Int32(events.retailItems) ? 1 : 0) }
+            let summary: [String: Any] = [
+                "seed": seed, "scale": scale, "users": synth.users, "items": synth.items, "events": events.users.count,
+                "retail_events": retail, "marketplace_events": events.users.count - retail,
+                "sequence_length_min": lengths.first ?? 0, "sequence_length_median": lengths.isEmpty ? 0 : lengths[lengths.count / 2],
+                "sequence_length_max": lengths.last ?? 0, "successor_share": Double(events.successorEvents) / Double(max(1, events.users.count)),
+                "files": paths.map { URL(fileURLWithPath: $0).lastPathComponent },
+            ]
+            let json = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            do { try json.write(to: URL(fileURLWithPath: "\(out)/synth.json"), options: .atomic) } catch { throw RunError(error) }
+            print("\(synth.users) users, \(synth.items) items, \(events.users.count) events (\(retail) retail, "
+                  + "\(events.users.count - retail) marketplace); sequence length \(lengths.first ?? 0)-\(lengths.last ?? 0), "
+                  + "median \(lengths.isEmpty ? 0 : lengths[lengths.count / 2]); seed \(seed), scale \(scale)")
+            print(String(format: "%.1f%% of events follow their predecessor's fixed successor (the learnable sequential part)",
+                         100 * Double(events.successorEvents) / Double(max(1, events.users.count))))
+            print(String(format: "drawn in %.1f s, written in %.1f s: %@ and synth.json", drawn, ResourceUsage.now() - start - drawn,
                          paths.joined(separator: ", ")))
         }
     }

@@ -39,4 +39,18 @@ final class DataCommandTests: XCTestCase {
         XCTAssertEqual(rows(table2).count, rows(table).count)
         XCTAssertEqual(rows(table2).first, rows(table).first, "the same graph")
     }
+
+    func testSynthRetailWritesTwoDomainsAndASummary() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-retail-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let (status, output) = try Harness.run(["data", "synth", "retail", "--scale", "0.002", "--out", out])
+        XCTAssertEqual(status, 0, output)
+        XCTAssert(output.contains("572 users, 1024 items, 18400 events"), output)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/synth.json"))) as? [String: Any])
+        XCTAssertEqual((summary["retail_events"] as? Int).flatMap { r in (summary["marketplace_events"] as? Int).map { r + $0 } }, 18400)
+        for file in ["retail.csv", "marketplace.csv", "events.inter"] { XCTAssert(FileManager.default.fileExists(atPath: "\(out)/\(file)"), file) }
+        let (refused, message) = try Harness.run(["data", "synth", "retail", "--scale", "9", "--out", out])
+        XCTAssertNotEqual(refused, 0)
+        XCTAssert(message.contains("--scale 9.0: expected 0.001 to 4.0"), message)
+    }
 }
