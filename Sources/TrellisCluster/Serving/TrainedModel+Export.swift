@@ -12,6 +12,8 @@ import TrellisTensor
 ///                   export.json                what was written, from which checkpoint and run,
 ///                                              and how the run scores a (user, item) pair
 ///
+/// `<type>.embedding` is the row the model reads for a node: its learned embedding, plus its
+/// projected features when the run has feature tables (`InputLayer`).
 /// Every file goes through `AtomicFile` (temp file, fsync, rename); `export.json` is last.
 extension TrainedModel {
     /// `safetensors` or `npy`.
