@@ -65,8 +65,8 @@ extension Trellis {
             BLAS.setThreadCount(1)
             Thread.sleep(forTimeInterval: 0.5)
 
-            // gatv2 trains on the whole training set, as the PyG reference does.
-            if cfg.model.kind == "gatv2" { cfg.data.validRatio = 0 }
+            // gatv2 trains on the whole training set without feature tables, as the PyG reference does.
+            if cfg.model.kind == "gatv2" { (cfg.data.validRatio, cfg.data.features) = (0, [:]) }
             let dataset: PreparedDataset
             do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw RunError(error) }
             if cfg.model.kind == "gatv2" {  // the PyG reference workload: one full-batch step per epoch
