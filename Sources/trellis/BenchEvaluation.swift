@@ -51,7 +51,8 @@ extension Trellis {
         /// metrics). The test part is what an evaluate-only coordinator computes.
         private func onWorkers(_ plan: TrainingPlan, _ dataset: PreparedDataset) throws -> (Int, Int, Double, [String: Double]) {
             var settings = CoordinatorNode.Settings()
-            let port = Int.random(in: 20000..<60000)
+            // Below the ephemeral range, which the workers' connects draw their source ports from.
+            let port = Int.random(in: 20000..<32768)
             settings.listen = "tcp://127.0.0.1:\(port)"
             settings.workers = 2
             settings.evaluateOnly = true

@@ -63,7 +63,10 @@ final class Harness {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    static func freePort() -> Int { Int.random(in: 20000..<60000) }
+    /// A port below Linux's ephemeral range (32768-60999): peers start before the coordinator
+    /// binds and keep connecting, and a connect to an unbound port in that range can be given
+    /// the same port as its own source (a TCP self-connect), which then holds it.
+    static func freePort() -> Int { Int.random(in: 20000..<32768) }
 
     /// Runs `trellis` with `arguments` to completion; returns its exit status and output.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
