@@ -121,4 +121,16 @@ extension ClusterEngineTests {
             XCTAssert("\(error)".contains("/no/such/x.item"), "\(error)")
         }
     }
+
+    /// A checkpoint written before tables had kinds (no `tables` metadata, no `run.frozen`)
+    /// still restores into a run without frozen tables; half of the pair is refused.
+    func testACheckpointFromBeforeTableKindsRestoresWithoutFeatures() throws {
+        let (checkpoints, fresh) = try tamperedCheckpoint { state in
+            state.metadata["tables"] = nil
+            state.words["run.frozen"] = nil
+        }
+        XCTAssertNotNil(try checkpoints.restoreLatest(into: fresh.run, logger: Logger(label: "test")))
+        try assertRefused("tables") { state in state.metadata["tables"] = nil }
+        try assertRefused("run.frozen") { state in state.words["run.frozen"] = nil }
+    }
 }

@@ -57,10 +57,15 @@ extension ClusterCheckpoints {
             throw reader.invalid("run.seconds", "\(at.epoch - 1) words (one per finished epoch)", "\(seconds.count)")
         }
         let lossSum = Double(bitPattern: try reader.words("run.loss_sum", count: 1)[0])
-        // Frozen tables come from the data, so they must be the data the checkpoint saw.
+        // Frozen tables come from the data, so they must be the data the checkpoint saw. A
+        // checkpoint written before tables had kinds lacks both entries; it can only be of a run
+        // without frozen tables.
+        let written = reader.state.metadata["tables"] != nil || reader.state.words["run.frozen"] != nil
         let kinds = reader.state.metadata["tables"] ?? ""
-        guard kinds == run.tableKinds else { throw reader.invalid("tables", run.tableKinds, kinds.isEmpty ? "none" : kinds) }
-        let frozen = try reader.words("run.frozen", count: run.frozenDigests.count)
+        guard kinds == run.tableKinds || (!written && run.frozenDigests.isEmpty) else {
+            throw reader.invalid("tables", run.tableKinds, kinds.isEmpty ? "none" : kinds)
+        }
+        let frozen = written ? try reader.words("run.frozen", count: run.frozenDigests.count) : []
         guard frozen == run.frozenDigests else {
             throw reader.invalid("run.frozen", "the digests of this run's frozen tables \(run.frozenDigests) (its feature files)",
                                  "\(frozen): the features changed since the checkpoint")
