@@ -13,11 +13,17 @@ extension TrainingConfig {
         }
         // Link prediction (the default) writes no task key, so its spec and identity read as they did.
         if task.kind != .linkPrediction { section("task", [("kind", task.kind.rawValue)]) }
+        // Sequence keys only where a sequence task reads them, so other runs' specs and identities read as they did.
+        let sequence = task.kind == .nextItem
+        if sequence { section("task", [("loss", task.loss.rawValue)]) }
         section("model", [
             ("kind", model.kind), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
             ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),
             ("rating_relations", model.ratingRelations ? "true" : nil),
-        ] + model.relationFanouts.keys.sorted().map { ("relation_fanouts.\($0)", list(model.relationFanouts[$0]!)) })
+        ] + (sequence ? [
+            ("max_length", "\(model.maxLength)"), ("blocks", "\(model.blocks)"), ("heads", "\(model.heads)"),
+            ("inner_size", "\(model.innerSize)"), ("dropout", "\(model.dropout)"), ("norm", model.norm.rawValue),
+        ] : []) + model.relationFanouts.keys.sorted().map { ("relation_fanouts.\($0)", list(model.relationFanouts[$0]!)) })
         section("data", [
             ("name", quoted(data.name)), ("path", quoted(data.path)), ("format", data.format.map(quoted)), ("split", data.split.rawValue),
             ("ratios", list(data.ratios)), ("train_file", data.trainFile.map(quoted)), ("valid_file", data.validFile.map(quoted)),
@@ -38,6 +44,7 @@ extension TrainingConfig {
         section("evaluation", [
             ("topk", list(evaluation.topk)), ("valid_metric", quoted(evaluation.validMetric)),
             ("stopping_step", "\(evaluation.stoppingStep)"), ("eval_step", "\(evaluation.evalStep)"),
+            ("mask_history", sequence ? "\(evaluation.maskHistory)" : nil),
         ])
         section("cluster", [
             ("partitions", "\(cluster.partitions)"), ("partitioner", cluster.partitioner.rawValue), ("mode", cluster.mode.rawValue),

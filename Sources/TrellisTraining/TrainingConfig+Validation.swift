@@ -57,7 +57,7 @@ extension TaskSettings.Kind {
     /// Why `metric` cannot pick the best epoch of this task (nil when it can).
     func validMetricProblem(_ metric: String, topk: [Int]) -> String? {
         switch self {
-        case .linkPrediction:
+        case .linkPrediction, .nextItem:
             let parts = metric.split(separator: "@")
             let names = ["ndcg", "recall", "hit", "precision", "mrr"]
             guard parts.count == 2, names.contains(String(parts[0])), let k = Int(parts[1]), topk.contains(k) else {

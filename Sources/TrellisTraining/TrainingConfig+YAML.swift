@@ -40,18 +40,29 @@ extension TrainingConfig {
         let top = try reader.mapping(root, at: "", allowed: ["seed", "task", "model", "data", "training", "evaluation", "cluster"])
         if let v = top["seed"] { config.seed = UInt64(try reader.int(v, at: "seed", min: 0)) }
         if let t = top["task"] {
-            let s = try reader.mapping(t, at: "task", allowed: ["kind"])
+            let s = try reader.mapping(t, at: "task", allowed: ["kind", "loss"])
             if let v = s["kind"] { config.task.kind = try reader.choice(v, at: "task.kind") }
+            if let v = s["loss"] { config.task.loss = try reader.choice(v, at: "task.loss") }
         }
         if let m = top["model"] {
             let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
-                                                                  "aggregator", "fanouts", "relation_fanouts", "rating_relations"])
+                                                                  "aggregator", "fanouts", "relation_fanouts", "rating_relations",
+                                                                  "max_length", "blocks", "heads", "inner_size", "dropout", "norm"])
             if let v = s["kind"] { config.model.kind = try reader.name(v, at: "model.kind") }
             if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1, max: 4096) }
             if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0, max: 8) }
             if let v = s["reg_weight"] { config.model.regWeight = try reader.float(v, at: "model.reg_weight", min: 0) }
             if let v = s["rating_relations"] { config.model.ratingRelations = try reader.bool(v, at: "model.rating_relations") }
             if let v = s["aggregator"] { config.model.aggregator = try reader.choice(v, at: "model.aggregator") }
+            if let v = s["max_length"] { config.model.maxLength = try reader.int(v, at: "model.max_length", min: 1, max: 4096) }
+            if let v = s["blocks"] { config.model.blocks = try reader.int(v, at: "model.blocks", min: 0, max: 64) }
+            if let v = s["heads"] { config.model.heads = try reader.int(v, at: "model.heads", min: 1, max: 64) }
+            if let v = s["inner_size"] { config.model.innerSize = try reader.int(v, at: "model.inner_size", min: 0, max: 65536) }
+            if let v = s["dropout"] {
+                config.model.dropout = try reader.float(v, at: "model.dropout", min: 0)
+                guard config.model.dropout < 1 else { throw reader.fail("model.dropout", "expected a rate below 1, got \(reader.echo(v))") }
+            }
+            if let v = s["norm"] { config.model.norm = try reader.choice(v, at: "model.norm") }
             if let v = s["fanouts"] { config.model.fanouts = try reader.list(v, at: "model.fanouts").map { try reader.int($0, at: "model.fanouts", min: -1, max: 100_000) } }
             if let v = s["relation_fanouts"] {
                 guard case .mapping(let m) = v else { throw reader.fail("model.relation_fanouts", "expected a mapping of relation name to a list") }
@@ -102,11 +113,12 @@ extension TrainingConfig {
             if let v = s["warmup_steps"] { config.training.warmupSteps = try reader.int(v, at: "training.warmup_steps", min: 0, max: 100_000_000) }
         }
         if let e = top["evaluation"] {
-            let s = try reader.mapping(e, at: "evaluation", allowed: ["topk", "valid_metric", "stopping_step", "eval_step"])
+            let s = try reader.mapping(e, at: "evaluation", allowed: ["topk", "valid_metric", "stopping_step", "eval_step", "mask_history"])
             if let v = s["topk"] { config.evaluation.topk = try reader.list(v, at: "evaluation.topk").map { try reader.int($0, at: "evaluation.topk", min: 1, max: 100_000) } }
             if let v = s["valid_metric"] { config.evaluation.validMetric = try reader.string(v, at: "evaluation.valid_metric") }
             if let v = s["stopping_step"] { config.evaluation.stoppingStep = try reader.int(v, at: "evaluation.stopping_step", min: 1) }
             if let v = s["eval_step"] { config.evaluation.evalStep = try reader.int(v, at: "evaluation.eval_step", min: 1) }
+            if let v = s["mask_history"] { config.evaluation.maskHistory = try reader.bool(v, at: "evaluation.mask_history") }
         }
         if let c = top["cluster"] {
             let day = 86_400_000  // milliseconds: the longest timeout or interval taken

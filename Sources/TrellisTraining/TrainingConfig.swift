@@ -20,8 +20,15 @@ public struct TaskSettings: Sendable, Equatable {
         case linkPrediction = "link_prediction"
         /// Predict each training edge's rating: MSE, RMSE and MAE on held-out edges.
         case rating
+        /// Predict each user's next item from the items before it (SASRec): sequences of the
+        /// training links in time order, ranking metrics over the whole catalogue.
+        case nextItem = "next_item"
     }
     public var kind: Kind = .linkPrediction
+    /// The next-item loss: `softmax` (cross-entropy over every item, seed 003 and RecBole's
+    /// CE) or `bce` (one sampled negative per position, the SASRec paper's).
+    public enum Loss: String, Sendable, CaseIterable { case softmax, bce }
+    public var loss: Loss = .softmax
     public init() {}
 }
 
@@ -45,6 +52,17 @@ public struct ModelSettings: Sendable, Equatable {
     /// Rating task: one pair of relations per rating level (`item->user:5`, `user->item:5`, as
     /// GC-MC's rating-typed edges) instead of one pair whose edges carry the rating.
     public var ratingRelations = false
+    /// Sequence models (SASRec): the last `maxLength` items are read.
+    public var maxLength = 50
+    /// Transformer blocks, attention heads, feed-forward width (0: 4 x embedding_size).
+    public var blocks = 2
+    public var heads = 2
+    public var innerSize = 0
+    /// Dropout on embeddings, attention output and feed-forward layers.
+    public var dropout: Float = 0.2
+    /// Layer norm before each sub-layer (`pre`, with a final norm) or after (`post`).
+    public enum Norm: String, Sendable, CaseIterable { case pre, post }
+    public var norm: Norm = .pre
     public init() {}
 }
 
@@ -144,6 +162,9 @@ public struct EvaluationSettings: Sendable, Equatable {
     public var stoppingStep = 10
     /// Evaluate every this many epochs.
     public var evalStep = 1
+    /// Next-item task: leave the user's earlier items out of the ranking (RecBole's
+    /// sequential protocol ranks them: false).
+    public var maskHistory = false
     public init() {}
 }
 

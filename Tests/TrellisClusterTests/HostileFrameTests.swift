@@ -34,7 +34,7 @@ final class HostileFrameTests: XCTestCase {
                                tables: [Tensor(shape: [25, 4], data: Array(repeating: 0.5, count: 100)), Tensor(shape: [20, 4], data: Array(repeating: 1, count: 80))],
                                dense: [], denseOptimizer: OptimizerState(stepCount: 3),
                                rowOptimizer: OptimizerState(stepCount: 3, buffers: ["m/users": Array(repeating: 0.1, count: 100)]))
-        let welcome = Welcome(session: 9, rank: 0, spec: "seed: 1", stepsPerEpoch: 4, linkCounts: [10, 10, 10],
+        let welcome = Welcome(session: 9, rank: 0, spec: "seed: 1", stepsPerEpoch: 4, exampleCounts: [10, 10, 10],
                               schema: GraphSchema(nodeTypes: [.init(name: "user", count: 3), .init(name: "item", count: 2)],
                                                   relations: [.init(name: "rates", source: 0, target: 1, attributes: ["rating"]),
                                                               .init(name: "rated_by", source: 1, target: 0)],

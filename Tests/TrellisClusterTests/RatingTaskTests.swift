@@ -21,7 +21,7 @@ final class RatingTaskTests: XCTestCase {
         var inputs = TaskInputs()
         inputs.links = [0: (edges.map(\.0), edges.map(\.1))]
         inputs.ratings = [0: edges.map(\.2)]
-        inputs.linkCounts = [3, 3]  // a second partition's 3 edges count in the step's total
+        inputs.exampleCounts = [3, 3]  // a second partition's 3 edges count in the step's total
         inputs.ratingMean = mean
         inputs.ratingScale = 1...5
         return try XCTUnwrap(try TaskRegistry.entry(for: c).make(c, inputs) as? RatingTask)

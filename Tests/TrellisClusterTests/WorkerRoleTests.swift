@@ -17,7 +17,7 @@ final class WorkerRoleTests: XCTestCase {
     let alive = WorkerRole.Pulse()
 
     func welcome(session: UInt64 = 9) -> Welcome {
-        Welcome(session: session, rank: 0, spec: "", stepsPerEpoch: 4, linkCounts: [10, 10],
+        Welcome(session: session, rank: 0, spec: "", stepsPerEpoch: 4, exampleCounts: [10, 10],
                 schema: GraphSchema(nodeTypes: [.init(name: "user", count: 2), .init(name: "item", count: 2)], relations: []),
                 owners: [[0, 1], [0, 1]], tableRows: [2, 2], tableDimensions: [4, 4], tableKinds: [.trainable, .trainable], codec: .default)
     }

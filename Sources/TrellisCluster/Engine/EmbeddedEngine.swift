@@ -29,7 +29,7 @@ public final class EmbeddedEngine {
         var links: [Int: (users: [Int32], items: [Int32])] = [:], ratings: [Int: [Float]] = [:]
         for p in all { (links[p], ratings[p]) = (plan.links[p], plan.ratings[p]) }
         stepper = try PartitionStepper(config: plan.config, schema: plan.graph.schema,
-                                   source: source, links: links, linkCounts: plan.links.map(\.users.count),
+                                   source: source, links: links, exampleCounts: plan.exampleCounts,
                                    stepsPerEpoch: plan.stepsPerEpoch, tableDimensions: plan.tables.map(\.dimension),
                                    ratings: ratings, ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)
     }

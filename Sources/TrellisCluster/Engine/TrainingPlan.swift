@@ -22,7 +22,9 @@ public struct TrainingPlan: Sendable {
     /// `data.rating_scale`, else the lowest to highest training rating.
     public let ratingMean: Float
     public let ratingScale: ClosedRange<Float>?
-    /// Global steps per epoch: ceil(training links / batch size).
+    /// Each partition's training examples (`TaskEntry.examples` of its links).
+    public let exampleCounts: [Int]
+    /// Global steps per epoch: ceil(training examples / batch size).
     public let stepsPerEpoch: Int
     /// Every table the parameter server holds: one trainable embedding per node type (in
     /// node-type order), then one frozen feature table per `graph.schema.features` entry.
@@ -80,7 +82,12 @@ public struct TrainingPlan: Sendable {
         ratingMean = Float(train.ratings.reduce(0.0) { $0 + Double($1) } / Double(max(1, train.count)))
         ratingScale = config.data.ratingScale.map { Float($0[0])...Float($0[1]) }
             ?? train.ratings.min().flatMap { low in train.ratings.max().map { low...$0 } }
-        stepsPerEpoch = max(1, (train.count + config.training.batchSize - 1) / config.training.batchSize)
+        let entry = taskEntry
+        exampleCounts = links.map { entry.examples(config, $0.users) }
+        stepsPerEpoch = max(1, (exampleCounts.reduce(0, +) + config.training.batchSize - 1) / config.training.batchSize)
+        if let problem = entry.accepts(modelEntry.build(config, graph.relations, graph.nodeTypes.count)) {
+            throw ConfigError(file: "<config>", key: "model.kind", message: problem)
+        }
         let counts = graph.nodeCounts
         tables = zip(graph.nodeTypes, counts).map {
             TableSpec(name: InputTables.name($0), rows: $1, dimension: config.model.embeddingSize)
@@ -129,7 +136,7 @@ public struct TrainingPlan: Sendable {
     /// `TrainingRun`): no links, the whole training set's rating facts.
     public func makeEvaluationTask() throws -> TrainingTask {
         var inputs = TaskInputs()
-        inputs.linkCounts = links.map(\.users.count)
+        inputs.exampleCounts = exampleCounts
         inputs.stepsPerEpoch = stepsPerEpoch
         inputs.itemCount = graph.nodeCounts[GraphTopology.item]
         inputs.ratingMean = ratingMean

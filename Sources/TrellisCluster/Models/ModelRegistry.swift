@@ -10,6 +10,7 @@ public enum ModelRegistry {
         .graphSAGE,
         .gatv2,
         .lightGCN,
+        .sasrec,
     ]
 
     /// The entry of `config.model.kind`, once it has checked the keys its model reads; a

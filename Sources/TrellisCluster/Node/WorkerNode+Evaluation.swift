@@ -29,7 +29,7 @@ extension WorkerNode {
             throw WorkerError.rejoin("an evaluation task before any assignment")
         }
         for (p, value) in zip(model.parameters.dense, t.dense) { p.value = value }
-        let book = PartitionBook(partitionCount: w.linkCounts.count, owners: w.owners)
+        let book = PartitionBook(partitionCount: w.exampleCounts.count, owners: w.owners)
         let evaluation = PartitionEvaluation(model: model, relations: w.schema.relations, source: source, book: book)
         let report: Message
         do {

@@ -143,7 +143,7 @@ public final class WorkerNode {
         limits.tableRows = w.tableRows
         limits.tableDimensions = w.tableDimensions
         limits.tableKinds = w.tableKinds
-        limits.partitionCount = w.linkCounts.count
+        limits.partitionCount = w.exampleCounts.count
         limits.nodeCounts = w.nodeCounts
         limits.relationCount = w.schema.relations.count
         let model = try TrainingPlan.makeModel(cfg, relations: w.schema.relations, nodeTypeCount: w.nodeCounts.count)
@@ -173,7 +173,7 @@ public final class WorkerNode {
         if let inner = parameters {
             parameters = WholeTableCache(inner, tableRows: w.tableRows, tableKinds: w.tableKinds, sync: cfg.cluster.mode == .sync)
         }
-        logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.linkCounts.count)",
+        logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.exampleCounts.count)",
                                          "parameter_servers": "\(w.servers.count)"])
     }
 
@@ -183,7 +183,7 @@ public final class WorkerNode {
         let shard = try GraphShard(partitions: a.partitions, targets: a.targets, offsets: a.offsets, sources: a.sources,
                                    values: a.values, valueWidths: relations.map(\.attributes.count),
                                    nodeCounts: relations.map { w.nodeCounts[$0.target] })
-        let book = PartitionBook(partitionCount: w.linkCounts.count, owners: w.owners)
+        let book = PartitionBook(partitionCount: w.exampleCounts.count, owners: w.owners)
         let source = ShardedNeighbourSource(shard: shard, book: book, relations: relations)
         // Batches are sampled on the prefetch thread (or, with prefetch off, on this one); the
         // client's socket belongs to whichever thread samples.
@@ -214,7 +214,7 @@ public final class WorkerNode {
         self.evaluationClient?.close()
         (self.evaluationClient, self.evaluationSource) = (evaluationClient, evaluationSource)
         stepper = try PartitionStepper(config: config, schema: w.schema, source: source, links: links,
-                                       linkCounts: w.linkCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions,
+                                       exampleCounts: w.exampleCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions,
                                        ratings: ratings, ratingMean: w.ratingMean, ratingScale: w.ratingScale)
         prefetcher?.stop()
         prefetcher = nil

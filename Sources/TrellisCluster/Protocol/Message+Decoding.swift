@@ -23,7 +23,7 @@ extension Message {
             let session = try r.u64("welcome.session"), rank = Int(try r.u32("welcome.rank"))
             let spec = try r.readString("welcome.spec", maxBytes: limits.maxStringBytes)
             let steps = Int(try r.u32("welcome.steps"))
-            let linkCounts = try ints("welcome.linkCounts", &r, max: 1 << 16, valueMax: n)
+            let exampleCounts = try ints("welcome.exampleCounts", &r, max: 1 << 16, valueMax: n)
             let schema = try Self.schema("welcome.schema", &r, limits)
             let nodeCounts = schema.nodeCounts
             let typeCount = try r.count("welcome.owners", max: 64)
@@ -34,7 +34,7 @@ extension Message {
                 var list = [UInt16](); list.reserveCapacity(c)
                 for _ in 0..<c {
                     let p = try r.u16("welcome.owners[\(t)]")
-                    guard Int(p) < linkCounts.count else { throw WireError.outOfRange("welcome.owners[\(t)]", what: "partition", found: "\(p)", allowed: "0..<\(linkCounts.count)") }
+                    guard Int(p) < exampleCounts.count else { throw WireError.outOfRange("welcome.owners[\(t)]", what: "partition", found: "\(p)", allowed: "0..<\(exampleCounts.count)") }
                     list.append(p)
                 }
                 owners.append(list)
@@ -67,7 +67,7 @@ extension Message {
                 throw WireError.mismatch("welcome", expected: "consistent counts", found: "steps \(steps), \(owners.count) owner lists for \(nodeCounts.count) types")
             }
             message = .welcome(Welcome(session: session, rank: rank, spec: spec, stepsPerEpoch: steps,
-                                       linkCounts: linkCounts, schema: schema, owners: owners, tableRows: tableRows,
+                                       exampleCounts: exampleCounts, schema: schema, owners: owners, tableRows: tableRows,
                                        tableDimensions: tableDims, tableKinds: tableKinds, codec: codec, servers: servers,
                                        ratingMean: ratingMean, ratingScale: ratingScale))
         case .assignment:

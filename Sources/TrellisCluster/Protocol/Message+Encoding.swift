@@ -15,7 +15,7 @@ extension Message {
             h.string(token); h.string(name)
         case .welcome(let w):
             h.u64(w.session); h.u32(UInt32(w.rank)); h.string(w.spec); h.u32(UInt32(w.stepsPerEpoch))
-            Self.ints(w.linkCounts, &h); Self.schema(w.schema, &h)
+            Self.ints(w.exampleCounts, &h); Self.schema(w.schema, &h)
             h.u32(UInt32(w.owners.count))
             for o in w.owners { h.u32(UInt32(o.count)); for v in o { h.u16(v) } }
             Self.ints(w.tableRows, &h); Self.ints(w.tableDimensions, &h); for k in w.tableKinds { h.u8(k.rawValue) }

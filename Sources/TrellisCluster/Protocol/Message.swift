@@ -140,8 +140,9 @@ public struct Welcome: Equatable {
     /// parsed once by the worker and used as it is.
     public var spec: String
     public var stepsPerEpoch: Int
-    /// Training links per partition (for normalising the loss of a global step).
-    public var linkCounts: [Int]
+    /// Training examples per partition, as the task counts them (links; a sequence task's
+    /// windows): what the loss of a global step is normalised by.
+    public var exampleCounts: [Int]
     /// The graph's node types, relations and feature tables: all a worker needs to know of
     /// the data to build its sampler and model.
     public var schema: GraphSchema

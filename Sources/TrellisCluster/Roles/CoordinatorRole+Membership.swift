@@ -70,7 +70,7 @@ extension CoordinatorRole {
         let plan = run.plan
         send(.welcome(Welcome(
             session: w.session, rank: w.rank, spec: config.spec,
-            stepsPerEpoch: plan.stepsPerEpoch, linkCounts: plan.links.map(\.users.count), schema: plan.graph.schema,
+            stepsPerEpoch: plan.stepsPerEpoch, exampleCounts: plan.exampleCounts, schema: plan.graph.schema,
             owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension), tableKinds: plan.tables.map(\.kind),
             codec: settings.codec, servers: servers.map { $0?.endpoint ?? "" },
             ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)), to: w.envelope)

@@ -21,19 +21,19 @@ public final class LinkPredictionTask: TrainingTask {
     /// Cut-offs of the ranking metrics (`evaluation.topk`).
     public let ks: [Int]
     let samplers: [Int: LinkBatchSampler]
-    let linkCounts: [Int]
+    let exampleCounts: [Int]
     let stepsPerEpoch: Int
 
     /// The task of a process that draws the batches of the partitions in `links` (partition
     /// -> its users and their items; none where the process only evaluates). `knownItems(u)`
-    /// is user u's sorted training items, for drawing negatives; `linkCounts` holds every
+    /// is user u's sorted training items, for drawing negatives; `exampleCounts` holds every
     /// partition's link count.
-    public init(config: TrainingConfig, links: [Int: (users: [Int32], items: [Int32])] = [:], linkCounts: [Int] = [],
+    public init(config: TrainingConfig, links: [Int: (users: [Int32], items: [Int32])] = [:], exampleCounts: [Int] = [],
                 stepsPerEpoch: Int = 1, itemCount: Int = 0, knownItems: @escaping (Int32) -> ArraySlice<Int32> = { _ in [] }) {
         regularization = config.model.regWeight
         negatives = config.training.negatives
         ks = config.evaluation.topk
-        self.linkCounts = linkCounts
+        self.exampleCounts = exampleCounts
         self.stepsPerEpoch = stepsPerEpoch
         var samplers: [Int: LinkBatchSampler] = [:]
         for (p, l) in links {
@@ -52,7 +52,7 @@ public final class LinkPredictionTask: TrainingTask {
     }
 
     public func globalCount(step: Int) -> Int {
-        linkCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: negatives) }
+        exampleCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: negatives) }
     }
 
     public func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,

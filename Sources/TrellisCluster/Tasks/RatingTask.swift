@@ -18,7 +18,7 @@ public final class RatingTask: TrainingTask {
     public let ratingMean: Float
     public let ratingScale: ClosedRange<Float>?
     let samplers: [Int: RatingBatchSampler]
-    let linkCounts: [Int]
+    let exampleCounts: [Int]
     let stepsPerEpoch: Int
     /// Pairs scored at once in evaluation.
     static let evaluationChunk = 8192
@@ -28,7 +28,7 @@ public final class RatingTask: TrainingTask {
         regularization = config.model.regWeight
         ratingMean = inputs.ratingMean
         ratingScale = inputs.ratingScale
-        linkCounts = inputs.linkCounts
+        exampleCounts = inputs.exampleCounts
         stepsPerEpoch = inputs.stepsPerEpoch
         var samplers: [Int: RatingBatchSampler] = [:]
         for (p, l) in inputs.links {
@@ -50,7 +50,7 @@ public final class RatingTask: TrainingTask {
     }
 
     public func globalCount(step: Int) -> Int {
-        linkCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: 1) }
+        exampleCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: 1) }
     }
 
     public func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,

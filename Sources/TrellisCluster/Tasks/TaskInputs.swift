@@ -8,8 +8,8 @@ public struct TaskInputs {
     /// Partition -> the ratings of its links, in the same order; absent where the process
     /// was not sent them (a cluster worker, for now).
     public var ratings: [Int: [Float]] = [:]
-    /// Every partition's link count.
-    public var linkCounts: [Int] = []
+    /// Every partition's example count (`TaskEntry.examples` of its links).
+    public var exampleCounts: [Int] = []
     public var stepsPerEpoch = 1
     public var itemCount = 0
     /// User u's sorted training items, for drawing negatives.

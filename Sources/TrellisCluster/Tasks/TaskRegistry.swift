@@ -6,6 +6,7 @@ public enum TaskRegistry {
     public static let entries: [TaskEntry] = [
         .linkPrediction,
         .rating,
+        .nextItem,
     ]
 
     /// The entry of `config.task.kind`.

@@ -1,0 +1,138 @@
+import TrellisCore
+import TrellisData
+import TrellisEval
+import TrellisGraph
+import TrellisModels
+import TrellisTensor
+import TrellisTraining
+
+/// Next-item prediction (SASRec): each user's training links in time order form a sequence;
+/// every position predicts the item after it.
+///
+///     batch   windows of <= L targets (SequenceWindows), seeded per (partition, epoch, step)
+///     seeds   the items read: every item (softmax), or the windows' items and negatives (bce)
+///     h       model.encode(item rows, inputs)                           (B·L, d)
+///     loss    softmax: CE of h_t · Eᵀ over every item, mean over the batch's targets
+///             bce:     −log σ(h_t · e_target) − log σ(−h_t · e_negative), mean over targets
+///             times share (the batch's windows over the global step's)
+///     eval    a user's last L items (training, and validation for the test) -> the last
+///             state ranks every item; RecBole's protocol ranks the history too
+///             (`evaluation.mask_history` leaves it out)
+public final class NextItemTask: TrainingTask {
+    public let loss: TaskSettings.Loss
+    public let maxLength: Int
+    public let ks: [Int]
+    public let maskHistory: Bool
+    public let itemCount: Int
+    let samplers: [Int: SequenceWindows]
+    let exampleCounts: [Int]
+    let stepsPerEpoch: Int
+    let seed: UInt64
+    /// Users encoded at once in evaluation.
+    static let evaluationChunk = 256
+
+    public init(config: TrainingConfig, inputs: TaskInputs) {
+        loss = config.task.loss
+        maxLength = config.model.maxLength
+        ks = config.evaluation.topk
+        maskHistory = config.evaluation.maskHistory
+        itemCount = inputs.itemCount
+        exampleCounts = inputs.exampleCounts
+        stepsPerEpoch = inputs.stepsPerEpoch
+        seed = config.seed
+        var samplers: [Int: SequenceWindows] = [:]
+        for (p, l) in inputs.links {
+            samplers[p] = SequenceWindows(partition: p, users: l.users, items: l.items, maxLength: maxLength,
+                                          stepsPerEpoch: stepsPerEpoch, seed: config.seed)
+        }
+        self.samplers = samplers
+    }
+
+    public var partitions: [Int] { samplers.keys.sorted() }
+
+    public func batch(partition: Int, step: StepID) throws -> any TaskBatch {
+        guard let sampler = samplers[partition] else { throw PlanError("partition \(partition) is not held by this stepper") }
+        let (inputs, targets) = sampler.batch(epoch: step.epoch, step: step.step)
+        let stream: [UInt64] = [0x6E65_7874, UInt64(partition), UInt64(step.epoch), UInt64(step.step)]  // "next"
+        switch loss {
+        case .softmax:
+            // Every item is a seed in id order, so an item's row is its id.
+            return SequenceBatch(items: (0..<Int32(itemCount)).map { $0 }, inputs: inputs, targets: targets,
+                                 length: maxLength, stream: stream)
+        case .bce:
+            var rng = SeededGenerator(seed: seed, stream: [0x6E65_6761] + stream.dropFirst())  // "nega"
+            let negatives = targets.map { t -> Int32 in
+                guard t >= 0 else { return -1 }
+                let n = Int32(rng.next(upperBound: UInt64(itemCount)))
+                return n != t || itemCount == 1 ? n : (n + 1) % Int32(itemCount)
+            }
+            let items = Array(Set(inputs + targets + negatives).subtracting([-1])).sorted()
+            let row = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, Int32($0)) })
+            func rows(_ ids: [Int32]) -> [Int32] { ids.map { $0 < 0 ? -1 : row[$0]! } }
+            return SequenceBatch(items: items, inputs: rows(inputs), targets: rows(targets), negatives: rows(negatives),
+                                 length: maxLength, stream: stream)
+        }
+    }
+
+    public func globalCount(step: Int) -> Int {
+        exampleCounts.reduce(0) { $0 + LinkBatchSampler.count(step: step, links: $1, stepsPerEpoch: stepsPerEpoch, negatives: 1) }
+    }
+
+    public func loss(outputs: [Variable], inputs: [Variable], batch: any TaskBatch, share: Float,
+                     model: SampledRecommender) -> Variable {
+        guard let batch = batch as? SequenceBatch, let encoder = model as? SequenceRecommender else {
+            preconditionFailure("the next-item task needs a SequenceBatch and a sequence model, got \(type(of: batch)), \(model.name)")
+        }
+        let items = outputs[GraphTopology.item]                                           // (R, d)
+        var rng = SeededGenerator(seed: seed, stream: batch.stream)
+        let h = encoder.encode(items: items, sequences: batch.inputs, training: true, rng: &rng, attention: nil)   // (B·L, d)
+        let scored = batch.targets.indices.filter { batch.targets[$0] >= 0 }.map { Int32($0) }
+        let states = h.gather(rows: scored)                                               // (T, d)
+        let targets = scored.map { batch.targets[Int($0)] }
+        let mean: Variable
+        switch loss {
+        case .softmax:
+            mean = states.matmul(items, transposeOther: true).crossEntropy(targets: targets)   // (T, R) -> mean CE
+        case .bce:
+            let negatives = scored.map { batch.negatives[Int($0)] }
+            let positive = (states * items.gather(rows: targets)).sum(axis: 1)           // (T)
+            let negative = (states * items.gather(rows: negatives)).sum(axis: 1)         // (T)
+            mean = ((positive * -1).softplus() + negative.softplus()).sum() * (1 / Float(max(1, scored.count)))
+        }
+        return share == 1 ? mean : mean * share
+    }
+
+    public func emptySums(itemCount: Int) -> EvaluationSums { .ranking(RankingMetrics(ks: ks, itemCount: itemCount)) }
+
+    public func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
+                               model: SampledRecommender) throws -> EvaluationSums {
+        guard let encoder = model as? SequenceRecommender else { throw PlanError("task.kind next_item needs a sequence model, got \(model.name)") }
+        let held = share.held(part), seen = share.seen(part)
+        let items = try outputs.whole(type: GraphTopology.item), itemCount = items.shape[0]   // (I, d)
+        // The history is the links seen before `part`, in order: training, then validation.
+        let history = UserSequences(users: seen.users, items: seen.items)
+        let rowCount = Int(max(held.users.max() ?? -1, seen.users.max() ?? -1)) + 1
+        func index(_ pairs: RatedPairs) -> CSRMatrix {
+            CSRMatrix(rowCount: rowCount, columnCount: itemCount, rows: pairs.users, columns: pairs.items, values: nil, sortRows: true)
+                .removingDuplicateColumns()
+        }
+        let targets = index(held)
+        let mask = maskHistory ? index(seen) : CSRMatrix(rowCount: rowCount, columnCount: itemCount, rows: [], columns: [], values: nil, sortRows: false)
+        let users = (0..<rowCount).filter { targets.rowLength($0) > 0 }.map { Int32($0) }
+        var metrics = RankingMetrics(ks: ks, itemCount: itemCount)
+        let L = maxLength, table = Variable(items)
+        var rng = SeededGenerator(seed: seed)   // unused: no dropout in evaluation
+        for start in stride(from: 0, to: users.count, by: Self.evaluationChunk) {
+            let chunk = Array(users[start..<min(users.count, start + Self.evaluationChunk)])
+            var sequences = [Int32](repeating: -1, count: chunk.count * L)
+            for (b, u) in chunk.enumerated() {
+                let last = history.index(of: u).map { history.sequence($0).suffix(L) } ?? []
+                for (j, item) in last.enumerated() { sequences[b * L + L - last.count + j] = item }
+            }
+            let h = encoder.encode(items: table, sequences: sequences, training: false, rng: &rng, attention: nil)
+            let states = h.gather(rows: chunk.indices.map { Int32($0 * L + L - 1) }).value   // (chunk, d)
+            RankingEvaluation.accumulate(into: &metrics, users: chunk, userRows: states, items: items, targets: targets, mask: mask)
+        }
+        return .ranking(metrics)
+    }
+}

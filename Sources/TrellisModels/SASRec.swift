@@ -1,0 +1,76 @@
+import TrellisCore
+import TrellisGraph
+import TrellisTensor
+
+/// A model that reads a user as the sequence of items before the prediction, not as a node:
+/// the next-item task hands it left-padded windows of item rows and scores its states against
+/// the item rows. It has no message-passing layers; the engine pulls the item rows a batch
+/// needs (every row for a full softmax) as layer-0 rows of the item type.
+public protocol SequenceRecommender: SampledRecommender {
+    /// Positions a sequence holds (the most recent `maxLength` items are read).
+    var maxLength: Int { get }
+    /// States of every position: `items` (R, d) are the rows the sequences index, `sequences`
+    /// (B·L, L = maxLength) holds row indices into `items` or -1 for left padding. Dropout
+    /// draws from `rng` only when `training`; `attention`, if given, receives block k's
+    /// attention as (B, H, L, L). Result (B·L, d): row b·L + i is position i of sequence b.
+    func encode(items: Variable, sequences: [Int32], training: Bool, rng: inout SeededGenerator,
+                attention: ((_ block: Int, _ weights: Tensor) -> Void)?) -> Variable
+}
+
+/// SASRec (Kang & McAuley 2018; seed 003's notebook): item embeddings plus learned position
+/// embeddings, causal Transformer blocks, a final layer norm; an item is scored by the dot
+/// product of a position's state with its embedding (the item table is the output layer too).
+///
+///     x = Drop(E[seq] + P)                     (B·L, d)   E: the engine's item rows, P (L, d)
+///     x = Block_k(x) for k in 0..<blocks       causal, key-padding masked (`TransformerBlock`)
+///     h = LN(x)                                (B·L, d)
+///     score(b, i, item) = h[b·L + i] · E[item]
+///
+/// Padded positions read item row 0 but are never attended to and never scored, so no
+/// gradient reaches the row through them. Dense weights: `position.weight`, `blocks.<k>.*`,
+/// `norm.{weight,bias}`.
+public final class SASRec: SequenceRecommender {
+    public let name = "sasrec"
+    public let parameters = ParameterStore()
+    public let layerCount = 0
+    public let maxLength: Int
+    public let dropout: Float
+    /// (L, d), Xavier-uniform (seed 003).
+    let positions: Variable
+    let blocks: [TransformerBlock]
+    let norm: (gamma: Variable, beta: Variable)
+
+    /// `inner` is the feed-forward width of each block.
+    public init(dimension d: Int, maxLength: Int, blocks: Int, heads: Int, inner: Int, dropout: Float,
+                norm: TransformerBlock.Norm, seed: UInt64) {
+        precondition(d % heads == 0, "SASRec: width \(d) does not divide into \(heads) heads")
+        self.maxLength = maxLength
+        self.dropout = dropout
+        var rng = SeededGenerator(seed: seed, stream: [0x7361_7372])  // "sasr"
+        positions = parameters.addDense("position.weight", .xavierUniform([maxLength, d], using: &rng))
+        let store = parameters
+        self.blocks = (0..<blocks).map {
+            TransformerBlock(width: d, heads: heads, hidden: inner, dropout: dropout, norm: norm,
+                             parameters: store, name: "blocks.\($0)", rng: &rng)
+        }
+        self.norm = (parameters.addDense("norm.weight", Tensor(shape: [d], repeating: 1)), parameters.addDense("norm.bias", .zeros([d])))
+    }
+
+    /// The seeds' layer-0 rows are the outputs: the task encodes sequences over them.
+    public func forward(_ subgraph: SampledSubgraph, inputs: [Variable]) -> [Variable] { inputs }
+
+    public func encode(items: Variable, sequences: [Int32], training: Bool, rng: inout SeededGenerator,
+                       attention: ((Int, Tensor) -> Void)? = nil) -> Variable {
+        let L = maxLength, rows = sequences.count
+        precondition(rows % L == 0, "SASRec: \(rows) positions are not whole sequences of \(L)")
+        let padding = sequences.map { $0 < 0 }
+        let e = items.gather(rows: sequences.map { Swift.max($0, 0) })                 // (B·L, d)
+        let p = positions.gather(rows: (0..<rows).map { Int32($0 % L) })               // (B·L, d)
+        var x = (e + p).dropout(rate: dropout, training: training, using: &rng)
+        for (k, block) in blocks.enumerated() {
+            x = block(x, sequences: rows / L, length: L, padding: padding, training: training, rng: &rng,
+                      weights: attention.map { report in { report(k, $0) } })
+        }
+        return x.layerNorm(gamma: norm.gamma, beta: norm.beta)
+    }
+}
