@@ -31,17 +31,37 @@ extension Variable {
         unary({ $0 > 0 ? $0 : slope * $0 }, derivative: { x, _ in x > 0 ? 1 : slope })
     }
 
-    /// Gaussian error linear unit, tanh approximation (as in GPT-2 and SASRec code).
+    /// Gaussian error linear unit, tanh approximation (as in GPT-2 and SASRec code), with
+    /// tanh(u) kept from the forward pass for the backward:
+    ///
+    ///     y = x/2 · (1 + t),  t = tanh(c(x + 0.044715 x³)),  dy/dx = (1 + t)/2 + x/2 · (1 − t²) · c(1 + 3·0.044715 x²)
     public func gelu() -> Variable {
         let c: Float = 0.797_884_56  // sqrt(2 / pi)
-        return unary({ x in
-            0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x)))
-        }, derivative: { x, _ in
-            let u = c * (x + 0.044715 * x * x * x)
-            let t = Foundation.tanh(u)
-            let du = c * (1 + 3 * 0.044715 * x * x)
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-        })
+        let x = value.data, n = x.count
+        var t = [Float](repeating: 0, count: n), y = t
+        x.withUnsafeBufferPointer { px in t.withUnsafeMutableBufferPointer { pt in y.withUnsafeMutableBufferPointer { py in
+            let (xb, tb, yb) = (px.baseAddress!, pt.baseAddress!, py.baseAddress!)
+            Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
+                for i in range {
+                    let v = xb[i]
+                    tb[i] = FastMath.tanh(c * (v + 0.044715 * v * v * v))
+                    yb[i] = 0.5 * v * (1 + tb[i])
+                }
+            }
+        } } }
+        return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
+            var out = g.data
+            x.withUnsafeBufferPointer { px in t.withUnsafeBufferPointer { pt in out.withUnsafeMutableBufferPointer { po in
+                let (xb, tb, ob) = (px.baseAddress!, pt.baseAddress!, po.baseAddress!)
+                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
+                    for i in range {
+                        let v = xb[i], s = tb[i]
+                        ob[i] *= 0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v)
+                    }
+                }
+            } } }
+            accumulate(Tensor(shape: g.shape, data: out))
+        }
     }
 
     /// 1 / (1 + e^-x), computed without overflow.

@@ -47,84 +47,109 @@ extension Variable {
     }
 
     /// Mean cross-entropy of logits (N, C) against class ids `targets` (N); rows whose target
-    /// equals `ignoring` (e.g. padding) are left out of the loss and the mean.
+    /// equals `ignoring` (e.g. padding) are left out of the loss and the mean. Rows run in
+    /// parallel; each row's loss is kept and summed in row order, so the result does not
+    /// depend on the thread count.
     public func crossEntropy(targets: [Int32], ignoring: Int32? = nil) -> Variable {
         precondition(value.rank == 2 && value.shape[0] == targets.count,
                      "crossEntropy: logits \(value.shape) for \(targets.count) targets")
         let n = value.shape[0], c = value.shape[1]
+        for t in targets where t != ignoring { precondition(t >= 0 && Int(t) < c, "crossEntropy: target \(t) out of 0..<\(c)") }
+        // Softmax per counted row, then (backward) its gradient in place: one (N, C) buffer.
         var probabilities = [Float](repeating: 0, count: n * c)
-        var loss: Double = 0
-        var counted = 0
-        value.data.withUnsafeBufferPointer { x in
-            for r in 0..<n where targets[r] != ignoring {
-                let t = Int(targets[r])
-                precondition(t >= 0 && t < c, "crossEntropy: target \(t) out of 0..<\(c)")
-                var m = -Float.infinity
-                for j in 0..<c { m = Swift.max(m, x[r * c + j]) }
-                var s: Float = 0
-                for j in 0..<c { let e = Foundation.exp(x[r * c + j] - m); probabilities[r * c + j] = e; s += e }
-                for j in 0..<c { probabilities[r * c + j] /= s }
-                loss += Double(m + Foundation.log(s) - x[r * c + t])
-                counted += 1
+        var losses = [Double](repeating: 0, count: n)
+        value.data.withUnsafeBufferPointer { px in probabilities.withUnsafeMutableBufferPointer { pp in losses.withUnsafeMutableBufferPointer { pl in
+            let (x, p, l) = (px.baseAddress!, pp.baseAddress!, pl.baseAddress!)
+            Parallel.forEachChunk(n, minimumChunk: Swift.max(1, 8192 / Swift.max(1, c))) { rows in
+                for r in rows where targets[r] != ignoring {
+                    let row = x + r * c, out = p + r * c
+                    let m = FastMath.max(row, c)
+                    for j in 0..<c { out[j] = FastMath.exp(row[j] - m) }
+                    let s = FastMath.sum(out, c), inverse = 1 / s
+                    for j in 0..<c { out[j] *= inverse }
+                    l[r] = Double(m + Foundation.log(s) - row[Int(targets[r])])
+                }
             }
-        }
+        } } }
+        let counted = targets.reduce(0) { $0 + ($1 != ignoring ? 1 : 0) }
         let scale = 1 / Float(Swift.max(1, counted))
+        let loss = losses.reduce(0, +)
         return Variable(Tensor(scalar: Float(loss) * scale), inputs: [self]) { [self] g in
-            // d/dx = (softmax - onehot) / counted
+            // d/dx = (softmax − onehot) / counted, written over the softmax (backward runs once).
             let s = g.data[0] * scale
-            var gx = [Float](repeating: 0, count: n * c)
-            for r in 0..<n where targets[r] != ignoring {
-                for j in 0..<c { gx[r * c + j] = probabilities[r * c + j] * s }
-                gx[r * c + Int(targets[r])] -= s
+            probabilities.withUnsafeMutableBufferPointer { pp in
+                let p = pp.baseAddress!
+                Parallel.forEachChunk(n, minimumChunk: Swift.max(1, 8192 / Swift.max(1, c))) { rows in
+                    for r in rows {
+                        let out = p + r * c
+                        guard targets[r] != ignoring else { continue }
+                        for j in 0..<c { out[j] *= s }
+                        out[Int(targets[r])] -= s
+                    }
+                }
             }
-            accumulate(Tensor(shape: value.shape, data: gx))
+            accumulate(Tensor(shape: value.shape, data: probabilities))
         }
     }
 
     /// Layer normalisation over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta,
-    /// with gamma and beta of shape (C).
+    /// with gamma and beta of shape (C). Rows run in parallel; the gamma and beta gradients
+    /// sum over rows in row order, so results do not depend on the thread count.
     public func layerNorm(gamma: Variable, beta: Variable, epsilon: Float = 1e-5) -> Variable {
         let c = value.shape.last!
         precondition(gamma.shape == [c] && beta.shape == [c], "layerNorm: gamma/beta must be [\(c)]")
-        let rows = value.count / Swift.max(1, c)
+        let rows = value.count / Swift.max(1, c), chunk = Swift.max(1, 4096 / Swift.max(1, c))
         var normalised = [Float](repeating: 0, count: value.count)
         var inverseStd = [Float](repeating: 0, count: rows)
         var out = [Float](repeating: 0, count: value.count)
-        for r in 0..<rows {
-            var mean: Float = 0
-            for j in 0..<c { mean += value.data[r * c + j] }
-            mean /= Float(c)
-            var variance: Float = 0
-            for j in 0..<c { let d = value.data[r * c + j] - mean; variance += d * d }
-            variance /= Float(c)
-            let inv = 1 / (variance + epsilon).squareRoot()
-            inverseStd[r] = inv
-            for j in 0..<c {
-                let xhat = (value.data[r * c + j] - mean) * inv
-                normalised[r * c + j] = xhat
-                out[r * c + j] = xhat * gamma.value.data[j] + beta.value.data[j]
+        value.data.withUnsafeBufferPointer { px in gamma.value.data.withUnsafeBufferPointer { pg in beta.value.data.withUnsafeBufferPointer { pb in
+        normalised.withUnsafeMutableBufferPointer { pn in inverseStd.withUnsafeMutableBufferPointer { pi in out.withUnsafeMutableBufferPointer { po in
+            let (x, g, b, n, inv, y) = (px.baseAddress!, pg.baseAddress!, pb.baseAddress!, pn.baseAddress!, pi.baseAddress!, po.baseAddress!)
+            Parallel.forEachChunk(rows, minimumChunk: chunk) { range in
+                for r in range {
+                    let row = x + r * c
+                    let mean = FastMath.sum(row, c) / Float(c)
+                    var variance: Float = 0
+                    for j in 0..<c { let d = row[j] - mean; variance += d * d }
+                    let i = 1 / (variance / Float(c) + epsilon).squareRoot()
+                    inv[r] = i
+                    for j in 0..<c {
+                        let xhat = (row[j] - mean) * i
+                        n[r * c + j] = xhat
+                        y[r * c + j] = xhat * g[j] + b[j]
+                    }
+                }
             }
-        }
-        return Variable(Tensor(shape: value.shape, data: out), inputs: [self, gamma, beta]) { [self] g in
+        } } } } } }
+        return Variable(Tensor(shape: value.shape, data: out), inputs: [self, gamma, beta]) { [self] grad in
             var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
             var gx = [Float](repeating: 0, count: value.count)
-            for r in 0..<rows {
-                // dxhat = g * gamma; dx = inv/C * (C*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat))
-                var sum: Float = 0, sumX: Float = 0
-                for j in 0..<c {
-                    let i = r * c + j
-                    let dxhat = g.data[i] * gamma.value.data[j]
-                    sum += dxhat; sumX += dxhat * normalised[i]
-                    dGamma[j] += g.data[i] * normalised[i]
-                    dBeta[j] += g.data[i]
+            grad.data.withUnsafeBufferPointer { pd in gamma.value.data.withUnsafeBufferPointer { pg in normalised.withUnsafeBufferPointer { pn in
+            inverseStd.withUnsafeBufferPointer { pi in gx.withUnsafeMutableBufferPointer { px in
+            dGamma.withUnsafeMutableBufferPointer { pdg in dBeta.withUnsafeMutableBufferPointer { pdb in
+                let (d, g, n, inv, dx) = (pd.baseAddress!, pg.baseAddress!, pn.baseAddress!, pi.baseAddress!, px.baseAddress!)
+                // dxhat = d * gamma; dx = inv/C * (C*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat))
+                Parallel.forEachChunk(rows, minimumChunk: chunk) { range in
+                    for r in range {
+                        var sum: Float = 0, sumX: Float = 0
+                        for j in 0..<c {
+                            let dxhat = d[r * c + j] * g[j]
+                            sum += dxhat; sumX += dxhat * n[r * c + j]
+                        }
+                        let scale = inv[r] / Float(c)
+                        for j in 0..<c {
+                            dx[r * c + j] = scale * (Float(c) * d[r * c + j] * g[j] - sum - n[r * c + j] * sumX)
+                        }
+                    }
                 }
-                let inv = inverseStd[r]
-                for j in 0..<c {
-                    let i = r * c + j
-                    let dxhat = g.data[i] * gamma.value.data[j]
-                    gx[i] = inv / Float(c) * (Float(c) * dxhat - sum - normalised[i] * sumX)
+                let (dg, db) = (pdg.baseAddress!, pdb.baseAddress!)
+                for r in 0..<rows {
+                    for j in 0..<c {
+                        dg[j] += d[r * c + j] * n[r * c + j]
+                        db[j] += d[r * c + j]
+                    }
                 }
-            }
+            } } } } } } }
             accumulate(Tensor(shape: value.shape, data: gx))
             gamma.accumulate(Tensor(shape: [c], data: dGamma))
             beta.accumulate(Tensor(shape: [c], data: dBeta))
@@ -132,15 +157,29 @@ extension Variable {
     }
 
     /// Inverted dropout: zeroes each element with probability `rate` and scales the rest by
-    /// 1/(1-rate); the identity when not `training` or rate is 0.
+    /// 1/(1-rate); the identity when not `training` or rate is 0. Each 64-bit draw decides two
+    /// elements (32 bits each).
     public func dropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
         guard training, rate > 0 else { return self }
         precondition(rate < 1, "dropout rate must be < 1")
-        let keep = 1 / (1 - rate)
-        var mask = [Float](repeating: 0, count: value.count)
-        for i in 0..<mask.count { mask[i] = rng.nextFloat() < rate ? 0 : keep }
+        let keep = 1 / (1 - rate), threshold = UInt64(Double(rate) * 4_294_967_296)
+        let n = value.count
+        var mask = [Float](repeating: 0, count: n), y = mask
+        value.data.withUnsafeBufferPointer { px in mask.withUnsafeMutableBufferPointer { pm in y.withUnsafeMutableBufferPointer { py in
+            var i = 0
+            while i < n {
+                let bits = rng.next()
+                pm[i] = bits & 0xFFFF_FFFF < threshold ? 0 : keep
+                py[i] = px[i] * pm[i]
+                if i + 1 < n {
+                    pm[i + 1] = bits >> 32 < threshold ? 0 : keep
+                    py[i + 1] = px[i + 1] * pm[i + 1]
+                }
+                i += 2
+            }
+        } } }
         let m = Tensor(shape: value.shape, data: mask)
-        return Variable(value.zip(m, *), inputs: [self]) { [self] g in accumulate(g.zip(m, *)) }
+        return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in accumulate(g.zip(m, *)) }
     }
 
     static func softmaxRows(_ t: Tensor) -> Tensor {

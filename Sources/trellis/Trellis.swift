@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrellisTensor
 
 /// `trellis`: train graph and sequential recommenders.
 @main
@@ -14,6 +15,7 @@ struct Trellis: ParsableCommand {
     /// Line-buffers standard output so progress (stderr) and results (stdout) interleave in
     /// order when both go to one log file.
     static func main() {
+        chooseBLASKernels()
         setvbuf(stdout, nil, _IOLBF, 0)
         do {
             var command = try parseAsRoot()
@@ -22,4 +24,14 @@ struct Trellis: ParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// OpenBLAS picks its kernels when it loads, from the CPU model; where that fell back to
+/// slower ones than the CPU's flags allow (`BLAS.betterCoreType`), the process runs itself
+/// again with `OPENBLAS_CORETYPE` set. A value the user set is left alone.
+func chooseBLASKernels() {
+    guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, let core = BLAS.betterCoreType() else { return }
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    // execv returns only on failure: run on with the kernels OpenBLAS chose.
 }

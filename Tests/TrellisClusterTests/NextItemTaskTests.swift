@@ -1,0 +1,111 @@
+import TestSupport
+import TrellisCluster
+import TrellisCore
+import TrellisData
+import TrellisGraph
+import TrellisModels
+import TrellisTensor
+import TrellisTraining
+import XCTest
+
+/// The next-item task: windows cut each user's time-ordered links as the per-position scheme
+/// says, a batch is left-padded, SASRec learns a sequential pattern with either loss, and
+/// the registries refuse a model and task that do not fit.
+final class NextItemTaskTests: XCTestCase {
+    /// 48 users over 24 items, each a chain i, i+1, i+2, ... (mod 24) of 10 to 17 items from a
+    /// random start, every third user's chain stepping by 2: the next item follows from the
+    /// last one (and the stride from the two before), which no popularity count can tell.
+    static func chains() -> PreparedDataset {
+        var users: [Int32] = [], items: [Int32] = []
+        var rng = SeededGenerator(seed: 5)
+        for u in 0..<48 {
+            let start = Int32(rng.next() % 24), stride: Int32 = u % 3 == 0 ? 2 : 1
+            for k in 0..<(10 + Int32(rng.next() % 8)) {
+                users.append(Int32(u))
+                items.append((start + stride * k) % 24)
+            }
+        }
+        let table = InteractionTable(users: users, items: items, ratings: users.map { _ in 1 }, timestamps: users.indices.map(Double.init),
+                                     userIDs: IDMap((0..<48).map { "u\($0)" }), itemIDs: IDMap((0..<24).map { "i\($0)" }))
+        return PreparedDataset(name: "chains", split: DatasetSplit.leaveOneOut(table))
+    }
+
+    static func config(loss: TaskSettings.Loss = .softmax, partitions: Int = 2) -> TrainingConfig {
+        var c = ClusterEngineTests.config("sasrec", partitions: partitions)
+        c.task.kind = .nextItem
+        c.task.loss = loss
+        c.model.maxLength = 8
+        c.model.blocks = 1
+        c.model.dropout = 0.1
+        c.training.optimizer = .adamw
+        c.training.batchSize = 16
+        c.training.epochs = 30
+        return c
+    }
+
+    func testWindowsCutEachSequenceIntoRunsOfTargetsFromTheEnd() throws {
+        // User 3: items 10...14 in link order, interleaved with user 1's 20, 21.
+        let users: [Int32] = [3, 1, 3, 3, 1, 3, 3], items: [Int32] = [10, 20, 11, 12, 21, 13, 14]
+        let sequences = UserSequences(users: users, items: items)
+        XCTAssertEqual(sequences.users, [1, 3])
+        XCTAssertEqual(Array(sequences.sequence(1)), [10, 11, 12, 13, 14], "link order kept")
+        XCTAssertEqual(sequences.index(of: 3), 1)
+        XCTAssertNil(sequences.index(of: 2))
+        // L = 3: user 3's targets 11...14 make [12 13 14 | inputs 11 12 13] and [11 | input 10]; user 1's one.
+        var c = Self.config(partitions: 1)
+        for (length, windows) in [(3, 3), (2, 3), (1, 5)] {
+            c.model.maxLength = length
+            XCTAssertEqual(TaskEntry.nextItem.examples(c, users), windows, "max_length \(length)")
+        }
+        c.model.maxLength = 3
+        var inputs = TaskInputs()
+        inputs.links = [0: (users, items)]
+        inputs.exampleCounts = [3]
+        inputs.itemCount = 30
+        let task = NextItemTask(config: c, inputs: inputs)
+        let batch = try XCTUnwrap(try task.batch(partition: 0, step: StepID(epoch: 1, step: 0)) as? SequenceBatch)
+        XCTAssertEqual(batch.count, 3)
+        XCTAssertEqual(batch.items, (0..<30).map { Int32($0) }, "a softmax batch reads every item")
+        var windows: [[Int32]] = []
+        for b in 0..<3 { windows.append(Array(batch.inputs[b * 3..<b * 3 + 3]) + Array(batch.targets[b * 3..<b * 3 + 3])) }
+        XCTAssertEqual(windows.map { "\($0)" }.sorted(),
+                       ["[-1, -1, 10, -1, -1, 11]", "[-1, -1, 20, -1, -1, 21]", "[11, 12, 13, 12, 13, 14]"])
+        // bce: the rows are the batch's own items, a negative beside every target and never the target.
+        c.task.loss = .bce
+        let bce = try XCTUnwrap(try NextItemTask(config: c, inputs: inputs).batch(partition: 0, step: StepID(epoch: 1, step: 0)) as? SequenceBatch)
+        for k in bce.targets.indices {
+            XCTAssertEqual(bce.targets[k] < 0, bce.negatives[k] < 0)
+            if bce.targets[k] >= 0 { XCTAssertNotEqual(bce.items[Int(bce.targets[k])], bce.items[Int(bce.negatives[k])]) }
+        }
+        XCTAssert(Set([10, 11, 12, 13, 14, 20, 21] as [Int32]).isSubset(of: Set(bce.items)))
+    }
+
+    /// Trained, SASRec ranks the next item of a chain far above the untrained model, with the
+    /// full softmax and with BCE; the loss falls.
+    func testSASRecLearnsWhatComesNext() throws {
+        for loss in [TaskSettings.Loss.softmax, .bce] {
+            let engine = try EmbeddedEngine(config: Self.config(loss: loss), dataset: Self.chains())
+            XCTAssertEqual(engine.stepper.model.name, "sasrec")
+            let untrained = try XCTUnwrap(engine.run.evaluate(.test)["hit@5"])
+            let summary = try engine.fit()
+            let trained = try XCTUnwrap(summary.test["hit@5"])
+            print("hit@5", loss, untrained, trained); XCTAssertGreaterThan(trained, untrained + 0.4, "\(loss): untrained \(untrained), trained \(trained)")
+            XCTAssertEqual(summary.test["users"], 48)
+            let losses = summary.records.map(\.loss)
+            XCTAssertLessThan(try XCTUnwrap(losses.last), 0.8 * (try XCTUnwrap(losses.first)), "\(loss): \(losses)")
+        }
+    }
+
+    func testASequenceModelAndAPairTaskRefuseEachOther() {
+        var pair = Self.config()
+        pair.task.kind = .linkPrediction
+        XCTAssertThrowsError(try EmbeddedEngine(config: pair, dataset: Self.chains())) { error in
+            XCTAssert("\(error)".contains("model.kind") && "\(error)".contains("next_item"), "\(error)")
+        }
+        var sequence = Self.config()
+        sequence.model.kind = "sage"
+        XCTAssertThrowsError(try EmbeddedEngine(config: sequence, dataset: Self.chains())) { error in
+            XCTAssert("\(error)".contains("sage-mean is not a sequence model"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import XCTest
+import TrellisCore
+import TrellisTensor
+import TrellisModels
+import TestSupport
+
+/// SASRec's encoder: every dense weight and the item rows against finite differences, and a
+/// state that depends only on the items at or before its position.
+final class SASRecTests: XCTestCase {
+    /// 2 sequences of 4 positions over 5 item rows, the first left-padded by 2.
+    let sequences: [Int32] = [-1, -1, 3, 1, 0, 4, 2, 2]
+
+    func model(_ norm: TransformerBlock.Norm, dropout: Float = 0) -> SASRec {
+        SASRec(dimension: 6, maxLength: 4, blocks: 2, heads: 2, inner: 8, dropout: dropout, norm: norm, seed: 7)
+    }
+
+    func encode(_ m: SASRec, _ items: Variable, training: Bool = false, sequences: [Int32]? = nil) -> Variable {
+        var rng = SeededGenerator(seed: 1)
+        return m.encode(items: items, sequences: sequences ?? self.sequences, training: training, rng: &rng, attention: nil)
+    }
+
+    func testGradientsOfEveryWeightAndTheItemRows() {
+        for norm in [TransformerBlock.Norm.pre, .post] {
+            let m = model(norm)
+            XCTAssertEqual(m.parameters.dense.count, 1 + 2 * 16 + 2, "positions, 2 blocks, the final norm")
+            let items = GradientCheck.input([5, 6], seed: 4)
+            GradientCheck.checkParameters(m.parameters.dense, tolerance: 3e-2) { encode(m, Variable(items)) }
+            GradientCheck.check([items], tolerance: 3e-2) { encode(m, $0[0]) }
+        }
+    }
+
+    func testAStateReadsOnlyItsPositionAndEarlierOnes() {
+        let m = model(.pre)
+        let items = Variable(GradientCheck.input([5, 6], seed: 5))
+        let before = encode(m, items).value
+        var later = sequences
+        later[7] = 1   // sequence 1's last item
+        let after = encode(m, items, sequences: later).value
+        XCTAssertEqual(Array(before.data[0..<42]), Array(after.data[0..<42]))
+        XCTAssertNotEqual(Array(before.data[42..<48]), Array(after.data[42..<48]))
+        // Padding reads item row 0, which sequence 0 does not hold: its real states never see it.
+        var moved = items.value
+        for c in 0..<6 { moved.data[c] += 1 }
+        XCTAssertEqual(Array(before.data[12..<24]), Array(encode(m, Variable(moved)).value.data[12..<24]))
+    }
+
+    func testDropoutOnlyInTraining() {
+        let m = model(.pre, dropout: 0.3)
+        let items = Variable(GradientCheck.input([5, 6], seed: 6))
+        XCTAssertNotEqual(encode(m, items, training: true).value, encode(m, items).value)
+        XCTAssertEqual(encode(m, items, training: true).value, encode(m, items, training: true).value, "seeded")
+    }
+}
