@@ -13,19 +13,26 @@ import XCTest
 /// the registries refuse a model and task that do not fit.
 final class NextItemTaskTests: XCTestCase {
     /// 48 users over 24 items, each a chain i, i+1, i+2, ... (mod 24) of 10 to 17 items from a
-    /// random start, every third user's chain stepping by 2: the next item follows from the
-    /// last one (and the stride from the two before), which no popularity count can tell.
+    /// random start, every third user's chain stepping by 2, a quarter of the steps a random
+    /// item instead: the next item mostly follows from the last ones, which no popularity count
+    /// can tell, and no model can always tell.
     static func chains() -> PreparedDataset {
         var users: [Int32] = [], items: [Int32] = []
         var rng = SeededGenerator(seed: 5)
         for u in 0..<48 {
-            let start = Int32(rng.next() % 24), stride: Int32 = u % 3 == 0 ? 2 : 1
-            for k in 0..<(10 + Int32(rng.next() % 8)) {
+            var item = Int32(rng.next() % 24)
+            let stride: Int32 = u % 3 == 0 ? 2 : 1
+            for _ in 0..<(10 + rng.next() % 8) {
                 users.append(Int32(u))
-                items.append((start + stride * k) % 24)
+                items.append(item)
+                item = rng.next() % 4 == 0 ? Int32(rng.next() % 24) : (item + stride) % 24
             }
         }
-        let table = InteractionTable(users: users, items: items, ratings: users.map { _ in 1 }, timestamps: users.indices.map(Double.init),
+        // The file lists the events shuffled: only the timestamps give each user's order.
+        var rows = Array(users.indices)
+        rng.shuffle(&rows)
+        let table = InteractionTable(users: rows.map { users[$0] }, items: rows.map { items[$0] }, ratings: rows.map { _ in 1 },
+                                     timestamps: rows.map(Double.init),
                                      userIDs: IDMap((0..<48).map { "u\($0)" }), itemIDs: IDMap((0..<24).map { "i\($0)" }))
         return PreparedDataset(name: "chains", split: DatasetSplit.leaveOneOut(table))
     }
@@ -89,7 +96,8 @@ final class NextItemTaskTests: XCTestCase {
             let untrained = try XCTUnwrap(engine.run.evaluate(.test)["hit@5"])
             let summary = try engine.fit()
             let trained = try XCTUnwrap(summary.test["hit@5"])
-            print("hit@5", loss, untrained, trained); XCTAssertGreaterThan(trained, untrained + 0.4, "\(loss): untrained \(untrained), trained \(trained)")
+            XCTAssertGreaterThan(trained, untrained + 0.3, "\(loss): untrained \(untrained), trained \(trained)")
+            XCTAssertLessThan(trained, 0.95, "\(loss): the noise leaves something unpredictable")
             XCTAssertEqual(summary.test["users"], 48)
             let losses = summary.records.map(\.loss)
             XCTAssertLessThan(try XCTUnwrap(losses.last), 0.8 * (try XCTUnwrap(losses.first)), "\(loss): \(losses)")

@@ -100,3 +100,33 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(x.dropout(rate: 0.5, training: false, using: &r1).value.data, x.value.data)
     }
 }
+
+/// The branch-free exp and tanh the Transformer kernels use, against libm over their range,
+/// and the OpenBLAS kernel choice from a CPU's flags.
+final class FastMathTests: XCTestCase {
+    func testExpAndTanhMatchLibm() {
+        var worstExp: Float = 0, worstTanh: Float = 0
+        for k in -8700..<8800 {
+            let x = Float(k) / 100 + 0.003
+            worstExp = max(worstExp, abs(FastMath.exp(x) - Foundation.exp(x)) / Foundation.exp(x))
+            worstTanh = max(worstTanh, abs(FastMath.tanh(x / 8) - Foundation.tanh(x / 8)))
+        }
+        XCTAssertLessThan(worstExp, 4e-7, "relative")
+        XCTAssertLessThan(worstTanh, 3e-7, "absolute")
+        XCTAssertEqual(FastMath.exp(-200), Foundation.exp(-87), accuracy: 1e-40, "clamped, not NaN or 0 garbage")
+        XCTAssertEqual(FastMath.tanh(50), 1)
+        XCTAssertEqual(FastMath.tanh(-50), -1)
+        let row: [Float] = [3, -1, 7.5, 2, 0, 1, 1, 1, 1, -9, 4]
+        XCTAssertEqual(FastMath.max(row, row.count), 7.5)
+        XCTAssertEqual(FastMath.sum(row, row.count), row.reduce(0, +), accuracy: 1e-5)
+    }
+
+    func testAGenericCPUModelGetsTheKernelsItsFlagsAllow() {
+        let avx512: Set<Substring> = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
+        XCTAssertEqual(BLAS.betterCoreType(current: "Prescott", cpuFlags: avx512), "SkylakeX")
+        XCTAssertEqual(BLAS.betterCoreType(current: "Prescott", cpuFlags: ["avx", "avx2", "fma"]), "Haswell")
+        XCTAssertNil(BLAS.betterCoreType(current: "Prescott", cpuFlags: ["sse3"]))
+        XCTAssertNil(BLAS.betterCoreType(current: "SkylakeX", cpuFlags: avx512), "a right choice is kept")
+        XCTAssertNil(BLAS.betterCoreType(current: "Prescott", cpuFlags: nil))
+    }
+}

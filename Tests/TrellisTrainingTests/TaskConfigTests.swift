@@ -17,7 +17,11 @@ final class TaskConfigTests: XCTestCase {
 
     func testBadTaskKeysNameTheKey() {
         assertConfigError("task: {kind: ranking}", key: "task.kind", contains: "rating")
-        assertConfigError("task: {kind: rating, loss: mse}", key: "task.loss", contains: "unknown")
+        assertConfigError("task: {kind: rating, loss: mse}", key: "task.loss", contains: "softmax")
+        assertConfigError("task: {kind: next_item}\nmodel: {kind: sasrec, dropout: 1}", key: "model.dropout", contains: "below 1")
+        assertConfigError("model: {kind: sasrec, norm: middle}", key: "model.norm", contains: "pre")
+        assertConfigError("model: {kind: sasrec, max_length: 0}", key: "model.max_length", contains: "1")
+        assertConfigError("evaluation: {mask_history: maybe}", key: "evaluation.mask_history", contains: "true")
         assertConfigError("task: {kind: rating}\nmodel: {kind: sage}", key: "evaluation.valid_metric", contains: "rmse or mae")
         assertConfigError("evaluation: {valid_metric: rmse}", key: "evaluation.valid_metric", contains: "NAME@K")
     }
@@ -42,5 +46,25 @@ final class TaskConfigTests: XCTestCase {
         var rating = link
         rating.task.kind = .rating
         XCTAssertTrue(RunIdentity.settings(of: rating).contains("task.kind=rating"))
+    }
+
+    /// The sequence keys parse, and only a next-item run writes them into its spec and identity,
+    /// so every other run's fingerprint reads as before.
+    func testSequenceKeysBelongToTheNextItemTask() throws {
+        let c = try TrainingConfig.parse(yaml: """
+        task: {kind: next_item, loss: bce}
+        model: {kind: sasrec, max_length: 200, blocks: 3, heads: 4, inner_size: 96, dropout: 0.5, norm: post}
+        evaluation: {mask_history: true}
+        """)
+        XCTAssertEqual(c.task.loss, .bce)
+        XCTAssertEqual([c.model.maxLength, c.model.blocks, c.model.heads, c.model.innerSize], [200, 3, 4, 96])
+        XCTAssertEqual(c.model.dropout, 0.5)
+        XCTAssertEqual(c.model.norm, .post)
+        XCTAssertTrue(c.evaluation.maskHistory)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: c.spec), c)
+        XCTAssertTrue(RunIdentity.settings(of: c).contains("model.max_length=200"))
+        var link = c
+        link.task.kind = .linkPrediction
+        XCTAssertFalse(RunIdentity.settings(of: link).contains { $0.hasPrefix("model.max_length") || $0.hasPrefix("task.") })
     }
 }

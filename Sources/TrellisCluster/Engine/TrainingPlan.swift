@@ -71,7 +71,7 @@ public struct TrainingPlan: Sendable {
         report = PartitionReport(method: method.rawValue, book: book, graph: graph)
         var links = [(users: [Int32], items: [Int32])](repeating: ([], []), count: config.cluster.partitions)
         var ratings = [[Float]](repeating: [], count: config.cluster.partitions)
-        for k in 0..<train.count {
+        for k in Self.rowOrder(train, byTime: taskEntry.timeOrdered) {
             let p = book.owner(type: GraphTopology.user, node: train.users[k])
             links[p].users.append(train.users[k])
             links[p].items.append(train.items[k])
@@ -94,6 +94,14 @@ public struct TrainingPlan: Sendable {
         } + features.map {
             TableSpec(name: $0.schema.name, rows: counts[$0.schema.nodeType], dimension: $0.schema.width, kind: .frozen, encoding: $0.encoding)
         }
+    }
+
+    /// The rows of `table` in file order, or in time order (ties in file order) for a task
+    /// that reads each user's links as a sequence.
+    static func rowOrder(_ table: InteractionTable, byTime: Bool) -> [Int] {
+        guard byTime else { return Array(0..<table.count) }
+        let t = table.timestamps
+        return (0..<table.count).sorted { t[$0] < t[$1] || (t[$0] == t[$1] && $0 < $1) }
     }
 
     /// Links are sharded by their user's partition: more partitions than users with training

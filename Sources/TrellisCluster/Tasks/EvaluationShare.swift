@@ -22,11 +22,12 @@ public struct EvaluationShare: Sendable, Equatable {
 }
 
 extension TrainingPlan {
-    /// Every partition's share of `dataset`'s evaluation, split by the owner of each link's user.
+    /// Every partition's share of `dataset`'s evaluation, split by the owner of each link's user
+    /// (in time order where the task reads sequences, as the training links are).
     public func evaluationShares(_ dataset: PreparedDataset) -> [EvaluationShare] {
         func byOwner(_ table: InteractionTable) -> [RatedPairs] {
             var parts = [RatedPairs](repeating: RatedPairs(users: [], items: [], ratings: []), count: config.cluster.partitions)
-            for k in 0..<table.count {
+            for k in Self.rowOrder(table, byTime: taskEntry.timeOrdered) {
                 let p = book.owner(type: GraphTopology.user, node: table.users[k])
                 parts[p].users.append(table.users[k])
                 parts[p].items.append(table.items[k])

@@ -9,6 +9,9 @@ public struct TaskEntry: Sendable {
     public let name: String
     /// Whether its batches need the links' ratings (sent to workers with their links).
     public let usesRatings: Bool
+    /// Whether the task reads each user's links as a sequence: the plan then lists links (and
+    /// held-out links) in time order, ties in file order, instead of file order.
+    public let timeOrdered: Bool
     /// The examples one partition's training links (their users, in link order) make: the
     /// links themselves, or a sequence task's windows. Steps per epoch and the loss's
     /// normalisation count these.
@@ -19,12 +22,13 @@ public struct TaskEntry: Sendable {
     /// The task of a process that holds `inputs`; throws when the inputs lack what it needs.
     public let make: @Sendable (_ config: TrainingConfig, _ inputs: TaskInputs) throws -> TrainingTask
 
-    public init(name: String, usesRatings: Bool = false,
+    public init(name: String, usesRatings: Bool = false, timeOrdered: Bool = false,
                 examples: @escaping @Sendable (TrainingConfig, [Int32]) -> Int = { _, users in users.count },
                 accepts: @escaping @Sendable (SampledRecommender) -> String? = TaskEntry.pairModels,
                 make: @escaping @Sendable (TrainingConfig, TaskInputs) throws -> TrainingTask) {
         self.name = name
         self.usesRatings = usesRatings
+        self.timeOrdered = timeOrdered
         self.examples = examples
         self.accepts = accepts
         self.make = make
@@ -51,6 +55,7 @@ extension TaskEntry {
     /// Next-item prediction over each user's training links in time order (SASRec).
     public static let nextItem = TaskEntry(
         name: "next_item",
+        timeOrdered: true,
         examples: { config, users in SequenceWindows.count(users: users, maxLength: config.model.maxLength) },
         accepts: { $0 is SequenceRecommender ? nil : "\($0.name) is not a sequence model; task.kind next_item trains one (sasrec)" },
         make: { config, inputs in NextItemTask(config: config, inputs: inputs) })
