@@ -15,7 +15,7 @@ extension TrainingConfig {
         if task.kind != .linkPrediction { section("task", [("kind", task.kind.rawValue)]) }
         // Sequence keys only where a sequence task reads them, so other runs' specs and identities read as they did.
         let sequence = task.kind == .nextItem
-        if sequence { section("task", [("loss", task.loss.rawValue)]) }
+        if sequence { section("task", [("loss", task.loss.rawValue), ("positions", task.positions.rawValue)]) }
         section("model", [
             ("kind", model.kind), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
             ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),
@@ -45,6 +45,7 @@ extension TrainingConfig {
             ("topk", list(evaluation.topk)), ("valid_metric", quoted(evaluation.validMetric)),
             ("stopping_step", "\(evaluation.stoppingStep)"), ("eval_step", "\(evaluation.evalStep)"),
             ("mask_history", sequence ? "\(evaluation.maskHistory)" : nil),
+            ("sampled_negatives", sequence ? "\(evaluation.sampledNegatives)" : nil),
         ])
         section("cluster", [
             ("partitions", "\(cluster.partitions)"), ("partitioner", cluster.partitioner.rawValue), ("mode", cluster.mode.rawValue),

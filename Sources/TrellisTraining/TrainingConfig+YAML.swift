@@ -40,9 +40,10 @@ extension TrainingConfig {
         let top = try reader.mapping(root, at: "", allowed: ["seed", "task", "model", "data", "training", "evaluation", "cluster"])
         if let v = top["seed"] { config.seed = UInt64(try reader.int(v, at: "seed", min: 0)) }
         if let t = top["task"] {
-            let s = try reader.mapping(t, at: "task", allowed: ["kind", "loss"])
+            let s = try reader.mapping(t, at: "task", allowed: ["kind", "loss", "positions"])
             if let v = s["kind"] { config.task.kind = try reader.choice(v, at: "task.kind") }
             if let v = s["loss"] { config.task.loss = try reader.choice(v, at: "task.loss") }
+            if let v = s["positions"] { config.task.positions = try reader.choice(v, at: "task.positions") }
         }
         if let m = top["model"] {
             let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
@@ -113,12 +114,13 @@ extension TrainingConfig {
             if let v = s["warmup_steps"] { config.training.warmupSteps = try reader.int(v, at: "training.warmup_steps", min: 0, max: 100_000_000) }
         }
         if let e = top["evaluation"] {
-            let s = try reader.mapping(e, at: "evaluation", allowed: ["topk", "valid_metric", "stopping_step", "eval_step", "mask_history"])
+            let s = try reader.mapping(e, at: "evaluation", allowed: ["topk", "valid_metric", "stopping_step", "eval_step", "mask_history", "sampled_negatives"])
             if let v = s["topk"] { config.evaluation.topk = try reader.list(v, at: "evaluation.topk").map { try reader.int($0, at: "evaluation.topk", min: 1, max: 100_000) } }
             if let v = s["valid_metric"] { config.evaluation.validMetric = try reader.string(v, at: "evaluation.valid_metric") }
             if let v = s["stopping_step"] { config.evaluation.stoppingStep = try reader.int(v, at: "evaluation.stopping_step", min: 1) }
             if let v = s["eval_step"] { config.evaluation.evalStep = try reader.int(v, at: "evaluation.eval_step", min: 1) }
             if let v = s["mask_history"] { config.evaluation.maskHistory = try reader.bool(v, at: "evaluation.mask_history") }
+            if let v = s["sampled_negatives"] { config.evaluation.sampledNegatives = try reader.int(v, at: "evaluation.sampled_negatives", min: 0, max: 100_000) }
         }
         if let c = top["cluster"] {
             let day = 86_400_000  // milliseconds: the longest timeout or interval taken

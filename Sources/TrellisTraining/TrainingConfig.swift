@@ -29,6 +29,12 @@ public struct TaskSettings: Sendable, Equatable {
     /// CE) or `bce` (one sampled negative per position, the SASRec paper's).
     public enum Loss: String, Sendable, CaseIterable { case softmax, bce }
     public var loss: Loss = .softmax
+    /// Which positions a next-item example predicts: `all` (a user's sequence cut into windows
+    /// of max_length targets, every position predicting the next item: the SASRec paper's and
+    /// the PyTorch peer's scheme) or `last` (every prefix of a sequence is an example that
+    /// predicts the item after it from its last position: RecBole's and seed 003's).
+    public enum Positions: String, Sendable, CaseIterable { case all, last }
+    public var positions: Positions = .all
     public init() {}
 }
 
@@ -165,6 +171,10 @@ public struct EvaluationSettings: Sendable, Equatable {
     /// Next-item task: leave the user's earlier items out of the ranking (RecBole's
     /// sequential protocol ranks them: false).
     public var maskHistory = false
+    /// Next-item task: rank each held-out item against this many sampled items the user never
+    /// interacted with (the SASRec paper's protocol, 100) instead of the whole catalogue; 0
+    /// ranks every item. Coverage then counts positions among the candidates, not items.
+    public var sampledNegatives = 0
     public init() {}
 }
 

@@ -52,10 +52,12 @@ final class TaskConfigTests: XCTestCase {
     /// so every other run's fingerprint reads as before.
     func testSequenceKeysBelongToTheNextItemTask() throws {
         let c = try TrainingConfig.parse(yaml: """
-        task: {kind: next_item, loss: bce}
+        task: {kind: next_item, loss: bce, positions: last}
         model: {kind: sasrec, max_length: 200, blocks: 3, heads: 4, inner_size: 96, dropout: 0.5, norm: post}
-        evaluation: {mask_history: true}
+        evaluation: {mask_history: true, sampled_negatives: 100}
         """)
+        XCTAssertEqual(c.task.positions, .last)
+        XCTAssertEqual(c.evaluation.sampledNegatives, 100)
         XCTAssertEqual(c.task.loss, .bce)
         XCTAssertEqual([c.model.maxLength, c.model.blocks, c.model.heads, c.model.innerSize], [200, 3, 4, 96])
         XCTAssertEqual(c.model.dropout, 0.5)

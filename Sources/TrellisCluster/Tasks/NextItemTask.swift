@@ -9,7 +9,8 @@ import TrellisTraining
 /// Next-item prediction (SASRec): each user's training links in time order form a sequence;
 /// every position predicts the item after it.
 ///
-///     batch   windows of <= L targets (SequenceWindows), seeded per (partition, epoch, step)
+///     batch   windows of <= L targets, or prefixes with one (SequenceWindows), seeded per
+///             (partition, epoch, step)
 ///     seeds   the items read: every item (softmax), or the windows' items and negatives (bce)
 ///     h       model.encode(item rows, inputs)                           (B·L, d)
 ///     loss    softmax: CE of h_t · Eᵀ over every item, mean over the batch's targets
@@ -17,12 +18,15 @@ import TrellisTraining
 ///             times share (the batch's windows over the global step's)
 ///     eval    a user's last L items (training, and validation for the test) -> the last
 ///             state ranks every item; RecBole's protocol ranks the history too
-///             (`evaluation.mask_history` leaves it out)
+///             (`evaluation.mask_history` leaves it out); or, with `evaluation.sampled_negatives`
+///             N, each held-out item against N items the user never had, seeded per user
 public final class NextItemTask: TrainingTask {
     public let loss: TaskSettings.Loss
     public let maxLength: Int
     public let ks: [Int]
     public let maskHistory: Bool
+    /// Candidates sampled beside each held-out item (0: rank the whole catalogue).
+    public let sampledNegatives: Int
     public let itemCount: Int
     let samplers: [Int: SequenceWindows]
     let exampleCounts: [Int]
@@ -36,6 +40,7 @@ public final class NextItemTask: TrainingTask {
         maxLength = config.model.maxLength
         ks = config.evaluation.topk
         maskHistory = config.evaluation.maskHistory
+        sampledNegatives = config.evaluation.sampledNegatives
         itemCount = inputs.itemCount
         exampleCounts = inputs.exampleCounts
         stepsPerEpoch = inputs.stepsPerEpoch
@@ -43,7 +48,7 @@ public final class NextItemTask: TrainingTask {
         var samplers: [Int: SequenceWindows] = [:]
         for (p, l) in inputs.links {
             samplers[p] = SequenceWindows(partition: p, users: l.users, items: l.items, maxLength: maxLength,
-                                          stepsPerEpoch: stepsPerEpoch, seed: config.seed)
+                                          positions: config.task.positions, stepsPerEpoch: stepsPerEpoch, seed: config.seed)
         }
         self.samplers = samplers
     }
@@ -102,7 +107,9 @@ public final class NextItemTask: TrainingTask {
         return share == 1 ? mean : mean * share
     }
 
-    public func emptySums(itemCount: Int) -> EvaluationSums { .ranking(RankingMetrics(ks: ks, itemCount: itemCount)) }
+    public func emptySums(itemCount: Int) -> EvaluationSums {
+        .ranking(RankingMetrics(ks: ks, itemCount: sampledNegatives > 0 ? sampledNegatives + 1 : itemCount))
+    }
 
     public func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
                                model: SampledRecommender) throws -> EvaluationSums {
@@ -119,7 +126,7 @@ public final class NextItemTask: TrainingTask {
         let targets = index(held)
         let mask = maskHistory ? index(seen) : CSRMatrix(rowCount: rowCount, columnCount: itemCount, rows: [], columns: [], values: nil, sortRows: false)
         let users = (0..<rowCount).filter { targets.rowLength($0) > 0 }.map { Int32($0) }
-        var metrics = RankingMetrics(ks: ks, itemCount: itemCount)
+        var metrics = RankingMetrics(ks: ks, itemCount: sampledNegatives > 0 ? sampledNegatives + 1 : itemCount)
         let L = maxLength, table = Variable(items)
         var rng = SeededGenerator(seed: seed)   // unused: no dropout in evaluation
         for start in stride(from: 0, to: users.count, by: Self.evaluationChunk) {
@@ -131,8 +138,44 @@ public final class NextItemTask: TrainingTask {
             }
             let h = encoder.encode(items: table, sequences: sequences, training: false, rng: &rng, attention: nil)
             let states = h.gather(rows: chunk.indices.map { Int32($0 * L + L - 1) }).value   // (chunk, d)
-            RankingEvaluation.accumulate(into: &metrics, users: chunk, userRows: states, items: items, targets: targets, mask: mask)
+            if sampledNegatives > 0 {
+                let all = index(RatedPairs(users: seen.users + held.users, items: seen.items + held.items, ratings: seen.ratings + held.ratings))
+                for (b, u) in chunk.enumerated() {
+                    rankAgainstSampled(&metrics, state: Array(states.data[b * items.shape[1]..<(b + 1) * items.shape[1]]), user: u,
+                                       part: part, targets: targets.row(Int(u)), known: all.row(Int(u)), items: items)
+                }
+            } else {
+                RankingEvaluation.accumulate(into: &metrics, users: chunk, userRows: states, items: items, targets: targets, mask: mask)
+            }
         }
         return .ranking(metrics)
+    }
+
+    /// The paper's protocol: each of `user`'s held-out items ranks first among itself and
+    /// `sampledNegatives` items drawn uniformly from those the user never had (`known`, sorted),
+    /// from a stream of (seed, part, user) so every layout draws the same. A catalogue with
+    /// fewer such items leaves the missing candidates unrankable (score −∞).
+    func rankAgainstSampled(_ metrics: inout RankingMetrics, state: [Float], user: Int32, part: EvaluationPart,
+                            targets: ArraySlice<Int32>, known: ArraySlice<Int32>, items: Tensor) {
+        let itemCount = items.shape[0], d = items.shape[1]
+        func score(_ item: Int32) -> Float {
+            var s: Float = 0
+            for c in 0..<d { s += state[c] * items.data[Int(item) * d + c] }
+            return s
+        }
+        var rng = SeededGenerator(seed: seed, stream: [0x7361_6D70, part == .test ? 2 : 1, UInt64(user)])  // "samp"
+        for target in targets {
+            var scores = [Float](repeating: -.infinity, count: sampledNegatives + 1)
+            scores[0] = score(target)
+            var drawn = Set<Int32>(), tries = 0
+            while drawn.count < sampledNegatives && tries < 50 * sampledNegatives {
+                tries += 1
+                let candidate = Int32(rng.next(upperBound: UInt64(itemCount)))
+                if known.contains(candidate) || drawn.contains(candidate) { continue }
+                drawn.insert(candidate)
+                scores[drawn.count] = score(candidate)
+            }
+            scores.withUnsafeBufferPointer { metrics.addUser(scores: $0, exclude: [], positives: [0]) }
+        }
     }
 }

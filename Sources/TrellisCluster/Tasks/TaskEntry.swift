@@ -56,7 +56,7 @@ extension TaskEntry {
     public static let nextItem = TaskEntry(
         name: "next_item",
         timeOrdered: true,
-        examples: { config, users in SequenceWindows.count(users: users, maxLength: config.model.maxLength) },
+        examples: { config, users in SequenceWindows.count(users: users, maxLength: config.model.maxLength, positions: config.task.positions) },
         accepts: { $0 is SequenceRecommender ? nil : "\($0.name) is not a sequence model; task.kind next_item trains one (sasrec)" },
         make: { config, inputs in NextItemTask(config: config, inputs: inputs) })
 }
