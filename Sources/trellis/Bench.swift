@@ -13,7 +13,7 @@ extension Trellis {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Speed and memory figures with their baselines.",
-            subcommands: [BenchEpochs.self, BenchSampled.self], defaultSubcommand: BenchEpochs.self)
+            subcommands: [BenchEpochs.self, BenchSampled.self, BenchSASRec.self], defaultSubcommand: BenchEpochs.self)
     }
 
     /// `trellis bench [epochs]`: kernels, then full epochs against RecBole and PyG.

@@ -80,6 +80,22 @@ final class OptimizerTests: XCTestCase {
         XCTAssertNotEqual(table.weights.data[0], 0.9, "row 0 moved again in step 2")
     }
 
+    /// AdamW on a table: PyTorch's AdamW decays every parameter, embeddings included, so the
+    /// dense table optimizer with `decay` moves as AdamW on the same weights as one variable.
+    func testDenseTableAdamWEqualsAdamW() {
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [2, 2], data: [1, 2, 3, 4]))
+        let p = Variable(Tensor(shape: [2, 2], data: [1, 2, 3, 4]), requiresGrad: true, name: "t")
+        let rows = LazyAdam(learningRate: 0.05, lazy: false, decay: 0.1), reference = Adam.adamW(learningRate: 0.05, weightDecay: 0.1)
+        for step in 0..<3 {
+            let g: [Float] = [0.1 * Float(step + 1), -0.2, 0, 0]
+            table.setGradient(RowGradient(dimension: 2, rowIDs: [0], values: Array(g[0..<2])))
+            p.grad = Tensor(shape: [2, 2], data: g)
+            rows.step([table]); reference.step([p])
+        }
+        assertClose(table.weights.data, p.value.data, accuracy: 1e-6)
+        XCTAssertEqual(table.weights.data[2], 3 * (1 - 0.005) * (1 - 0.005) * (1 - 0.005), accuracy: 1e-6, "a row without gradient only decays")
+    }
+
     func testRowAdagrad() {
         // acc = 0 + g^2 = 4; w -= 0.1 * 2 / 2 = 0.1.  Second step: acc = 8, w -= 0.1 * 2 / sqrt(8).
         let table = EmbeddingTable(name: "t", weights: Tensor(shape: [1, 1], data: [1]))

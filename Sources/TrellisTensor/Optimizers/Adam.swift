@@ -59,19 +59,24 @@ public final class LazyAdam: RowOptimizer {
     public let beta1: Float, beta2: Float, epsilon: Float
     /// Update only the rows present in the gradient.
     public let lazy: Bool
+    /// Decoupled weight decay (AdamW's, as PyTorch applies it to embedding tables too): each
+    /// updated row first shrinks by learningRate · decay.
+    public let decay: Float
     public internal(set) var stepCount: Int = 0
     public internal(set) var moments = MomentBuffers()
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
-                lazy: Bool = true) {
+                lazy: Bool = true, decay: Float = 0) {
         self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
         self.lazy = lazy
+        self.decay = decay
     }
 
     public func step(_ tables: [EmbeddingTable]) {
         stepCount += 1
         let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
+        let shrink = 1 - learningRate * decay
         for t in tables {
             var g = t.gradient.coalesced()
             let d = t.dimension
@@ -100,7 +105,7 @@ public final class LazyAdam: RowOptimizer {
                                             let gi = gv[k * d + j], i = base + j
                                             m[i] = beta1 * m[i] + (1 - beta1) * gi
                                             v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-                                            w[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                                            w[i] = w[i] * shrink - learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
                                         }
                                     }
                                 }
