@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import TrellisCheckpoint
 import TrellisCluster
+import TrellisTraining
 
 extension TrainedModel.Exclusion: ExpressibleByArgument {}
 
@@ -24,12 +26,20 @@ extension Trellis {
         @Option(name: .long, help: "seen: skip the user's training and validation items (the test evaluation's mask); all: also the test items.")
         var exclude: TrainedModel.Exclusion = .seen
 
+        @Option(name: .long, help: "Sequence models: also write the attention over the user's last items as an SVG heat-map to this file.")
+        var attention: String?
+
+        @Option(name: .long, help: "With --attention: the Transformer block drawn (default: the last).")
+        var block: Int?
+
         func validate() throws {
             if k < 1 { throw ValidationError("--k must be at least 1") }
+            if block != nil && attention == nil { throw ValidationError("--block needs --attention") }
         }
 
         func run() throws {
             let trained = try model.load()
+            if let attention { try writeHeatMap(trained, to: attention) }
             guard item.isEmpty else { return try printStandings(trained) }
             let top: [TrainedModel.Recommendation]
             do { top = try trained.recommend(user: user, k: k, exclude: exclude) } catch { throw RunError(error) }
@@ -38,6 +48,17 @@ extension Trellis {
                   + "best epoch \(trained.bestEpoch), excluding \(exclude == .seen ? "training and validation" : "all") items of the user)")
             print("rank  item  \(label)")
             for (r, rec) in top.enumerated() { print(String(format: "%4d", r + 1) + "  \(rec.item)  " + String(format: "%.6f", rec.score)) }
+        }
+
+        /// `--attention`: the chosen block's attention over the user's last items, per head.
+        private func writeHeatMap(_ trained: TrainedModel, to path: String) throws {
+            do {
+                let map = try trained.attention(user: user, block: block)
+                let svg = SVGHeatMap(title: "user \(user): attention of block \(map.block) over the last \(map.items.count) items (run \(trained.run.identity.runID))",
+                                     labels: map.items, maps: map.weights).svg
+                try AtomicFile.write(Array(svg.utf8), to: path)
+                print("wrote \(path): block \(map.block), \(map.weights.count) heads over \(map.items.count) items")
+            } catch { throw RunError(error) }
         }
 
         /// `--item`: each item's score and rank for the user (every id checked before printing).

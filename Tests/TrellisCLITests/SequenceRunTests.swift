@@ -41,4 +41,50 @@ final class SequenceRunTests: XCTestCase {
         let lost = try XCTUnwrap(log.range(of: "worker lost"))
         XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before epoch 3 ended:\n\(log)")
     }
+
+    /// `trellis recommend` on a checkpointed SASRec run: users walk chains i, i+1, i+2, ...
+    /// over 30 items, so the item after a user's whole history (test item included) is the
+    /// next link of the chain, and the top recommendation must be it. `--attention` writes
+    /// the last block's heat-map as an SVG that rsvg-convert renders.
+    func testRecommendReadsTheHistoryAndDrawsTheAttention() throws {
+        let h = try Harness(name: "sasrec-serve")
+        var lines: [String] = []
+        for user in 0..<40 {
+            for k in 0..<12 { lines.append("u\(user)\ti\((user + k) % 30)\t1\t\(880_000_000 + user * 100 + k)") }
+        }
+        let data = h.dir.appendingPathComponent("u.data").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: data, atomically: true, encoding: .utf8)
+        try """
+        seed: 4
+        task: {kind: next_item}
+        model: {kind: sasrec, embedding_size: 16, max_length: 10, blocks: 2, heads: 2, dropout: 0.1}
+        data: {name: chains, path: \(data), split: leave_one_out}
+        training: {epochs: 40, batch_size: 16, optimizer: adamw, learning_rate: 0.01, threads: 1}
+        evaluation: {topk: [1, 5], valid_metric: hit@1, stopping_step: 40}
+        """.write(toFile: h.config, atomically: true, encoding: .utf8)
+        let checkpoints = h.dir.appendingPathComponent("ckpt").path
+        let (trained, log) = try Harness.run(["train", "--config", h.config, "--checkpoint-dir", checkpoints])
+        XCTAssertEqual(trained, 0, log)
+        let map = h.dir.appendingPathComponent("map.svg").path
+        let (status, output) = try Harness.run(["recommend", "--checkpoint", checkpoints, "--config", h.config, "--user", "u7",
+                                                "--k", "3", "--attention", map])
+        XCTAssertEqual(status, 0, output)
+        // u7's history is i7 ... i18; the chain goes on with i19.
+        let first = try XCTUnwrap(output.split(separator: "\n").first { $0.hasPrefix("   1  ") })
+        XCTAssert(first.contains("  i19  "), output)
+        let svg = try String(contentsOfFile: map, encoding: .utf8)
+        for text in ["<svg", "head 0", "head 1", ">i18<", "block 1"] { XCTAssert(svg.contains(text), "no \(text) in the heat-map") }
+        let png = h.dir.appendingPathComponent("map.png").path
+        let render = Process()
+        render.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        render.arguments = ["rsvg-convert", map, "-o", png]
+        try render.run()
+        render.waitUntilExit()
+        XCTAssertEqual(render.terminationStatus, 0, "rsvg-convert could not render the heat-map")
+        // An unknown user is refused, naming the id.
+        let (refused, message) = try Harness.run(["recommend", "--checkpoint", checkpoints, "--config", h.config, "--user", "nobody",
+                                                  "--attention", map])
+        XCTAssertNotEqual(refused, 0)
+        XCTAssert(message.contains("user \"nobody\""), message)
+    }
 }

@@ -8,6 +8,7 @@ import TrellisTraining
 ///
 ///     link_prediction   score_i = <out_user[u], out_item[i]>        (the ranking evaluation's gemm)
 ///     rating            score_i = μ + model.score(out_user[u], out_item[i])   (a predicted rating)
+///     next_item         score_i = <state after the user's last items, out_item[i]>   (TrainedModel+Sequence)
 ///
 /// then the items in the mask are skipped and the best K kept by `TopKSelector` (higher score
 /// first, ties to the lower item id), as `RankingMetrics` does.
@@ -62,6 +63,7 @@ extension TrainedModel {
 
     /// Every item's score for user row `user` ((items) floats).
     public func scores(user: Int32) -> [Float] {
+        if let model = sequenceModel { return sequenceScores(user: user, model: model) }
         let users = outputs[GraphTopology.user], items = outputs[GraphTopology.item]
         let itemCount = items.shape[0], d = items.shape[1]
         let u = users.rows([user])  // (1, d)
