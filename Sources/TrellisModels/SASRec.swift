@@ -12,8 +12,10 @@ public protocol SequenceRecommender: SampledRecommender {
     /// States of every position: `items` (R, d) are the rows the sequences index, `sequences`
     /// (B·L, L = maxLength) holds row indices into `items` or -1 for left padding. Dropout
     /// draws from `rng` only when `training`; `attention`, if given, receives block k's
-    /// attention as (B, H, L, L). Result (B·L, d): row b·L + i is position i of sequence b.
-    func encode(items: Variable, sequences: [Int32], training: Bool, rng: inout SeededGenerator,
+    /// attention as (B, H, L, L). Result (B·L, d): row b·L + i is position i of sequence b;
+    /// with `lastOnly`, (B, d): only each sequence's last position, computed as such (the final
+    /// block's other positions are skipped).
+    func encode(items: Variable, sequences: [Int32], training: Bool, lastOnly: Bool, rng: inout SeededGenerator,
                 attention: ((_ block: Int, _ weights: Tensor) -> Void)?) -> Variable
 }
 
@@ -59,18 +61,19 @@ public final class SASRec: SequenceRecommender {
     /// The seeds' layer-0 rows are the outputs: the task encodes sequences over them.
     public func forward(_ subgraph: SampledSubgraph, inputs: [Variable]) -> [Variable] { inputs }
 
-    public func encode(items: Variable, sequences: [Int32], training: Bool, rng: inout SeededGenerator,
+    public func encode(items: Variable, sequences: [Int32], training: Bool, lastOnly: Bool = false, rng: inout SeededGenerator,
                        attention: ((Int, Tensor) -> Void)? = nil) -> Variable {
-        let L = maxLength, rows = sequences.count
+        let L = maxLength, rows = sequences.count, count = rows / L
         precondition(rows % L == 0, "SASRec: \(rows) positions are not whole sequences of \(L)")
         let padding = sequences.map { $0 < 0 }
         let e = items.gather(rows: sequences.map { Swift.max($0, 0) })                 // (B·L, d)
         let p = positions.gather(rows: (0..<rows).map { Int32($0 % L) })               // (B·L, d)
         var x = (e + p).dropout(rate: dropout, training: training, using: &rng)
         for (k, block) in blocks.enumerated() {
-            x = block(x, sequences: rows / L, length: L, padding: padding, training: training, rng: &rng,
-                      weights: attention.map { report in { report(k, $0) } })
+            x = block(x, sequences: count, length: L, padding: padding, training: training, rng: &rng,
+                      lastOnly: lastOnly && k == blocks.count - 1, weights: attention.map { report in { report(k, $0) } })
         }
-        return x.layerNorm(gamma: norm.gamma, beta: norm.beta)
+        if lastOnly && blocks.isEmpty { x = x.gather(rows: (0..<count).map { Int32($0 * L + L - 1) }) }
+        return x.layerNorm(gamma: norm.gamma, beta: norm.beta)                         // (B·L, d) or (B, d)
     }
 }

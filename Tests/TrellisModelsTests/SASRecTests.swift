@@ -14,9 +14,9 @@ final class SASRecTests: XCTestCase {
         SASRec(dimension: 6, maxLength: 4, blocks: 2, heads: 2, inner: 8, dropout: dropout, norm: norm, seed: 7)
     }
 
-    func encode(_ m: SASRec, _ items: Variable, training: Bool = false, sequences: [Int32]? = nil) -> Variable {
+    func encode(_ m: SASRec, _ items: Variable, training: Bool = false, sequences: [Int32]? = nil, lastOnly: Bool = false) -> Variable {
         var rng = SeededGenerator(seed: 1)
-        return m.encode(items: items, sequences: sequences ?? self.sequences, training: training, rng: &rng, attention: nil)
+        return m.encode(items: items, sequences: sequences ?? self.sequences, training: training, lastOnly: lastOnly, rng: &rng, attention: nil)
     }
 
     func testGradientsOfEveryWeightAndTheItemRows() {
@@ -26,6 +26,15 @@ final class SASRecTests: XCTestCase {
             let items = GradientCheck.input([5, 6], seed: 4)
             GradientCheck.checkParameters(m.parameters.dense, tolerance: 3e-2) { encode(m, Variable(items)) }
             GradientCheck.check([items], tolerance: 3e-2) { encode(m, $0[0]) }
+            // Only the last positions: the full encoder's last rows, through their own backward.
+            let full = encode(m, Variable(items)).value.data, last = encode(m, Variable(items), lastOnly: true).value.data
+            XCTAssertEqual(last.count, 12)
+            for c in 0..<6 {
+                XCTAssertEqual(last[c], full[3 * 6 + c], accuracy: 1e-5)
+                XCTAssertEqual(last[6 + c], full[7 * 6 + c], accuracy: 1e-5)
+            }
+            GradientCheck.checkParameters(m.parameters.dense, tolerance: 3e-2) { encode(m, Variable(items), lastOnly: true) }
+            GradientCheck.check([items], tolerance: 3e-2) { encode(m, $0[0], lastOnly: true) }
         }
     }
 

@@ -54,4 +54,25 @@ final class TransformerBlockTests: XCTestCase {
         XCTAssertNotEqual(run(b, x, training: true).value, run(b, x).value)
         XCTAssertEqual(run(b, x, training: true, seed: 2).value, run(b, x, training: true, seed: 2).value, "seeded")
     }
+
+    /// `lastOnly` computes each sequence's last position exactly as the full block does, and
+    /// its weights and input pass finite differences.
+    func testTheLastPositionAloneMatchesTheFullBlock() {
+        for norm in [TransformerBlock.Norm.pre, .post] {
+            let (b, store) = block(norm)
+            let x = GradientCheck.input([8, 6], seed: 8)
+            func last(_ input: Variable) -> Variable {
+                var rng = SeededGenerator(seed: 1)
+                return b(input, sequences: sequences, length: length, padding: padding, training: false, rng: &rng, lastOnly: true)
+            }
+            let full = run(b, Variable(x)).value.data, part = last(Variable(x)).value.data
+            XCTAssertEqual(part.count, 12)
+            for c in 0..<6 {
+                XCTAssertEqual(part[c], full[3 * 6 + c], accuracy: 1e-5)
+                XCTAssertEqual(part[6 + c], full[7 * 6 + c], accuracy: 1e-5)
+            }
+            GradientCheck.checkParameters(store.dense, tolerance: 3e-2) { last(Variable(x)) }
+            GradientCheck.check([x], tolerance: 3e-2) { last($0[0]) }
+        }
+    }
 }

@@ -70,4 +70,20 @@ final class SelfAttentionTests: XCTestCase {
         }
         XCTAssertEqual(run(1), run(3))
     }
+
+    /// Queries of the last Lq positions only: each output row is the full op's row of that
+    /// position, and q, k and v pass finite differences.
+    func testTheLastQueriesAloneGiveTheFullRows() {
+        let q = x(21), k = x(22), v = x(23), width = heads * dh
+        let full = attention([Variable(q), Variable(k), Variable(v)]).value.data
+        for last in [1, 2] {
+            let rows = (0..<sequences).flatMap { b in (length - last..<length).map { b * length + $0 } }
+            let queries = Tensor(shape: [rows.count, width], data: rows.flatMap { q.data[$0 * width..<($0 + 1) * width] })
+            let part = attention([Variable(queries), Variable(k), Variable(v)]).value.data
+            for (n, r) in rows.enumerated() {
+                for c in 0..<width { XCTAssertEqual(part[n * width + c], full[r * width + c], accuracy: 1e-6, "Lq \(last), row \(r)") }
+            }
+            GradientCheck.check([queries, k, v], tolerance: 2e-2) { attention($0) }
+        }
+    }
 }

@@ -33,9 +33,10 @@ extension TrainedModel {
         let L = model.maxLength, items = history(user: user).suffix(L)
         let sequence = [Int32](repeating: -1, count: L - items.count) + items
         var rng = SeededGenerator(seed: config.seed)   // no dropout outside training
+        // The heat-map needs every position's attention; a score only the last position's state.
         let h = model.encode(items: Variable(outputs[GraphTopology.item]), sequences: sequence, training: false,
-                             rng: &rng, attention: attention)                                      // (L, d)
-        return (sequence, h.gather(rows: [Int32(L - 1)]).value)
+                             lastOnly: attention == nil, rng: &rng, attention: attention)          // (L, d) or (1, d)
+        return (sequence, attention == nil ? h.value : h.gather(rows: [Int32(L - 1)]).value)
     }
 
     /// Every item's score for user row `user` from the sequence model.

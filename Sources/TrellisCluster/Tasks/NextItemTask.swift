@@ -22,6 +22,7 @@ import TrellisTraining
 ///             N, each held-out item against N items the user never had, seeded per user
 public final class NextItemTask: TrainingTask {
     public let loss: TaskSettings.Loss
+    public let positions: TaskSettings.Positions
     public let maxLength: Int
     public let ks: [Int]
     public let maskHistory: Bool
@@ -37,6 +38,7 @@ public final class NextItemTask: TrainingTask {
 
     public init(config: TrainingConfig, inputs: TaskInputs) {
         loss = config.task.loss
+        positions = config.task.positions
         maxLength = config.model.maxLength
         ks = config.evaluation.topk
         maskHistory = config.evaluation.maskHistory
@@ -90,9 +92,17 @@ public final class NextItemTask: TrainingTask {
         }
         let items = outputs[GraphTopology.item]                                           // (R, d)
         var rng = SeededGenerator(seed: seed, stream: batch.stream)
-        let h = encoder.encode(items: items, sequences: batch.inputs, training: true, rng: &rng, attention: nil)   // (B·L, d)
-        let scored = batch.targets.indices.filter { batch.targets[$0] >= 0 }.map { Int32($0) }
-        let states = h.gather(rows: scored)                                               // (T, d)
+        // Every target's state: (T, d). With one target per window, at its last position, the
+        // encoder computes only that position in its final block.
+        let states: Variable, scored: [Int32]
+        if positions == .last {
+            scored = (0..<batch.count).map { Int32($0 * batch.length + batch.length - 1) }
+            states = encoder.encode(items: items, sequences: batch.inputs, training: true, lastOnly: true, rng: &rng, attention: nil)
+        } else {
+            scored = batch.targets.indices.filter { batch.targets[$0] >= 0 }.map { Int32($0) }
+            states = encoder.encode(items: items, sequences: batch.inputs, training: true, lastOnly: false, rng: &rng, attention: nil)
+                .gather(rows: scored)
+        }
         let targets = scored.map { batch.targets[Int($0)] }
         let mean: Variable
         switch loss {
@@ -136,8 +146,8 @@ public final class NextItemTask: TrainingTask {
                 let last = history.index(of: u).map { history.sequence($0).suffix(L) } ?? []
                 for (j, item) in last.enumerated() { sequences[b * L + L - last.count + j] = item }
             }
-            let h = encoder.encode(items: table, sequences: sequences, training: false, rng: &rng, attention: nil)
-            let states = h.gather(rows: chunk.indices.map { Int32($0 * L + L - 1) }).value   // (chunk, d)
+            let states = encoder.encode(items: table, sequences: sequences, training: false, lastOnly: true,
+                                        rng: &rng, attention: nil).value                     // (chunk, d)
             if sampledNegatives > 0 {
                 let all = index(RatedPairs(users: seen.users + held.users, items: seen.items + held.items, ratings: seen.ratings + held.ratings))
                 for (b, u) in chunk.enumerated() {

@@ -41,12 +41,17 @@ public struct TransformerBlock {
         norm2 = layerNorm("norm2")
     }
 
-    /// x (B·L, d) -> (B·L, d). `padding[b·L + j]` marks padded positions (never attended to);
-    /// dropout draws from `rng` only when `training`; `weights` receives each head's attention.
+    /// x (B·L, d) -> (B·L, d), or (B, d) with `lastOnly`: only each sequence's last position
+    /// is computed (every position still serves as a key and value), all a final block owes a
+    /// prediction from the last position. `padding[b·L + j]` marks padded positions (never
+    /// attended to); dropout draws from `rng` only when `training`; `weights` receives each
+    /// head's attention ((B, H, L, L), or (B, H, 1, L) with `lastOnly`).
     public func callAsFunction(_ x: Variable, sequences: Int, length: Int, padding: [Bool]?, training: Bool,
-                               rng: inout SeededGenerator, weights: ((Tensor) -> Void)? = nil) -> Variable {
+                               rng: inout SeededGenerator, lastOnly: Bool = false, weights: ((Tensor) -> Void)? = nil) -> Variable {
+        let last: [Int32]? = lastOnly ? (0..<sequences).map { Int32($0 * length + length - 1) } : nil
+        func queries(_ h: Variable) -> Variable { last.map { h.gather(rows: $0) } ?? h }
         func attention(_ h: Variable) -> Variable {
-            out(.causalSelfAttention(query: query(h), key: key(h), value: value(h), sequences: sequences, length: length,
+            out(.causalSelfAttention(query: query(queries(h)), key: key(h), value: value(h), sequences: sequences, length: length,
                                      heads: heads, padding: padding, weights: weights))
         }
         func feedForward(_ h: Variable, _ rng: inout SeededGenerator) -> Variable {
@@ -55,10 +60,10 @@ public struct TransformerBlock {
         func ln(_ h: Variable, _ n: (gamma: Variable, beta: Variable)) -> Variable { h.layerNorm(gamma: n.gamma, beta: n.beta) }
         switch norm {
         case .pre:
-            let h = x + attention(ln(x, norm1)).dropout(rate: dropout, training: training, using: &rng)
+            let h = queries(x) + attention(ln(x, norm1)).dropout(rate: dropout, training: training, using: &rng)
             return h + feedForward(ln(h, norm2), &rng).dropout(rate: dropout, training: training, using: &rng)
         case .post:
-            let h = ln(x + attention(x).dropout(rate: dropout, training: training, using: &rng), norm1)
+            let h = ln(queries(x) + attention(x).dropout(rate: dropout, training: training, using: &rng), norm1)
             return ln(h + feedForward(h, &rng).dropout(rate: dropout, training: training, using: &rng), norm2)
         }
     }
