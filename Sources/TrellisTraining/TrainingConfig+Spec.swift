@@ -40,6 +40,7 @@ extension TrainingConfig {
             ("weight_decay", "\(training.weightDecay)"), ("clip_grad_norm", training.clipGradNorm.map { "\($0)" }),
             ("threads", "\(training.threads)"), ("schedule", training.schedule == .constant ? nil : training.schedule.rawValue),
             ("warmup_steps", training.warmupSteps == 0 ? nil : "\(training.warmupSteps)"),
+            ("steps_per_epoch", training.stepsPerEpoch == 0 ? nil : "\(training.stepsPerEpoch)"),
         ])
         section("evaluation", [
             ("topk", list(evaluation.topk)), ("valid_metric", quoted(evaluation.validMetric)),

@@ -152,6 +152,10 @@ public struct OptimisationSettings: Sendable, Equatable {
     public var schedule: Schedule = .constant
     /// Global steps of linear warm-up from learning_rate / warmup_steps to learning_rate.
     public var warmupSteps = 0
+    /// Global steps an epoch trains at most (0: every batch): the first ones of the epoch's
+    /// order, a fresh order each epoch. Long epochs (seed 003's 8.9 M prefixes) are timed and
+    /// evaluated in parts this way.
+    public var stepsPerEpoch = 0
     /// Compute threads (OpenBLAS and our kernels).
     public var threads = 2
     public init() {}

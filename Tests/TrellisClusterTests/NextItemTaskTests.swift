@@ -131,6 +131,23 @@ final class NextItemTaskTests: XCTestCase {
         XCTAssertGreaterThan(trained, try XCTUnwrap(untrained["hit@5"]) + 0.25)
     }
 
+    /// `training.steps_per_epoch` caps an epoch at a few steps of the configured batch size
+    /// (the batches are still cut from the whole epoch's order, so they keep their size).
+    func testAnEpochCanBeCappedAtAFewStepsOfTheConfiguredBatch() throws {
+        var c = Self.config(partitions: 1)
+        let uncapped = try EmbeddedEngine(config: c, dataset: Self.chains())
+        let whole = uncapped.run.stepsPerEpoch, firstBatch = try uncapped.trainStep().reduce(0) { $0 + $1.triples }
+        c.training.stepsPerEpoch = 2
+        c.training.epochs = 2
+        let engine = try EmbeddedEngine(config: c, dataset: Self.chains())
+        XCTAssertGreaterThan(whole, 2)
+        XCTAssertEqual(engine.run.stepsPerEpoch, 2)
+        XCTAssertEqual(try engine.trainStep().reduce(0) { $0 + $1.triples }, firstBatch, "the uncapped epoch's first batch")
+        XCTAssertGreaterThan(firstBatch, 12)
+        XCTAssertEqual(try engine.fit().records.count, 2)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: c.spec).training.stepsPerEpoch, 2)
+    }
+
     func testASequenceModelAndAPairTaskRefuseEachOther() {
         var pair = Self.config()
         pair.task.kind = .linkPrediction

@@ -30,7 +30,7 @@ public final class EmbeddedEngine {
         for p in all { (links[p], ratings[p]) = (plan.links[p], plan.ratings[p]) }
         stepper = try PartitionStepper(config: plan.config, schema: plan.graph.schema,
                                    source: source, links: links, exampleCounts: plan.exampleCounts,
-                                   stepsPerEpoch: plan.stepsPerEpoch, tableDimensions: plan.tables.map(\.dimension),
+                                   tableDimensions: plan.tables.map(\.dimension),
                                    ratings: ratings, ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)
     }
 

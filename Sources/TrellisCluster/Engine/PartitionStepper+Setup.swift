@@ -10,7 +10,7 @@ extension PartitionStepper {
     /// model or task kind the registries do not run, or inputs the task lacks.
     public convenience init(config: TrainingConfig, schema: GraphSchema,
                             source: ShardedNeighbourSource, links: [Int: (users: [Int32], items: [Int32])],
-                            exampleCounts: [Int], stepsPerEpoch: Int, tableDimensions: [Int],
+                            exampleCounts: [Int], tableDimensions: [Int],
                             ratings: [Int: [Float]] = [:], ratingMean: Float = 0, ratingScale: ClosedRange<Float>? = nil) throws {
         let entry = try ModelRegistry.entry(for: config)
         let (relations, nodeCounts) = (schema.relations, schema.nodeCounts)
@@ -19,7 +19,7 @@ extension PartitionStepper {
         inputs.links = links
         inputs.ratings = ratings
         inputs.exampleCounts = exampleCounts
-        inputs.stepsPerEpoch = stepsPerEpoch
+        inputs.stepsPerEpoch = TrainingPlan.slices(exampleCounts: exampleCounts, batchSize: config.training.batchSize)
         inputs.itemCount = nodeCounts[GraphTopology.item]
         // The item->user relation (0) lists each owned user's training items.
         inputs.knownItems = { shard.row(relation: 0, node: $0) ?? [] }

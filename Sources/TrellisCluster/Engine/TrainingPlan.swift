@@ -24,7 +24,8 @@ public struct TrainingPlan: Sendable {
     public let ratingScale: ClosedRange<Float>?
     /// Each partition's training examples (`TaskEntry.examples` of its links).
     public let exampleCounts: [Int]
-    /// Global steps per epoch: ceil(training examples / batch size).
+    /// Global steps per epoch: ceil(training examples / batch size), or `training.steps_per_epoch`
+    /// where that is fewer (the epoch then trains the first of its batches, in its order).
     public let stepsPerEpoch: Int
     /// Every table the parameter server holds: one trainable embedding per node type (in
     /// node-type order), then one frozen feature table per `graph.schema.features` entry.
@@ -84,7 +85,8 @@ public struct TrainingPlan: Sendable {
             ?? train.ratings.min().flatMap { low in train.ratings.max().map { low...$0 } }
         let entry = taskEntry
         exampleCounts = links.map { entry.examples(config, $0.users) }
-        stepsPerEpoch = max(1, (exampleCounts.reduce(0, +) + config.training.batchSize - 1) / config.training.batchSize)
+        let slices = Self.slices(exampleCounts: exampleCounts, batchSize: config.training.batchSize)
+        stepsPerEpoch = config.training.stepsPerEpoch > 0 ? min(config.training.stepsPerEpoch, slices) : slices
         if let problem = entry.accepts(modelEntry.build(config, graph.relations, graph.nodeTypes.count)) {
             throw ConfigError(file: "<config>", key: "model.kind", message: problem)
         }
@@ -94,6 +96,13 @@ public struct TrainingPlan: Sendable {
         } + features.map {
             TableSpec(name: $0.schema.name, rows: counts[$0.schema.nodeType], dimension: $0.schema.width, kind: .frozen, encoding: $0.encoding)
         }
+    }
+
+    /// The batches an epoch's examples are cut into: ceil(examples / batch size). Every role
+    /// derives it from the example counts, so a capped epoch (`training.steps_per_epoch`) still
+    /// cuts batches of the configured size.
+    public static func slices(exampleCounts: [Int], batchSize: Int) -> Int {
+        max(1, (exampleCounts.reduce(0, +) + batchSize - 1) / batchSize)
     }
 
     /// The rows of `table` in file order, or in time order (ties in file order) for a task
@@ -145,7 +154,7 @@ public struct TrainingPlan: Sendable {
     public func makeEvaluationTask() throws -> TrainingTask {
         var inputs = TaskInputs()
         inputs.exampleCounts = exampleCounts
-        inputs.stepsPerEpoch = stepsPerEpoch
+        inputs.stepsPerEpoch = Self.slices(exampleCounts: exampleCounts, batchSize: config.training.batchSize)
         inputs.itemCount = graph.nodeCounts[GraphTopology.item]
         inputs.ratingMean = ratingMean
         inputs.ratingScale = ratingScale

@@ -214,7 +214,7 @@ public final class WorkerNode {
         self.evaluationClient?.close()
         (self.evaluationClient, self.evaluationSource) = (evaluationClient, evaluationSource)
         stepper = try PartitionStepper(config: config, schema: w.schema, source: source, links: links,
-                                       exampleCounts: w.exampleCounts, stepsPerEpoch: w.stepsPerEpoch, tableDimensions: w.tableDimensions,
+                                       exampleCounts: w.exampleCounts, tableDimensions: w.tableDimensions,
                                        ratings: ratings, ratingMean: w.ratingMean, ratingScale: w.ratingScale)
         prefetcher?.stop()
         prefetcher = nil
