@@ -26,8 +26,13 @@ public struct TaskSettings: Sendable, Equatable {
     }
     public var kind: Kind = .linkPrediction
     /// The next-item loss: `softmax` (cross-entropy over every item, seed 003 and RecBole's
-    /// CE) or `bce` (one sampled negative per position, the SASRec paper's).
-    public enum Loss: String, Sendable, CaseIterable { case softmax, bce }
+    /// CE), `sampled_softmax` (cross-entropy over the batch's targets and `training.negatives`
+    /// uniformly drawn items, shared by the batch) or `bce` (one sampled negative per position,
+    /// the SASRec paper's).
+    public enum Loss: String, Sendable, CaseIterable {
+        case softmax, bce
+        case sampledSoftmax = "sampled_softmax"
+    }
     public var loss: Loss = .softmax
     /// Which positions a next-item example predicts: `all` (a user's sequence cut into windows
     /// of max_length targets, every position predicting the next item: the SASRec paper's and

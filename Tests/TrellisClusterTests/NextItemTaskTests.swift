@@ -99,11 +99,13 @@ final class NextItemTaskTests: XCTestCase {
     }
 
     /// Trained, SASRec ranks the next item of a chain far above the untrained model, with the
-    /// full softmax and with BCE; the loss falls.
+    /// full softmax, BCE and a sampled softmax (6 drawn items a batch), at every position or the
+    /// last; the loss falls.
     func testSASRecLearnsWhatComesNext() throws {
-        for (loss, positions) in [(TaskSettings.Loss.softmax, TaskSettings.Positions.all), (.bce, .all), (.softmax, .last)] {
+        for (loss, positions) in [(TaskSettings.Loss.softmax, TaskSettings.Positions.all), (.bce, .all), (.softmax, .last), (.sampledSoftmax, .last)] {
             var c = Self.config(loss: loss)
             c.task.positions = positions
+            c.training.negatives = 6
             let engine = try EmbeddedEngine(config: c, dataset: Self.chains())
             XCTAssertEqual(engine.stepper.model.name, "sasrec")
             let untrained = try XCTUnwrap(engine.run.evaluate(.test)["hit@5"])

@@ -11,9 +11,10 @@ import TrellisTraining
 ///
 ///     batch   windows of <= L targets, or prefixes with one (SequenceWindows), seeded per
 ///             (partition, epoch, step)
-///     seeds   the items read: every item (softmax), or the windows' items and negatives (bce)
+///     seeds   the items read: every item (softmax), or the windows' items and drawn ones
 ///     h       model.encode(item rows, inputs)                           (B·L, d)
 ///     loss    softmax: CE of h_t · Eᵀ over every item, mean over the batch's targets
+///             sampled_softmax: the same over the batch's targets and N drawn items only
 ///             bce:     −log σ(h_t · e_target) − log σ(−h_t · e_negative), mean over targets
 ///             times share (the batch's windows over the global step's)
 ///     eval    a user's last L items (training, and validation for the test) -> the last
@@ -23,6 +24,8 @@ import TrellisTraining
 public final class NextItemTask: TrainingTask {
     public let loss: TaskSettings.Loss
     public let positions: TaskSettings.Positions
+    /// Items a sampled softmax draws per batch (`training.negatives`).
+    public let sampled: Int
     public let maxLength: Int
     public let ks: [Int]
     public let maskHistory: Bool
@@ -39,6 +42,7 @@ public final class NextItemTask: TrainingTask {
     public init(config: TrainingConfig, inputs: TaskInputs) {
         loss = config.task.loss
         positions = config.task.positions
+        sampled = config.training.negatives
         maxLength = config.model.maxLength
         ks = config.evaluation.topk
         maskHistory = config.evaluation.maskHistory
@@ -78,6 +82,15 @@ public final class NextItemTask: TrainingTask {
             func rows(_ ids: [Int32]) -> [Int32] { ids.map { $0 < 0 ? -1 : row[$0]! } }
             return SequenceBatch(items: items, inputs: rows(inputs), targets: rows(targets), negatives: rows(negatives),
                                  length: maxLength, stream: stream)
+        case .sampledSoftmax:
+            var rng = SeededGenerator(seed: seed, stream: [0x6E65_6761] + stream.dropFirst())  // "nega"
+            let drawn = (0..<sampled).map { _ in Int32(rng.next(upperBound: UInt64(itemCount))) }
+            let candidates = Array(Set(targets + drawn).subtracting([-1])).sorted()
+            let items = Array(Set(inputs + candidates).subtracting([-1])).sorted()
+            let row = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, Int32($0)) })
+            func rows(_ ids: [Int32]) -> [Int32] { ids.map { $0 < 0 ? -1 : row[$0]! } }
+            return SequenceBatch(items: items, inputs: rows(inputs), targets: rows(targets), candidates: rows(candidates),
+                                 length: maxLength, stream: stream)
         }
     }
 
@@ -108,6 +121,10 @@ public final class NextItemTask: TrainingTask {
         switch loss {
         case .softmax:
             mean = states.matmul(items, transposeOther: true).crossEntropy(targets: targets)   // (T, R) -> mean CE
+        case .sampledSoftmax:
+            // Each target's class is its place among the candidates: (T, C) logits.
+            let place = Dictionary(uniqueKeysWithValues: batch.candidates.enumerated().map { ($1, Int32($0)) })
+            mean = states.matmul(items.gather(rows: batch.candidates), transposeOther: true).crossEntropy(targets: targets.map { place[$0]! })
         case .bce:
             let negatives = scored.map { batch.negatives[Int($0)] }
             let positive = (states * items.gather(rows: targets)).sum(axis: 1)           // (T)

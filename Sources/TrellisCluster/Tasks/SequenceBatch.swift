@@ -10,18 +10,23 @@ public struct SequenceBatch: TaskBatch {
     public var inputs: [Int32]
     public var targets: [Int32]
     public var negatives: [Int32]
+    /// Rows a sampled softmax scores every target against (the batch's targets and its drawn
+    /// negatives, distinct); empty for the other losses.
+    public var candidates: [Int32]
     /// Positions a window holds.
     public let length: Int
     /// Words of the batch's dropout stream (seed, partition, epoch, step).
     public let stream: [UInt64]
 
-    public init(items: [Int32], inputs: [Int32], targets: [Int32], negatives: [Int32] = [], length: Int, stream: [UInt64]) {
+    public init(items: [Int32], inputs: [Int32], targets: [Int32], negatives: [Int32] = [], candidates: [Int32] = [],
+                length: Int, stream: [UInt64]) {
         precondition(inputs.count == targets.count && inputs.count % length == 0 && (negatives.isEmpty || negatives.count == targets.count),
                      "SequenceBatch: \(inputs.count) inputs, \(targets.count) targets, \(negatives.count) negatives of length \(length)")
         self.items = items
         self.inputs = inputs
         self.targets = targets
         self.negatives = negatives
+        self.candidates = candidates
         self.length = length
         self.stream = stream
     }
@@ -33,6 +38,7 @@ public struct SequenceBatch: TaskBatch {
         // Every item a seed, in id order: a row becomes its item's id.
         func global(_ rows: [Int32]) -> [Int32] { rows.map { $0 < 0 ? -1 : items[Int($0)] } }
         return SequenceBatch(items: (0..<Int32(nodeCounts[GraphTopology.item])).map { $0 }, inputs: global(inputs),
-                             targets: global(targets), negatives: global(negatives), length: length, stream: stream)
+                             targets: global(targets), negatives: global(negatives), candidates: global(candidates),
+                             length: length, stream: stream)
     }
 }
