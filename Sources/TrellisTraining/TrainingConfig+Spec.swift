@@ -23,7 +23,10 @@ extension TrainingConfig {
         ] + (sequence ? [
             ("max_length", "\(model.maxLength)"), ("blocks", "\(model.blocks)"), ("heads", "\(model.heads)"),
             ("inner_size", "\(model.innerSize)"), ("dropout", "\(model.dropout)"), ("norm", model.norm.rawValue),
-        ] : []) + model.relationFanouts.keys.sorted().map { ("relation_fanouts.\($0)", list(model.relationFanouts[$0]!)) })
+        ] : []) + model.pretrained.keys.sorted().map { type in
+            let p = model.pretrained[type]!
+            return ("pretrained.\(type)", "{path: \(quoted(p.path)), ids: \(quoted(p.ids))" + (p.tensor.map { ", tensor: \(quoted($0))" } ?? "") + "}")
+        } + model.relationFanouts.keys.sorted().map { ("relation_fanouts.\($0)", list(model.relationFanouts[$0]!)) })
         section("data", [
             ("name", quoted(data.name)), ("path", quoted(data.path)), ("format", data.format.map(quoted)), ("split", data.split.rawValue),
             ("ratios", list(data.ratios)), ("train_file", data.trainFile.map(quoted)), ("valid_file", data.validFile.map(quoted)),
@@ -79,7 +82,7 @@ extension TrainingConfig {
                 lines.append("\(name):")
                 section = name
             }
-            if let dot = field.firstIndex(of: "."), ["relation_fanouts", "features"].contains(String(field[..<dot])) {
+            if let dot = field.firstIndex(of: "."), ["relation_fanouts", "features", "pretrained"].contains(String(field[..<dot])) {
                 let prefix = String(field[..<dot])
                 if prefix != group { flushGroup() }
                 group = prefix

@@ -48,7 +48,7 @@ extension TrainingConfig {
         if let m = top["model"] {
             let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
                                                                   "aggregator", "fanouts", "relation_fanouts", "rating_relations",
-                                                                  "max_length", "blocks", "heads", "inner_size", "dropout", "norm"])
+                                                                  "max_length", "blocks", "heads", "inner_size", "dropout", "norm", "pretrained"])
             if let v = s["kind"] { config.model.kind = try reader.name(v, at: "model.kind") }
             if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1, max: 4096) }
             if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0, max: 8) }
@@ -64,6 +64,7 @@ extension TrainingConfig {
                 guard config.model.dropout < 1 else { throw reader.fail("model.dropout", "expected a rate below 1, got \(reader.echo(v))") }
             }
             if let v = s["norm"] { config.model.norm = try reader.choice(v, at: "model.norm") }
+            if let v = s["pretrained"] { config.model.pretrained = try pretrained(v, reader: reader) }
             if let v = s["fanouts"] { config.model.fanouts = try reader.list(v, at: "model.fanouts").map { try reader.int($0, at: "model.fanouts", min: -1, max: 100_000) } }
             if let v = s["relation_fanouts"] {
                 guard case .mapping(let m) = v else { throw reader.fail("model.relation_fanouts", "expected a mapping of relation name to a list") }
@@ -146,6 +147,22 @@ extension TrainingConfig {
         }
         try config.validate(file: file)
         return config
+    }
+
+    /// `model.pretrained`: node type -> `{path, ids, tensor}`.
+    static func pretrained(_ node: Node, reader: ConfigReader) throws -> [String: PretrainedSource] {
+        guard case .mapping(let m) = node else { throw reader.fail("model.pretrained", "expected a mapping of node type to {path, ids, tensor}") }
+        var out: [String: PretrainedSource] = [:]
+        for (k, v) in m {
+            guard let type = k.string, !type.isEmpty else { throw reader.fail("model.pretrained", "node type names must be non-empty strings") }
+            let at = "model.pretrained.\(type)"
+            let s = try reader.mapping(v, at: at, allowed: ["path", "ids", "tensor"])
+            guard let path = s["path"], let ids = s["ids"] else { throw reader.fail(at, "expected both path and ids") }
+            var source = PretrainedSource(path: try reader.string(path, at: "\(at).path"), ids: try reader.string(ids, at: "\(at).ids"))
+            if let t = s["tensor"] { source.tensor = try reader.string(t, at: "\(at).tensor") }
+            out[type] = source
+        }
+        return out
     }
 
     /// `data.features`: node type -> `{path, columns, dtype}`.

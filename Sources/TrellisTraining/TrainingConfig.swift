@@ -74,7 +74,25 @@ public struct ModelSettings: Sendable, Equatable {
     /// Layer norm before each sub-layer (`pre`, with a final norm) or after (`post`).
     public enum Norm: String, Sendable, CaseIterable { case pre, post }
     public var norm: Norm = .pre
+    /// Node type -> a trained matrix its embedding table starts from (seed 003's pretrained
+    /// item vectors); rows the file does not name keep their seeded start.
+    public var pretrained: [String: PretrainedSource] = [:]
     public init() {}
+}
+
+/// `model.pretrained.<type>`: a float matrix (`.npy`, or a tensor of a `.safetensors` file)
+/// whose row k belongs to the raw id on line k of `ids`.
+public struct PretrainedSource: Sendable, Equatable {
+    public var path: String
+    public var ids: String
+    /// The tensor's name in a safetensors file (default `<type>.embedding`, as `trellis
+    /// export` writes it); nil for `.npy`.
+    public var tensor: String?
+    public init(path: String, ids: String, tensor: String? = nil) {
+        self.path = path
+        self.ids = ids
+        self.tensor = tensor
+    }
 }
 
 /// `data:` — where interactions come from and how they are split.

@@ -48,6 +48,14 @@ public final class EmbeddedEngine {
         return "model \(stepper.model.name): \(rows) table + \(dense) dense parameters\(fanouts); optimizer \(c.training.optimizer.rawValue), "
             + "lr \(c.training.learningRate), batch \(c.training.batchSize) x \(c.training.negatives) negatives, seed \(c.seed), "
             + "\(c.cluster.mode.rawValue), \(run.stepsPerEpoch) steps per epoch\n\(run.plan.report)"
+            + run.plan.pretrained.map(describe).joined()
+    }
+
+    /// A line on a table that starts from a trained matrix.
+    func describe(_ p: TrainingPlan.PretrainedRows) -> String {
+        let graph = run.plan.graph
+        let table = "\(graph.nodeTypes[p.nodeType]).embedding", total = graph.nodeCounts[p.nodeType]
+        return "\n\(table): \(p.rows.count) of \(total) rows from \(p.path) (the rest seeded; \(p.unknown) rows of the file name ids the data lacks)"
     }
 
     /// Trains until early stopping or the last epoch, then tests the best weights.

@@ -32,6 +32,8 @@ public struct TrainingPlan: Sendable {
     public let tables: [TableSpec]
     /// The frozen tables' rows, in `graph.schema.features` order ((n_t, width), row-major).
     public let featureValues: [[Float]]
+    /// Embedding rows that start from a trained matrix (`model.pretrained`), per node type.
+    public let pretrained: [PretrainedRows]
     /// The registry's entry of `config.model.kind`: how to build the model and sample for it.
     public let modelEntry: ModelEntry
     /// The registry's entry of `config.task.kind`: how to build the task.
@@ -62,6 +64,7 @@ public struct TrainingPlan: Sendable {
         let features = try Self.features(config, dataset: dataset)
         graph = try Self.graph(config, taskEntry: taskEntry, dataset: dataset).with(features: features.map(\.schema))
         featureValues = features.map(\.values)
+        pretrained = try Self.pretrained(config, dataset: dataset)
         let relations = graph.relations.map(\.name)
         for name in config.model.relationFanouts.keys.sorted() where !relations.contains(name) {
             throw ConfigError(file: "<config>", key: "model.relation_fanouts.\(name)",
@@ -168,7 +171,14 @@ public struct TrainingPlan: Sendable {
         for (name, t) in InputTables.initial(nodeTypes: graph.nodeTypes, nodeCounts: graph.nodeCounts,
                                              dimension: config.model.embeddingSize, seed: config.seed,
                                              distribution: modelEntry.tables) {
-            store.addTable(name, t)
+            var table = t
+            for p in pretrained where InputTables.name(graph.nodeTypes[p.nodeType]) == name {
+                let d = table.shape[1]
+                for (k, row) in p.rows.enumerated() {
+                    for c in 0..<d { table.data[Int(row) * d + c] = p.values[k * d + c] }
+                }
+            }
+            store.addTable(name, table)
         }
         for (spec, values) in zip(tables.filter { $0.kind == .frozen }, featureValues) {
             store.addTable(spec.name, Tensor(shape: [spec.rows, spec.dimension], data: values), kind: .frozen)
