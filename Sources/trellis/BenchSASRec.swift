@@ -28,7 +28,7 @@ extension Trellis {
         ]
         static let settings = ["peer", "recbole", "paper", "seed"]
 
-        @Option(name: .long, help: "Training steps timed per setting (after one warm-up step); the peer setting times a whole epoch.")
+        @Option(name: .long, help: "Training steps timed per setting (after one warm-up step); the peer setting times the rest of its epoch.")
         var steps = 10
         @Option(name: .long, help: "Compute threads.")
         var threads = 2
@@ -81,7 +81,8 @@ extension Trellis {
             let engine: EmbeddedEngine
             do { engine = try EmbeddedEngine(config: c, dataset: dataset) } catch { throw RunError(error) }
             let epoch = engine.run.stepsPerEpoch
-            let count = setting == "peer" ? epoch : min(steps, epoch - 1)
+            // One epoch's steps, the first untimed (warm-up): the peer setting times all the rest.
+            let count = setting == "peer" ? epoch - 1 : min(steps, epoch - 1)
             try engine.trainStep()
             var sequences = 0
             let timed = ResourceUsage.now()
@@ -120,7 +121,7 @@ extension Trellis {
                 }
                 print(line)
             }
-            print("s/epoch: measured over a whole epoch for peer, projected from \(steps) timed steps otherwise; memory: peer MB / ours")
+            print("s/epoch: projected from the timed steps (all but the first of the epoch for peer, \(steps) otherwise); memory: peer MB / ours")
             if let output {
                 let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
                 do { try json.write(to: URL(fileURLWithPath: output), options: .atomic) } catch { throw RunError(error) }
