@@ -96,6 +96,17 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(table.weights.data[2], 3 * (1 - 0.005) * (1 - 0.005) * (1 - 0.005), accuracy: 1e-6, "a row without gradient only decays")
     }
 
+    /// A table that never had a gradient (SASRec's user table) is skipped by the dense step:
+    /// no moments, no work, and its rows are what zero moments would have left them.
+    func testADenseTableWithoutAnyGradientIsLeftAlone() {
+        let table = EmbeddingTable(name: "t", weights: Tensor(shape: [2, 2], data: [1, 2, 3, 4]))
+        let dense = LazyAdam(learningRate: 0.1, lazy: false)
+        table.setGradient(RowGradient(dimension: 2))
+        dense.step([table])
+        XCTAssertEqual(table.weights.data, [1, 2, 3, 4])
+        XCTAssertNil(dense.moments.first["t"])
+    }
+
     func testRowAdagrad() {
         // acc = 0 + g^2 = 4; w -= 0.1 * 2 / 2 = 0.1.  Second step: acc = 8, w -= 0.1 * 2 / sqrt(8).
         let table = EmbeddingTable(name: "t", weights: Tensor(shape: [1, 1], data: [1]))

@@ -80,6 +80,9 @@ public final class LazyAdam: RowOptimizer {
         for t in tables {
             var g = t.gradient.coalesced()
             let d = t.dimension
+            // A table no step has given a gradient (SASRec's user table) has zero moments, so a
+            // dense step would move none of its rows: skipped, exactly, unless it decays.
+            if !lazy && g.isEmpty && moments.first[t.name] == nil && decay == 0 { continue }
             if !lazy { g = Self.densified(g, rowCount: t.rowCount) }
             guard !g.isEmpty else { continue }
             let n = t.weights.count
