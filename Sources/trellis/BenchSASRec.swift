@@ -62,6 +62,7 @@ extension Trellis {
             case "seed":
                 c = try loadConfig("configs/retail-sasrec.yaml")
                 c.data.path = (retail as NSString).appendingPathComponent("events.inter")
+                c.training.stepsPerEpoch = 0   // the whole epoch the timed steps project to
             default: break
             }
             c.training.threads = threads

@@ -105,8 +105,11 @@ extension Trellis {
                 let report = dataset.ratingBaselines(on: .test, clip: engine.run.plan.ratingScale)
                 baseline = ["global_mean_rmse": report.globalMean.rmse, "global_mean_mae": report.globalMean.mae,
                             "bias_rmse": report.bias.rmse, "bias_mae": report.bias.mae]
+            } else if cfg.task.kind == .nextItem && cfg.evaluation.sampledNegatives > 0 {
+                baseline = [:]   // ranked among sampled candidates: no full-ranking yardstick
             } else {
-                baseline = dataset.popularityBaseline(ks: cfg.evaluation.topk)
+                // The next-item protocol masks the history only where the config says so.
+                baseline = dataset.popularityBaseline(ks: cfg.evaluation.topk, masked: cfg.task.kind != .nextItem || cfg.evaluation.maskHistory)
             }
             if summary.test["rmse"] != nil { printRatings(summary, baseline: baseline) } else {
                 printTable(summary, baseline: baseline, ks: cfg.evaluation.topk)
@@ -140,7 +143,7 @@ extension Trellis {
         private func printTable(_ s: RunSummary, baseline: [String: Double], ks: [Int]) {
             print("\ntest (best epoch \(s.bestEpoch) of \(s.epochs); \(Int(s.test["users"] ?? 0)) users)")
             print("  model       K    ndcg    recall  hit     precision  mrr     coverage")
-            for (name, m) in [(s.model, s.test), ("popularity", baseline)] {
+            for (name, m) in [(s.model, s.test), ("popularity", baseline)] where !m.isEmpty {
                 for k in ks {
                     print(String(format: "  %-10@ %3d  %.4f  %.4f  %.4f  %.4f     %.4f  %.4f", name as NSString, k,
                                  m["ndcg@\(k)"] ?? 0, m["recall@\(k)"] ?? 0, m["hit@\(k)"] ?? 0,
