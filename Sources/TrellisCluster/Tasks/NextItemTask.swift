@@ -154,6 +154,9 @@ public final class NextItemTask: TrainingTask {
         let mask = maskHistory ? index(seen) : CSRMatrix(rowCount: rowCount, columnCount: itemCount, rows: [], columns: [], values: nil, sortRows: false)
         let users = (0..<rowCount).filter { targets.rowLength($0) > 0 }.map { Int32($0) }
         var metrics = RankingMetrics(ks: ks, itemCount: sampledNegatives > 0 ? sampledNegatives + 1 : itemCount)
+        // Every item a user had, which sampled candidates avoid: built once, not per chunk.
+        let known = sampledNegatives > 0
+            ? index(RatedPairs(users: seen.users + held.users, items: seen.items + held.items, ratings: seen.ratings + held.ratings)) : nil
         let L = maxLength, table = Variable(items)
         var rng = SeededGenerator(seed: seed)   // unused: no dropout in evaluation
         for start in stride(from: 0, to: users.count, by: Self.evaluationChunk) {
@@ -165,8 +168,7 @@ public final class NextItemTask: TrainingTask {
             }
             let states = encoder.encode(items: table, sequences: sequences, training: false, lastOnly: true,
                                         rng: &rng, attention: nil).value                     // (chunk, d)
-            if sampledNegatives > 0 {
-                let all = index(RatedPairs(users: seen.users + held.users, items: seen.items + held.items, ratings: seen.ratings + held.ratings))
+            if let all = known {
                 for (b, u) in chunk.enumerated() {
                     rankAgainstSampled(&metrics, state: Array(states.data[b * items.shape[1]..<(b + 1) * items.shape[1]]), user: u,
                                        part: part, targets: targets.row(Int(u)), known: all.row(Int(u)), items: items)
