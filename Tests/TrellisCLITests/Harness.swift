@@ -244,3 +244,18 @@ final class Harness {
                          bestEpoch: try value("best_epoch", Int.self), epochs: try value("epochs", Int.self), losses: losses)
     }
 }
+
+extension Harness {
+    /// The config trained in one process, then by 2 workers of which one is SIGKILLed once
+    /// epoch 1 is logged and replaced by a new `worker join`: the run must end with the one
+    /// process's numbers, and the kill must have come before epoch 3 ended.
+    func checkAKilledWorkerChangesNothing(file: StaticString = #filePath, line: UInt = #line) throws {
+        let reference = try trainOneProcess()
+        let log = try runKillingAWorker(port: Harness.freePort()) {
+            try waitFor(log: "coordinator", containing: "epoch 1 ", seconds: 120)
+        }
+        XCTAssertEqual(try result("run"), reference, file: file, line: line)
+        let lost = try XCTUnwrap(log.range(of: "worker lost"), file: file, line: line)
+        XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before epoch 3 ended:\n\(log)", file: file, line: line)
+    }
+}

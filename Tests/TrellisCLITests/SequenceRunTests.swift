@@ -32,14 +32,7 @@ final class SequenceRunTests: XCTestCase {
     }
 
     func testKilledWorkerIsReplacedAndTheRunMatchesOneProcess() throws {
-        let h = try harness("sasrec-kill", epochs: 6)
-        let reference = try h.trainOneProcess()
-        let log = try h.runKillingAWorker(port: Harness.freePort()) {
-            try h.waitFor(log: "coordinator", containing: "epoch 1 ", seconds: 120)
-        }
-        XCTAssertEqual(try h.result("run"), reference)
-        let lost = try XCTUnwrap(log.range(of: "worker lost"))
-        XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before epoch 3 ended:\n\(log)")
+        try harness("sasrec-kill", epochs: 6).checkAKilledWorkerChangesNothing()
     }
 
     /// `trellis recommend` on a checkpointed SASRec run: users walk chains i, i+1, i+2, ...
