@@ -77,21 +77,25 @@ public final class NextItemTask: TrainingTask {
                 let n = Int32(rng.next(upperBound: UInt64(itemCount)))
                 return n != t || itemCount == 1 ? n : (n + 1) % Int32(itemCount)
             }
-            let items = Array(Set(inputs + targets + negatives).subtracting([-1])).sorted()
-            let row = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, Int32($0)) })
-            func rows(_ ids: [Int32]) -> [Int32] { ids.map { $0 < 0 ? -1 : row[$0]! } }
+            let (items, rows) = Self.seeds(inputs, targets, negatives)
             return SequenceBatch(items: items, inputs: rows(inputs), targets: rows(targets), negatives: rows(negatives),
                                  length: maxLength, stream: stream)
         case .sampledSoftmax:
             var rng = SeededGenerator(seed: seed, stream: [0x6E65_6761] + stream.dropFirst())  // "nega"
             let drawn = (0..<sampled).map { _ in Int32(rng.next(upperBound: UInt64(itemCount))) }
             let candidates = Array(Set(targets + drawn).subtracting([-1])).sorted()
-            let items = Array(Set(inputs + candidates).subtracting([-1])).sorted()
-            let row = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, Int32($0)) })
-            func rows(_ ids: [Int32]) -> [Int32] { ids.map { $0 < 0 ? -1 : row[$0]! } }
+            let (items, rows) = Self.seeds(inputs, candidates)
             return SequenceBatch(items: items, inputs: rows(inputs), targets: rows(targets), candidates: rows(candidates),
                                  length: maxLength, stream: stream)
         }
+    }
+
+    /// The distinct item ids of `lists` (padding left out), ascending, and the map from an id
+    /// list to rows among them (-1 stays -1).
+    static func seeds(_ lists: [Int32]...) -> (items: [Int32], rows: ([Int32]) -> [Int32]) {
+        let items = Array(Set(lists.joined()).subtracting([-1])).sorted()
+        let row = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, Int32($0)) })
+        return (items, { ids in ids.map { $0 < 0 ? -1 : row[$0]! } })
     }
 
     public func globalCount(step: Int) -> Int {
