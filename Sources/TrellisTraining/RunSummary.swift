@@ -11,10 +11,14 @@ public struct EpochRecord: Sendable, Equatable {
     public let evalSeconds: Double
     /// `ndcg@10`, `recall@10`, … and `users` (how many users were ranked).
     public let metrics: [String: Double]
+    /// The rate of the epoch's last step (nil on a test record).
+    public let learningRate: Double?
 
-    public init(epoch: Int, split: String, loss: Double, trainSeconds: Double, evalSeconds: Double, metrics: [String: Double]) {
+    public init(epoch: Int, split: String, loss: Double, trainSeconds: Double, evalSeconds: Double, metrics: [String: Double],
+                learningRate: Double? = nil) {
         self.epoch = epoch; self.split = split; self.loss = loss
         self.trainSeconds = trainSeconds; self.evalSeconds = evalSeconds; self.metrics = metrics
+        self.learningRate = learningRate
     }
 
     /// The record as one line of JSON, keys sorted, every number exact: Swift's shortest
@@ -27,6 +31,7 @@ public struct EpochRecord: Sendable, Equatable {
         func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
         var fields = [("epoch", "\(epoch)"), ("split", quoted(split)), ("loss", number(loss)),
                       ("train_seconds", number(trainSeconds)), ("eval_seconds", number(evalSeconds))]
+        if let learningRate { fields.append(("learning_rate", number(learningRate))) }
         for (k, v) in metrics { fields.append((k, number(v))) }
         return "{" + fields.sorted { $0.0 < $1.0 }.map { quoted($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
@@ -45,14 +50,15 @@ extension EpochRecord: Decodable {
     /// metric throws.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
-        let fixed = ["epoch", "split", "loss", "train_seconds", "eval_seconds"]
+        let fixed = ["epoch", "split", "loss", "train_seconds", "eval_seconds", "learning_rate"]
         var metrics: [String: Double] = [:]
         for key in c.allKeys where !fixed.contains(key.stringValue) { metrics[key.stringValue] = try c.decode(Double.self, forKey: key) }
         self.init(epoch: try c.decode(Int.self, forKey: Key(stringValue: "epoch")),
                   split: try c.decode(String.self, forKey: Key(stringValue: "split")),
                   loss: try c.decode(Double.self, forKey: Key(stringValue: "loss")),
                   trainSeconds: try c.decode(Double.self, forKey: Key(stringValue: "train_seconds")),
-                  evalSeconds: try c.decode(Double.self, forKey: Key(stringValue: "eval_seconds")), metrics: metrics)
+                  evalSeconds: try c.decode(Double.self, forKey: Key(stringValue: "eval_seconds")), metrics: metrics,
+                  learningRate: try c.decodeIfPresent(Double.self, forKey: Key(stringValue: "learning_rate")))
     }
 }
 

@@ -42,6 +42,8 @@ extension TrainingConfig {
             ("optimizer", training.optimizer.rawValue), ("learning_rate", "\(training.learningRate)"),
             ("weight_decay", "\(training.weightDecay)"), ("clip_grad_norm", training.clipGradNorm.map { "\($0)" }),
             ("threads", "\(training.threads)"), ("schedule", training.schedule == .constant ? nil : training.schedule.rawValue),
+            ("plateau_factor", training.schedule == .plateau ? "\(training.plateauFactor)" : nil),
+            ("plateau_patience", training.schedule == .plateau ? "\(training.plateauPatience)" : nil),
             ("warmup_steps", training.warmupSteps == 0 ? nil : "\(training.warmupSteps)"),
             ("steps_per_epoch", training.stepsPerEpoch == 0 ? nil : "\(training.stepsPerEpoch)"),
         ])

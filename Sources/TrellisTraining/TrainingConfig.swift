@@ -171,8 +171,13 @@ public struct OptimisationSettings: Sendable, Equatable {
     /// Clip all gradients to this global L2 norm; nil for no clipping.
     public var clipGradNorm: Float?
     /// How the learning rate moves over the run (see `LearningRateSchedule`).
-    public enum Schedule: String, Sendable, CaseIterable { case constant, cosine }
+    public enum Schedule: String, Sendable, CaseIterable { case constant, cosine, plateau }
     public var schedule: Schedule = .constant
+    /// Plateau: the factor that cuts the rate, and the evaluations without improvement
+    /// (on `evaluation.valid_metric`) tolerated before a cut; PyTorch's defaults are 0.1 and
+    /// 10, seed 003 uses 0.5 and 1.
+    public var plateauFactor: Float = 0.5
+    public var plateauPatience = 1
     /// Global steps of linear warm-up from learning_rate / warmup_steps to learning_rate.
     public var warmupSteps = 0
     /// Global steps an epoch trains at most (0: every batch): the first ones of the epoch's

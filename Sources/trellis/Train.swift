@@ -61,9 +61,11 @@ extension Trellis {
                 guard record.split == "valid" else { try? out?.append(record); return }
                 // A rating run reports its other error metric where a ranking run reports recall@10.
                 let second = record.metrics["rmse"] != nil ? (metric == "mae" ? "rmse" : "mae") : "recall@10"
+                // A moving rate is shown (a plateau's cut is visible in the next epoch's line).
+                let rate = cfg.training.schedule == .constant ? "" : String(format: "  lr %.3g", record.learningRate ?? 0)
                 print(String(format: "  valid  %@ %.4f  %@ %.4f  loss %.4f  train %.2fs  eval %.2fs",
                              metric, record.metrics[metric] ?? 0, second, record.metrics[second] ?? 0,
-                             record.loss, record.trainSeconds, record.evalSeconds))
+                             record.loss, record.trainSeconds, record.evalSeconds) + rate)
                 try? out?.append(record)
             }
             var bar = ProgressBar()

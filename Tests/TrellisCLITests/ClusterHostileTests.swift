@@ -175,7 +175,7 @@ final class ClusterHostileTests: XCTestCase {
             Message.push(session: 1, globalStep: step, contribution: Contribution(
                 step: StepID(epoch: 1, step: step), partition: p,
                 rows: [RowGradient(dimension: 32, rowIDs: [0], values: Array(repeating: 1, count: 32)), RowGradient(dimension: 32)],
-                dense: Array(repeating: nil, count: denseCount), loss: 0.5, triples: 1, share: 0.25), timings: [], grant: UInt64(step * 4 + p))
+                dense: Array(repeating: nil, count: denseCount), loss: 0.5, triples: 1, share: 0.25), timings: [], grant: Grant(tag: UInt64(step * 4 + p), reductions: 0))
         } }
         for push in forged { try member.send(push) }
         let bomb = Self.bomb(count: 1 << 27)

@@ -4,19 +4,20 @@ import XCTest
 
 /// `task: {kind: next_item}` with SASRec through the real binary: 2 workers (also with 2
 /// parameter-server processes) give exactly the numbers of one process, and so does a run
-/// whose worker is SIGKILLed and replaced.
+/// whose worker is SIGKILLed and replaced, and a plateau-scheduled run over parameter-server
+/// processes whose coordinator is SIGKILLed and resumed.
 final class SequenceRunTests: XCTestCase {
     /// A small SASRec on MovieLens-100K leave-one-out, 4 partitions.
-    private func harness(_ name: String, epochs: Int) throws -> Harness {
+    private func harness(_ name: String, epochs: Int, training: String = "learning_rate: 0.002", cluster: String = "") throws -> Harness {
         let h = try Harness(name: name)
         try """
         seed: 5
         task: {kind: next_item, loss: softmax}
         model: {kind: sasrec, embedding_size: 16, max_length: 20, blocks: 1, heads: 2, dropout: 0.2}
         data: {name: ml-100k, path: \(try TestData.movieLens100K()), split: leave_one_out}
-        training: {epochs: \(epochs), batch_size: 256, optimizer: adamw, learning_rate: 0.002, threads: 1}
+        training: {epochs: \(epochs), batch_size: 256, optimizer: adamw, \(training), threads: 1}
         evaluation: {valid_metric: ndcg@10, stopping_step: \(epochs)}
-        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000}
+        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000\(cluster)}
         """.write(toFile: h.config, atomically: true, encoding: .utf8)
         return h
     }
@@ -29,6 +30,34 @@ final class SequenceRunTests: XCTestCase {
         for servers in [0, 2] {
             XCTAssertEqual(try h.runTwoWorkers(servers: servers, output: "cluster\(servers)"), reference, "\(servers) server processes")
         }
+    }
+
+    /// seed 003's ReduceLROnPlateau: validation NDCG@10 falls after epoch 2 and the rate is
+    /// halved from epoch 3 on. The coordinator counts the cuts from its validation history
+    /// and every task's grant carries them to the shards, so 2 workers + 2 server processes
+    /// give one process's numbers, also across a coordinator SIGKILLed in epoch 4 and resumed
+    /// from its checkpoint (the cut comes back with the history it is counted from).
+    func testAPlateauCutReachesTheServersAndSurvivesACoordinatorRestart() throws {
+        let h = try harness("sasrec-plateau", epochs: 5, training: "learning_rate: 0.02, schedule: plateau, plateau_patience: 0",
+                            cluster: ", checkpoint_every: 5")
+        let reference = try h.trainOneProcess()
+        let rates = try String(contentsOf: h.dir.appendingPathComponent("reference/metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").compactMap { line in (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["learning_rate"] as? Double }
+        XCTAssertEqual(rates, [0.02, 0.02, 0.01, 0.01, 0.01].map { Double(Float($0)) }, "one cut, after epoch 2")
+        let port = Harness.freePort(), serverPort = Harness.freePort()
+        let first = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, extra: ["--servers", "2"])
+        let servers = try (0..<2).map { try h.startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
+        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
+        try h.waitFor(log: "coordinator", containing: "checkpoint written", after: "epoch 3 ", seconds: 120)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, resume: true,
+                                            logName: "coordinator2", extra: ["--servers", "2"])
+        try h.waitForExit(second, seconds: 120)
+        for p in servers + workers { try h.waitForExit(p, seconds: 30) }
+        let resumed = try XCTUnwrap(try h.log("coordinator2").split(separator: "\n").first { $0.contains("] resumed") })
+        XCTAssert(resumed.contains("epoch=4 "), "\(resumed)")
+        XCTAssertEqual(try h.result("run"), reference)
     }
 
     func testKilledWorkerIsReplacedAndTheRunMatchesOneProcess() throws {

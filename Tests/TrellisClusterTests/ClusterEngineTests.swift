@@ -166,7 +166,7 @@ final class ClusterEngineTests: XCTestCase {
         let c = Contribution(step: StepID(epoch: 2, step: 5), partition: 1,
                              rows: [RowGradient(dimension: 4, rowIDs: [1, 7, 9], values: (0..<12).map { Float($0) / 10 }), RowGradient(dimension: 4)],
                              dense: [Tensor(shape: [2, 2], data: [1, 2, 3, 4])], loss: 0.25, triples: 8, share: 0.5)
-        let push = Message.push(session: 42, globalStep: 17, contribution: c, timings: [0.1, 0.2, 0.3, 0.4], grant: 0xfeed)
+        let push = Message.push(session: 42, globalStep: 17, contribution: c, timings: [0.1, 0.2, 0.3, 0.4], grant: Grant(tag: 0xfeed, reductions: 3))
         let bytes = push.frame().frame.encode()
         XCTAssertEqual(try Message.decode(Frame.decode(bytes, maxBodyBytes: 1 << 20), limits: limits), push)
         // Every truncation is an error, never a crash.
@@ -176,10 +176,10 @@ final class ClusterEngineTests: XCTestCase {
         // A row id past the table, a wrong dense shape, an unknown partition.
         var bad = c
         bad.rows[0] = RowGradient(dimension: 4, rowIDs: [60], values: [0, 0, 0, 0])
-        XCTAssertThrowsError(try Message.decode(Message.push(session: 1, globalStep: 0, contribution: bad, timings: [], grant: 1).frame().frame, limits: limits))
+        XCTAssertThrowsError(try Message.decode(Message.push(session: 1, globalStep: 0, contribution: bad, timings: [], grant: .local).frame().frame, limits: limits))
         bad = c
         bad.dense = [Tensor(shape: [3], data: [1, 2, 3])]
-        XCTAssertThrowsError(try Message.decode(Message.push(session: 1, globalStep: 0, contribution: bad, timings: [], grant: 1).frame().frame, limits: limits))
+        XCTAssertThrowsError(try Message.decode(Message.push(session: 1, globalStep: 0, contribution: bad, timings: [], grant: .local).frame().frame, limits: limits))
         let pull = Message.pull(session: 1, partition: 7, globalStep: 0, ids: [[1], [2]])
         XCTAssertThrowsError(try Message.decode(pull.frame().frame, limits: limits))
     }

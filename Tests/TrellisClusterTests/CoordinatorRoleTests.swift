@@ -82,7 +82,7 @@ final class CoordinatorRoleTests: XCTestCase {
         func join(_ e: [UInt8]) throws { try deliver(.join(token: "", name: "w\(e[0])"), from: e) }
 
         /// The worker at `e` asks for a task; returns it (partition, global step, grant).
-        func task(_ e: [UInt8]) throws -> (partition: Int, step: Int, grant: UInt64)? {
+        func task(_ e: [UInt8]) throws -> (partition: Int, step: Int, grant: Grant)? {
             try deliver(.taskRequest(session: sessions[e]!), from: e)
             try carry(role.handle(.tick, now: now))
             for m in inbox(e) {
@@ -102,7 +102,7 @@ final class CoordinatorRoleTests: XCTestCase {
                                 share: 1 / Float(run.config.cluster.partitions))
         }
 
-        func push(_ e: [UInt8], _ t: (partition: Int, step: Int, grant: UInt64)) throws {
+        func push(_ e: [UInt8], _ t: (partition: Int, step: Int, grant: Grant)) throws {
             try deliver(.push(session: sessions[e]!, globalStep: t.step, contribution: contribution(t.partition, t.step),
                               timings: [], grant: t.grant), from: e)
         }
@@ -188,9 +188,12 @@ final class CoordinatorRoleTests: XCTestCase {
         forged.step = 1
         try s.push(w0, forged)  // a step it was not given
         forged = t0
-        forged.grant ^= 1
+        forged.grant.tag ^= 1
         try s.push(w0, forged)  // the right task with a wrong grant
-        XCTAssertEqual(s.inbox(w0).filter { if case .error = $0 { return true } else { return false } }.count, 3)
+        forged = t0
+        forged.grant.reductions = 1
+        try s.push(w0, forged)  // the right task at a rate the coordinator did not set
+        XCTAssertEqual(s.inbox(w0).filter { if case .error = $0 { return true } else { return false } }.count, 4)
         XCTAssertEqual(s.run.server.cursors, [0, 0])
         try s.push(w0, t0)
         XCTAssertEqual(s.inbox(w0), [.ack(applied: false)])

@@ -80,13 +80,13 @@ extension ClusterEngineTests {
         let c = Contribution(step: StepID(epoch: 1, step: 0), partition: 1,
                              rows: [RowGradient(dimension: 4, rowIDs: [1], values: [1, 2, 3, 4]), RowGradient(dimension: 4, rowIDs: [3], values: [1, 2, 3, 4])],
                              dense: [nil], loss: 1, triples: 2, share: 0.5)
-        let frame = Message.push(session: 9, globalStep: 0, contribution: c, timings: [], grant: 0).frame().frame
+        let frame = Message.push(session: 9, globalStep: 0, contribution: c, timings: [], grant: .local).frame().frame
         XCTAssertThrowsError(try Message.decode(frame, limits: limits)) { error in
             XCTAssert("\(error)".contains("push.rows[1] (frozen)"), "\(error)")
         }
         var fine = c
         fine.rows[1] = RowGradient(dimension: 4)
-        XCTAssertNoThrow(try Message.decode(Message.push(session: 9, globalStep: 0, contribution: fine, timings: [], grant: 0).frame().frame, limits: limits))
+        XCTAssertNoThrow(try Message.decode(Message.push(session: 9, globalStep: 0, contribution: fine, timings: [], grant: .local).frame().frame, limits: limits))
     }
 
     func testACheckpointOfOtherFeatureValuesIsRefused() throws {

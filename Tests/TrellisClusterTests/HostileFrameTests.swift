@@ -46,11 +46,11 @@ final class HostileFrameTests: XCTestCase {
                                    linkUsers: [[0, 1]], linkItems: [[2, 3]], linkRatings: [[4, 3.5]],
                                    validLinks: [RatedPairs(users: [1], items: [39], ratings: [5])],
                                    testLinks: [RatedPairs(users: [0, 1], items: [2, 0], ratings: [1, 2])])),
-            .taskRequest(session: 9), .task(session: 9, partition: 1, epoch: 1, step: 2, grant: 77), .finished,
+            .taskRequest(session: 9), .task(session: 9, partition: 1, epoch: 1, step: 2, grant: Grant(tag: 77, reductions: 2)), .finished,
             .pull(session: 9, partition: 1, globalStep: 2, ids: [[1, 2], [3]]),
             .rows(rows: [Tensor(shape: [2, 4], data: Array(repeating: 1, count: 8)), Tensor(shape: [1, 4], data: [1, 2, 3, 4])],
                   dense: [Tensor(shape: [2, 2], data: [1, 2, 3, 4])]),
-            .push(session: 9, globalStep: 6, contribution: c, timings: [0.1, 0.2], grant: 77), .ack(applied: true),
+            .push(session: 9, globalStep: 6, contribution: c, timings: [0.1, 0.2], grant: Grant(tag: 77, reductions: 2)), .ack(applied: true),
             .sampleRequest(SampleRequest(session: 9, requestID: 5, owner: 2, relation: 1, fanout: 5,
                                          tag: SampleTag(seed: 1, epoch: 1, step: 2, hop: 0), nodes: [1, 2, 3])),
             .sampleReply(session: 9, requestID: 5, sample: SampledNeighbours(counts: [1, 2], neighbours: [4, 5, 6], values: [3, 4.5, 5])),
@@ -170,7 +170,7 @@ final class HostileFrameTests: XCTestCase {
         let push = Message.push(session: 1, globalStep: 0, contribution: Contribution(
             step: StepID(epoch: 1, step: 0), partition: 0, rows: [RowGradient(dimension: 4, rowIDs: Array(0..<50), values: Array(repeating: 1, count: 200)),
                                                                  RowGradient(dimension: 4)],
-            dense: [Tensor(shape: [2, 2], data: [1, 2, 3, 4])], loss: 0, triples: 1, share: 1), timings: [], grant: 0)
+            dense: [Tensor(shape: [2, 2], data: [1, 2, 3, 4])], loss: 0, triples: 1, share: 1), timings: [], grant: .local)
         XCTAssertNoThrow(try Message.decode(push.frame().frame, limits: limits))
         limits.maxDecodedBytes = 1000
         XCTAssertThrowsError(try Message.decode(push.frame().frame, limits: limits)) { XCTAssert("\($0)".contains("decoded size"), "\($0)") }

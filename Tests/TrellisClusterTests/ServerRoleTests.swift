@@ -58,7 +58,8 @@ final class ServerRoleTests: XCTestCase {
         // The right task under another session, or with another grant: refused, nothing applied.
         for forged in [Message.push(session: c.sessions[w1]!, globalStep: t0.step, contribution: c.contribution(t0.partition, t0.step), timings: [], grant: t0.grant),
                        Message.push(session: c.sessions[w0]!, globalStep: t0.step, contribution: c.contribution(1, t0.step), timings: [], grant: t0.grant),
-                       Message.push(session: c.sessions[w0]!, globalStep: t0.step, contribution: c.contribution(t0.partition, t0.step), timings: [], grant: t0.grant ^ 1)] {
+                       Message.push(session: c.sessions[w0]!, globalStep: t0.step, contribution: c.contribution(t0.partition, t0.step), timings: [], grant: Grant(tag: t0.grant.tag ^ 1, reductions: 0)),
+                       Message.push(session: c.sessions[w0]!, globalStep: t0.step, contribution: c.contribution(t0.partition, t0.step), timings: [], grant: Grant(tag: t0.grant.tag, reductions: 1))] {
             guard case .error(let why) = try worker(s, forged, from: w0) else { return XCTFail("a forged push was taken") }
             XCTAssert(why.contains("grant"), why)
         }

@@ -13,7 +13,7 @@ final class WholeTableCacheTests: XCTestCase {
             pulls += 1
             return (ids.map { Tensor(shape: [$0.count, 1], repeating: Float(globalStep)) }, [Tensor(shape: [1], data: [Float(globalStep)])])
         }
-        func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution {
+        func push(_ c: Contribution, globalStep: Int, grant: Grant) throws -> Contribution {
             pushes += 1
             return c
         }
@@ -34,7 +34,7 @@ final class WholeTableCacheTests: XCTestCase {
         let mixed = try cache.pull(partition: 1, globalStep: 8, ids: [[2, 1, 0], [0, 1]])
         XCTAssertEqual(inner.pulls, 4)
         XCTAssertEqual(mixed.rows.map(\.shape), [[3, 1], [2, 1]])
-        _ = try cache.push(.empty(step: StepID(epoch: 1, step: 0), partition: 0, tables: [1, 1], denseCount: 1), globalStep: 8, grant: 0)
+        _ = try cache.push(.empty(step: StepID(epoch: 1, step: 0), partition: 0, tables: [1, 1], denseCount: 1), globalStep: 8, grant: .local)
         XCTAssertEqual(inner.pushes, 1)
     }
 

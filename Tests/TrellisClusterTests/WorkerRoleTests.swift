@@ -48,18 +48,18 @@ final class WorkerRoleTests: XCTestCase {
         XCTAssertEqual(try r.handle(.fromCoordinator(.welcome(welcome())), now: 0.1), [.accept(welcome())])
         XCTAssertEqual(try r.handle(.fromCoordinator(.assignment(assignment)), now: 0.2),
                        [.assign(assignment), .toCoordinator(.taskRequest(session: 9))])
-        XCTAssertEqual(try r.handle(.fromCoordinator(.task(session: 9, partition: 1, epoch: 2, step: 3, grant: 77)), now: 0.3),
-                       [.compute(partition: 1, step: StepID(epoch: 2, step: 3), grant: 77)])
+        XCTAssertEqual(try r.handle(.fromCoordinator(.task(session: 9, partition: 1, epoch: 2, step: 3, grant: Grant(tag: 77, reductions: 2))), now: 0.3),
+                       [.compute(partition: 1, step: StepID(epoch: 2, step: 3), grant: Grant(tag: 77, reductions: 2))])
         // While computing: another worker's sampling request is served, a new assignment taken.
         let request = SampleRequest(session: 4, requestID: 1, owner: 1, relation: 0, fanout: 5,
                                     tag: SampleTag(seed: 1, epoch: 2, step: 3, hop: 0), nodes: [0])
         XCTAssertEqual(try r.handle(.fromCoordinator(.sampleRequest(request)), now: 0.4), [.serve(request)])
         XCTAssertEqual(try r.handle(.fromCoordinator(.assignment(assignment)), now: 0.4), [.assign(assignment)])
         let report = Contribution.empty(step: StepID(epoch: 2, step: 3), partition: 1, tables: [4, 4], denseCount: 0)
-        XCTAssertEqual(try r.handle(.computed(report: report, globalStep: 6, grant: 77, timings: []), now: 0.5), [],
+        XCTAssertEqual(try r.handle(.computed(report: report, globalStep: 6, grant: Grant(tag: 77, reductions: 2), timings: []), now: 0.5), [],
                        "a result for another step than the one computing is dropped")
-        XCTAssertEqual(try r.handle(.computed(report: report, globalStep: 7, grant: 77, timings: [1]), now: 0.5),
-                       [.toCoordinator(.push(session: 9, globalStep: 7, contribution: report, timings: [1], grant: 77))])
+        XCTAssertEqual(try r.handle(.computed(report: report, globalStep: 7, grant: Grant(tag: 77, reductions: 2), timings: [1]), now: 0.5),
+                       [.toCoordinator(.push(session: 9, globalStep: 7, contribution: report, timings: [1], grant: Grant(tag: 77, reductions: 2)))])
         XCTAssertEqual(try r.handle(.fromCoordinator(.ack(applied: true)), now: 0.6), [.toCoordinator(.taskRequest(session: 9))])
         XCTAssertEqual(try r.handle(.fromCoordinator(.finished), now: 0.7), [.finished])
         XCTAssertTrue(r.isFinished)

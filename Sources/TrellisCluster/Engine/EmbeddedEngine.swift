@@ -96,7 +96,7 @@ public final class EmbeddedEngine {
             let c = try stepper.compute(try batch(StepKey(partition: p, step: step), partitions: partitions)) { ids in
                 try parameters.pull(partition: p, globalStep: global, ids: ids)
             }
-            contributions.append(try parameters.push(c, globalStep: global, grant: 0))
+            contributions.append(try parameters.push(c, globalStep: global, grant: .local))
         }
         run.advanceStep()
         return contributions

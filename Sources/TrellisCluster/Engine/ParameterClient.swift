@@ -10,7 +10,7 @@ public protocol ParameterClient: AnyObject {
     /// Hands over the step's gradients; returns what the coordinator keeps its books with:
     /// the whole contribution where it holds the parameters, only the loss and share where
     /// the gradients went to the shards.
-    func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution
+    func push(_ c: Contribution, globalStep: Int, grant: Grant) throws -> Contribution
 }
 
 /// The parameter server of this process (`trellis train`): a pull reads it, a push applies.
@@ -23,7 +23,7 @@ public final class LocalParameters: ParameterClient {
         (try ids.enumerated().map { try server.rows(table: $0, ids: $1) }, server.denseValues())
     }
 
-    public func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution {
+    public func push(_ c: Contribution, globalStep: Int, grant: Grant) throws -> Contribution {
         try server.accept(c, globalStep: globalStep)
         return c
     }
@@ -84,7 +84,7 @@ public final class WholeTableCache: ParameterClient {
         return (rows, pulled.dense)
     }
 
-    public func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution {
+    public func push(_ c: Contribution, globalStep: Int, grant: Grant) throws -> Contribution {
         try inner.push(c, globalStep: globalStep, grant: grant)
     }
 }

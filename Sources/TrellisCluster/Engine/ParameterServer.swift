@@ -25,6 +25,9 @@ public final class ParameterServer {
     let schedule: LearningRateSchedule
     /// The rate of the last update applied (the schedule's, for reports and tests).
     public var learningRate: Float { denseOptimizer.learningRate }
+    /// Plateaus so far (`LearningRateSchedule.reductions`): set by the run that evaluates,
+    /// or from each step's grant on a `server start` shard.
+    public var reductions = 0
     /// Updates applied so far.
     public private(set) var version = 0
     /// Next global step each partition must contribute (its data cursor).
@@ -160,7 +163,7 @@ public final class ParameterServer {
             if let sum { p.grad = Tensor(shape: p.value.shape, data: scale == 1 ? sum : sum.map { $0 * scale }) }
         }
         store.prepareGradients(clipNorm: clipNorm)
-        let rate = schedule.rate(step: step)
+        let rate = schedule.rate(step: step, reductions: reductions)
         denseOptimizer.learningRate = rate
         rowOptimizer.learningRate = rate
         denseOptimizer.step(store.dense)

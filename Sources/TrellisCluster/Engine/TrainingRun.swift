@@ -88,15 +88,16 @@ public final class TrainingRun {
         let loss = server.takeLoss() / Double(plan.stepsPerEpoch)
         trainingSeconds.append(seconds)
         let last = epoch == config.training.epochs
+        let rate = Double(server.schedule.rate(step: globalStep - 1, reductions: reductions))
         let record: EpochRecord
         if let validation {
             record = EpochRecord(epoch: epoch, split: "valid", loss: loss, trainSeconds: seconds,
-                                 evalSeconds: validation.seconds, metrics: validation.metrics)
+                                 evalSeconds: validation.seconds, metrics: validation.metrics, learningRate: rate)
             let (improved, stop) = stopping.record(epoch: epoch, metrics: validation.metrics)
             if improved { bestWeights = snapshot() }
             if stop { finished = true }
         } else {
-            record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:])
+            record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:], learningRate: rate)
             // Without a validation part every epoch is the best so far.
             if dataset.validItems.nnz == 0 {
                 stopping.keep(epoch: epoch)
@@ -104,6 +105,7 @@ public final class TrainingRun {
             }
         }
         records.append(record)
+        server.reductions = reductions
         onEvaluation?(record)
         if last { finished = true }
         position = StepID(epoch: epoch + 1, step: 0)
@@ -194,6 +196,13 @@ public final class TrainingRun {
                           medianSecondsPerEpoch: median(trainingSeconds), valid: valid, test: test, records: records)
     }
 
+    /// Learning-rate plateaus in the validation history so far (0 unless the schedule is
+    /// plateau): what each step's grant carries to the processes that apply updates.
+    public var reductions: Int {
+        let scores = records.filter { $0.split == "valid" }.map { $0.metrics[stopping.metric] ?? (stopping.minimising ? .infinity : 0) }
+        return server.schedule.reductions(scores: scores, minimising: stopping.minimising)
+    }
+
     /// A copy of every weight on the server.
     public func snapshot() -> [String: Tensor] { server.store.snapshot() }
 
@@ -221,6 +230,7 @@ public final class TrainingRun {
         // A run that ended at its last epoch goes on when resumed with more epochs; one that
         // stopped early stays stopped.
         self.finished = position.epoch > config.training.epochs || (finished && stopping.sinceBest >= stopping.patience)
+        server.reductions = reductions
     }
 }
 

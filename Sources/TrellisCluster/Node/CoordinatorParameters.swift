@@ -16,5 +16,5 @@ final class CoordinatorParameters: ParameterClient {
         return (r, d)
     }
 
-    func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution { c }
+    func push(_ c: Contribution, globalStep: Int, grant: Grant) throws -> Contribution { c }
 }

@@ -74,7 +74,7 @@ final class ServerLinks: ParameterClient {
     }
 
     /// Sends each shard its rows of `c` (dense gradients to shard 0) and waits for every ack.
-    func push(_ c: Contribution, globalStep: Int, grant: UInt64) throws -> Contribution {
+    func push(_ c: Contribution, globalStep: Int, grant: Grant) throws -> Contribution {
         let positions = c.rows.map { sharding.split($0.rowIDs) }  // [table][shard] -> rows of the gradient
         for k in links.indices {
             var part = c

@@ -231,7 +231,7 @@ public final class WorkerNode {
     // MARK: Working
 
     /// Computes one task and hands the role what the coordinator keeps its books with.
-    func compute(partition: Int, step: StepID, grant: UInt64) throws {
+    func compute(partition: Int, step: StepID, grant: Grant) throws {
         tasks += 1
         if let n = settings.hangAfterTasks, tasks > n {
             logger.warning("hanging on purpose (--test-hang-after-tasks)")

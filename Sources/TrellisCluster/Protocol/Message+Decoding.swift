@@ -117,7 +117,7 @@ extension Message {
             message = .heartbeat(session: try r.u64("heartbeat.session"))
         case .task:
             message = .task(session: try r.u64("task.session"), partition: Int(try r.u32("task.partition")),
-                            epoch: Int(try r.u32("task.epoch")), step: Int(try r.u32("task.step")), grant: try r.u64("task.grant"))
+                            epoch: Int(try r.u32("task.epoch")), step: Int(try r.u32("task.step")), grant: try Grant(tag: r.u64("task.grant"), reductions: r.count("task.reductions", max: Grant.maxReductions)))
         case .finished:
             message = .finished
         case .pull:
@@ -150,7 +150,7 @@ extension Message {
             }
             message = .rows(rows: rows, dense: dense)
         case .push:
-            let s = try r.u64("push.session"), g = Int(clamping: try r.u64("push.globalStep")), grant = try r.u64("push.grant")
+            let s = try r.u64("push.session"), g = Int(clamping: try r.u64("push.globalStep")), grant = try Grant(tag: r.u64("push.grant"), reductions: r.count("push.reductions", max: Grant.maxReductions))
             let timingCount = try r.count("push.timings", max: 8)
             var timings: [Float] = []
             for _ in 0..<timingCount { timings.append(try r.f32("push.timings")) }

@@ -39,7 +39,7 @@ extension Message {
         case .taskRequest(let s), .heartbeat(let s):
             h.u64(s)
         case .task(let s, let p, let e, let step, let grant):
-            h.u64(s); h.u32(UInt32(p)); h.u32(UInt32(e)); h.u32(UInt32(step)); h.u64(grant)
+            h.u64(s); h.u32(UInt32(p)); h.u32(UInt32(e)); h.u32(UInt32(step)); h.u64(grant.tag); h.u32(UInt32(grant.reductions))
         case .finished:
             break
         case .pull(let s, let p, let g, let ids):
@@ -51,7 +51,7 @@ extension Message {
             h.u32(UInt32(dense.count))
             for t in dense { stats = stats + TensorCodec.encode(t.data, options: codec, into: &h) }
         case .push(let s, let g, let c, let timings, let grant):
-            h.u64(s); h.u64(UInt64(g)); h.u64(grant); h.u32(UInt32(timings.count)); for t in timings { h.f32(t) }
+            h.u64(s); h.u64(UInt64(g)); h.u64(grant.tag); h.u32(UInt32(grant.reductions)); h.u32(UInt32(timings.count)); for t in timings { h.f32(t) }
             h.u32(UInt32(c.step.epoch)); h.u32(UInt32(c.step.step)); h.u32(UInt32(c.partition))
             h.f32(c.loss); h.u32(UInt32(c.triples)); h.f32(c.share)
             h.u32(UInt32(c.rows.count))

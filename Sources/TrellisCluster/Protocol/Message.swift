@@ -30,12 +30,12 @@ public enum Message: Equatable {
     case welcome(Welcome)
     case assignment(Assignment)
     case taskRequest(session: UInt64)
-    case task(session: UInt64, partition: Int, epoch: Int, step: Int, grant: UInt64)
+    case task(session: UInt64, partition: Int, epoch: Int, step: Int, grant: Grant)
     case finished
     case pull(session: UInt64, partition: Int, globalStep: Int, ids: [[Int32]])
     case rows(rows: [Tensor], dense: [Tensor])
     /// `timings`: the worker's seconds spent sampling, pulling, computing and pushing since its last push.
-    case push(session: UInt64, globalStep: Int, contribution: Contribution, timings: [Float], grant: UInt64)
+    case push(session: UInt64, globalStep: Int, contribution: Contribution, timings: [Float], grant: Grant)
     case ack(applied: Bool)
     case sampleRequest(SampleRequest)
     case sampleReply(session: UInt64, requestID: UInt64, sample: SampledNeighbours)

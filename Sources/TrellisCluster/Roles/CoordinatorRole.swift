@@ -225,7 +225,7 @@ public final class CoordinatorRole {
     }
 
     /// The grant of task (partition, global step) for `session`.
-    func grant(session: UInt64, partition: Int, globalStep: Int) -> UInt64 {
-        settings.grantKey.tag([session, UInt64(partition), UInt64(globalStep)])
+    func grant(session: UInt64, partition: Int, globalStep: Int) -> Grant {
+        Grant(key: settings.grantKey, session: session, partition: partition, globalStep: globalStep, reductions: run.reductions)
     }
 }

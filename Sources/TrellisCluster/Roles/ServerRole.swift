@@ -209,12 +209,13 @@ public final class ServerRole {
                 let rows = try ids.enumerated().map { try server.rows(table: $0, ids: try localIDs($1)) }
                 reply(.rows(rows: rows, dense: server.denseValues()))
             case .push(let session, let g, var c, _, let grant):
-                guard grant == w.grantKey.tag([session, UInt64(c.partition), UInt64(g)]) else {
+                guard grant == Grant(key: w.grantKey, session: session, partition: c.partition, globalStep: g, reductions: grant.reductions) else {
                     throw ShardError("a push for partition \(c.partition), step \(g) without the coordinator's grant for this session")
                 }
                 for t in c.rows.indices {
                     c.rows[t] = RowGradient(dimension: c.rows[t].dimension, rowIDs: try localIDs(c.rows[t].rowIDs), values: c.rows[t].values)
                 }
+                server.reductions = grant.reductions
                 reply(.ack(applied: try server.accept(c, globalStep: g)))
             default:
                 logger.warning("unexpected message from a worker", metadata: ["kind": "\(message.kind)"])

@@ -43,7 +43,7 @@ public final class WorkerRole {
         case fromCoordinator(Message)
         /// The shell computed the task it was given: `report` is what the coordinator keeps
         /// its books with (see `ParameterClient.push`).
-        case computed(report: Contribution, globalStep: Int, grant: UInt64, timings: [Float])
+        case computed(report: Contribution, globalStep: Int, grant: Grant, timings: [Float])
         /// The shell did the evaluation task it was given: `report` is its `layerDone` or
         /// `evaluationSums`.
         case evaluated(report: Message)
@@ -57,7 +57,7 @@ public final class WorkerRole {
         /// Hold these partitions: their adjacency, links and sampler.
         case assign(Assignment)
         /// Compute (partition, step); answer with `.computed`.
-        case compute(partition: Int, step: StepID, grant: UInt64)
+        case compute(partition: Int, step: StepID, grant: Grant)
         /// Compute a layer of a partition's nodes into the coordinator's activation store;
         /// answer with `.evaluated(layerDone)`.
         case computeLayer(EvaluationTask)
