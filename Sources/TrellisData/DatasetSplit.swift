@@ -64,6 +64,28 @@ public struct DatasetSplit: Sendable {
         return DatasetSplit(table, parts: parts)
     }
 
+    // MARK: Whole users
+
+    /// Seed 003's split: the users (those with rows, in id order) are shuffled with a
+    /// generator on stream "user" of `seed` and cut by `ratios` (train, valid, test, or train,
+    /// test) as its notebook cuts them, the first ⌊n·r₀⌋ to train and the next
+    /// ⌊n·(r₀ + r₁)⌋ − ⌊n·r₀⌋ to valid; every row of a user goes to that user's part.
+    public static func byUser(_ table: InteractionTable, ratios: [Double], seed: UInt64) -> DatasetSplit {
+        precondition(ratios.count == 2 || ratios.count == 3, "byUser: give 2 or 3 ratios")
+        let byUser = table.rowsByUser()
+        var users = (0..<byUser.rowCount).filter { byUser.rowLength($0) > 0 }
+        var generator = SeededGenerator(seed: seed, stream: [0x7573_6572])  // "user"
+        generator.shuffle(&users)
+        let sum = ratios.reduce(0, +), n = Double(users.count)
+        let trainEnd = Int(n * ratios[0] / sum)
+        let validEnd = ratios.count == 3 ? Int(n * (ratios[0] + ratios[1]) / sum) : trainEnd
+        var parts: [[Int]] = [[], [], []]
+        for (k, user) in users.enumerated() {
+            parts[k < trainEnd ? 0 : (k < validEnd ? 1 : 2)].append(contentsOf: byUser.row(user).map(Int.init))
+        }
+        return DatasetSplit(table, parts: parts)
+    }
+
     /// Part sizes for `total` rows and `ratios`, with RecBole's rounding.
     ///
     /// `cnt[i] = Int(r[i] * total)` for `i >= 1` and `cnt[0]` takes the rest; then, from the

@@ -31,6 +31,8 @@ public struct PreparedDataset: Sendable {
             split = DatasetSplit.randomRatio(try table(), ratios: settings.ratios, seed: seed)
         case .leaveOneOut:
             split = DatasetSplit.leaveOneOut(try table())
+        case .users:
+            split = DatasetSplit.byUser(try table(), ratios: settings.ratios, seed: seed)
         case .time:
             split = DatasetSplit.timeCutoff(try table(), validFrom: settings.validFrom!, testFrom: settings.testFrom!)
         case .files:

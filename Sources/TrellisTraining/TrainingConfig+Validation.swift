@@ -5,7 +5,7 @@ extension TrainingConfig {
     public func validate(file: String = "<config>") throws {
         func fail(_ key: String, _ message: String) -> ConfigError { ConfigError(file: file, key: Echo.cut(key), message: message) }
         switch data.split {
-        case .ratio:
+        case .ratio, .users:
             let sum = data.ratios.reduce(0, +)
             guard data.ratios.count == 2 || data.ratios.count == 3, data.ratios.allSatisfy({ $0.isFinite && $0 > 0 }),
                   abs(sum - 1) <= 1e-6 else {
@@ -45,6 +45,12 @@ extension TrainingConfig {
         }
         if let scale = data.ratingScale, !(scale.count == 2 && scale[0] <= scale[1]) {
             throw fail("data.rating_scale", "expected [lowest, highest] with lowest <= highest, got \(Echo.cut("\(scale)"))")
+        }
+        // A user seen in no training link has nothing a user table learned; only a sequence
+        // task ranks from the items themselves.
+        if data.split == .users, task.kind != .nextItem {
+            throw fail("data.split", "split 'users' holds whole users out, which only task.kind next_item can rank (from their items); "
+                       + "task.kind is '\(task.kind.rawValue)'")
         }
         // Which keys a model reads, and what it needs of them, its registry entry checks.
         if let message = task.kind.validMetricProblem(evaluation.validMetric, topk: evaluation.topk) {

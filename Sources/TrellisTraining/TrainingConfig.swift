@@ -104,6 +104,9 @@ public struct DataSettings: Sendable, Equatable {
         case time
         /// A block of rows in file order -> test, the rest -> train (MovieLens' u1…u5 folds).
         case rows
+        /// Whole users by `ratios` (seed 003's): a held-out user's every item is predicted
+        /// from the ones before it (`task.kind: next_item` only).
+        case users
     }
     /// Name reported in results.
     public var name = "ml-100k"
@@ -112,7 +115,7 @@ public struct DataSettings: Sendable, Equatable {
     /// `recbole`, `movielens-udata`, `movielens-dat`, `movielens-csv`; nil infers from the file name.
     public var format: String?
     public var split: SplitKind = .ratio
-    /// For `ratio`: train/valid/test shares per user.
+    /// For `ratio`: train/valid/test shares per user; for `users`: shares of the users.
     public var ratios: [Double] = [0.8, 0.1, 0.1]
     /// For `files`: train, optional valid, and test files in the same format as `path`.
     public var trainFile: String?

@@ -107,14 +107,12 @@ extension Trellis {
                 let report = dataset.ratingBaselines(on: .test, clip: engine.run.plan.ratingScale)
                 baseline = ["global_mean_rmse": report.globalMean.rmse, "global_mean_mae": report.globalMean.mae,
                             "bias_rmse": report.bias.rmse, "bias_mae": report.bias.mae]
-            } else if cfg.task.kind == .nextItem && cfg.evaluation.sampledNegatives > 0 {
-                baseline = [:]   // ranked among sampled candidates: no full-ranking yardstick
             } else {
-                // The next-item protocol masks the history only where the config says so.
-                baseline = dataset.popularityBaseline(ks: cfg.evaluation.topk, masked: cfg.task.kind != .nextItem || cfg.evaluation.maskHistory)
+                // A next-item run ranks its examples by its own protocol, popularity too.
+                baseline = engine.run.popularity(.test) ?? dataset.popularityBaseline(ks: cfg.evaluation.topk)
             }
             if summary.test["rmse"] != nil { printRatings(summary, baseline: baseline) } else {
-                printTable(summary, baseline: baseline, ks: cfg.evaluation.topk)
+                printTable(summary, baseline: baseline, ks: cfg.evaluation.topk, sequence: cfg.task.kind == .nextItem)
             }
             let peak = ResourceUsage.peakResidentBytes()
             print(String(format: "%.3f s per training epoch (mean), %.3f median; peak memory %.1f MB",
@@ -142,8 +140,10 @@ extension Trellis {
             }
         }
 
-        private func printTable(_ s: RunSummary, baseline: [String: Double], ks: [Int]) {
-            print("\ntest (best epoch \(s.bestEpoch) of \(s.epochs); \(Int(s.test["users"] ?? 0)) users)")
+        private func printTable(_ s: RunSummary, baseline: [String: Double], ks: [Int], sequence: Bool) {
+            // `users` counts ranked lists: a next-item run ranks one per held-out example.
+            let lists = sequence ? "examples" : "users"
+            print("\ntest (best epoch \(s.bestEpoch) of \(s.epochs); \(Int(s.test["users"] ?? 0)) \(lists))")
             print("  model       K    ndcg    recall  hit     precision  mrr     coverage")
             for (name, m) in [(s.model, s.test), ("popularity", baseline)] where !m.isEmpty {
                 for k in ks {

@@ -158,3 +158,22 @@ final class SplitTests: XCTestCase {
         XCTAssertEqual(Set(loo.test.users).count, 943, "one test row per user")
     }
 }
+
+/// Seed 003's split by whole users.
+final class UserSplitTests: XCTestCase {
+    /// 50 users with 1 to 5 rows each: every user's rows land in one part, the parts hold
+    /// ⌊50·0.8⌋ = 40, ⌊50·0.9⌋ − 40 = 5 and 5 users, the same seed gives the same split and
+    /// another seed another one, and two ratios leave validation empty.
+    func testWholeUsersAreCutByRatio() {
+        let table = makeTable((0..<50).flatMap { u in (0..<(1 + u % 5)).map { k in ("u\(u)", "i\((u + k) % 7)", Double(k)) } })
+        let split = DatasetSplit.byUser(table, ratios: [0.8, 0.1, 0.1], seed: 3)
+        let parts = [split.train, split.valid, split.test].map { Set($0.users) }
+        XCTAssertEqual(parts.map(\.count), [40, 5, 5])
+        XCTAssert(parts[0].isDisjoint(with: parts[1]) && parts[0].isDisjoint(with: parts[2]) && parts[1].isDisjoint(with: parts[2]))
+        XCTAssertEqual(split.train.count + split.valid.count + split.test.count, table.count, "every row of a user goes with them")
+        XCTAssertEqual(DatasetSplit.byUser(table, ratios: [0.8, 0.1, 0.1], seed: 3).test.users, split.test.users)
+        XCTAssertNotEqual(Set(DatasetSplit.byUser(table, ratios: [0.8, 0.1, 0.1], seed: 4).test.users), parts[2])
+        let two = DatasetSplit.byUser(table, ratios: [0.9, 0.1], seed: 3)
+        XCTAssertEqual([Set(two.train.users).count, two.valid.count, Set(two.test.users).count], [45, 0, 5])
+    }
+}

@@ -20,6 +20,8 @@ final class TaskConfigTests: XCTestCase {
         assertConfigError("task: {kind: rating, loss: mse}", key: "task.loss", contains: "softmax")
         assertConfigError("task: {kind: next_item}\nmodel: {kind: sasrec, dropout: 1}", key: "model.dropout", contains: "below 1")
         assertConfigError("model: {kind: sasrec, norm: middle}", key: "model.norm", contains: "pre")
+        assertConfigError("data: {split: users}", key: "data.split", contains: "next_item")
+        assertConfigError("task: {kind: next_item}\nmodel: {kind: sasrec}\ndata: {split: users, ratios: [0.8, 0.3]}", key: "data.ratios", contains: "sum to 1")
         assertConfigError("model: {kind: sasrec, max_length: 0}", key: "model.max_length", contains: "1")
         assertConfigError("evaluation: {mask_history: maybe}", key: "evaluation.mask_history", contains: "true")
         assertConfigError("task: {kind: rating}\nmodel: {kind: sage}", key: "evaluation.valid_metric", contains: "rmse or mae")

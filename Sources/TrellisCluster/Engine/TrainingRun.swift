@@ -1,5 +1,6 @@
 import Foundation
 import TrellisCore
+import TrellisEval
 import TrellisGraph
 import TrellisModels
 import TrellisTensor
@@ -179,6 +180,15 @@ public final class TrainingRun {
         // Every row is in the store and every share comes from this dataset: nothing can fail.
         let sums = shares.map { try! partitionEvaluation.sums(part, share: $0, task: task, store: store, model: evaluationModel) }
         return EvaluationSums.merged(sums)
+    }
+
+    /// The popularity yardstick of `part` on the next-item task's own protocol (one ranking
+    /// per example, sampled candidates where the task draws them); nil for other tasks,
+    /// whose yardstick ranks each user's held-out items (`PreparedDataset.popularityBaseline`).
+    public func popularity(_ part: EvaluationPart) -> [String: Double]? {
+        guard let task = task as? NextItemTask else { return nil }
+        let scores = PopularityRanker(trainItems: dataset.split.train.items, itemCount: task.itemCount).scores()
+        return EvaluationSums.merged(shares.map { task.popularitySums(part, share: $0, scores: scores) })
     }
 
     /// The empty sums every partition's report must match (cut-offs, catalogue, task).

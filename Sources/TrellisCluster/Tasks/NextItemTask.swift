@@ -17,10 +17,11 @@ import TrellisTraining
 ///             sampled_softmax: the same over the batch's targets and N drawn items only
 ///             bce:     −log σ(h_t · e_target) − log σ(−h_t · e_negative), mean over targets
 ///             times share (the batch's windows over the global step's)
-///     eval    a user's last L items (training, and validation for the test) -> the last
-///             state ranks every item; RecBole's protocol ranks the history too
-///             (`evaluation.mask_history` leaves it out); or, with `evaluation.sampled_negatives`
-///             N, each held-out item against N items the user never had, seeded per user
+///     eval    each held-out item with items before it: the last L of those (training,
+///             validation for the test, earlier held ones) -> the last state ranks every item;
+///             RecBole's protocol ranks the history too (`evaluation.mask_history` leaves it
+///             out); or, with `evaluation.sampled_negatives` N, the item against N items the
+///             user never had, seeded per (user, position)
 public final class NextItemTask: TrainingTask {
     public let loss: TaskSettings.Loss
     public let positions: TaskSettings.Positions
@@ -145,70 +146,100 @@ public final class NextItemTask: TrainingTask {
     public func evaluationSums(_ part: EvaluationPart, share: EvaluationShare, outputs: FinalOutputs,
                                model: SampledRecommender) throws -> EvaluationSums {
         guard let encoder = model as? SequenceRecommender else { throw PlanError("task.kind next_item needs a sequence model, got \(model.name)") }
-        let held = share.held(part), seen = share.seen(part)
-        let items = try outputs.whole(type: GraphTopology.item), itemCount = items.shape[0]   // (I, d)
-        // The history is the links seen before `part`, in order: training, then validation.
-        let history = UserSequences(users: seen.users, items: seen.items)
-        let rowCount = Int(max(held.users.max() ?? -1, seen.users.max() ?? -1)) + 1
-        func index(_ pairs: RatedPairs) -> CSRMatrix {
-            CSRMatrix(rowCount: rowCount, columnCount: itemCount, rows: pairs.users, columns: pairs.items, values: nil, sortRows: true)
-                .removingDuplicateColumns()
-        }
-        let targets = index(held)
-        let mask = maskHistory ? index(seen) : CSRMatrix(rowCount: rowCount, columnCount: itemCount, rows: [], columns: [], values: nil, sortRows: false)
-        let users = (0..<rowCount).filter { targets.rowLength($0) > 0 }.map { Int32($0) }
-        var metrics = RankingMetrics(ks: ks, itemCount: sampledNegatives > 0 ? sampledNegatives + 1 : itemCount)
-        // Every item a user had, which sampled candidates avoid: built once, not per chunk.
-        let known = sampledNegatives > 0
-            ? index(RatedPairs(users: seen.users + held.users, items: seen.items + held.items, ratings: seen.ratings + held.ratings)) : nil
-        let L = maxLength, table = Variable(items)
+        let items = try outputs.whole(type: GraphTopology.item)                              // (I, d)
+        let table = Variable(items)
         var rng = SeededGenerator(seed: seed)   // unused: no dropout in evaluation
-        for start in stride(from: 0, to: users.count, by: Self.evaluationChunk) {
-            let chunk = Array(users[start..<min(users.count, start + Self.evaluationChunk)])
+        return rank(part, share: share, items: items) { sequences in
+            encoder.encode(items: table, sequences: sequences, training: false, lastOnly: true, rng: &rng, attention: nil).value
+        }
+    }
+
+    /// The popularity yardstick on this protocol: every example's state is 1 and an item's
+    /// score its training count (`scores`, one per item).
+    public func popularitySums(_ part: EvaluationPart, share: EvaluationShare, scores: [Float]) -> EvaluationSums {
+        rank(part, share: share, items: Tensor(shape: [scores.count, 1], data: scores)) { sequences in
+            Tensor(shape: [sequences.count / maxLength, 1], repeating: 1)
+        }
+    }
+
+    /// Ranks every example of `share`'s `part`: `states` maps a chunk's left-padded inputs
+    /// (n · L ids, -1 for padding) to their states (n, d), scored against `items` (I, d).
+    ///
+    /// A user's sequence is the links seen before `part` (training, then validation), then
+    /// the held ones, each list in time order. Every held item with something before it is
+    /// one example, predicted from the last L items before it: a leave-one-out user's single
+    /// held item from their whole history, a held-out user of `split: users` at every
+    /// position after the first (seed 003's samples).
+    func rank(_ part: EvaluationPart, share: EvaluationShare, items: Tensor, states: ([Int32]) -> Tensor) -> EvaluationSums {
+        let itemCount = items.shape[0], d = items.shape[1]
+        let seen = UserSequences(users: share.seen(part).users, items: share.seen(part).items)
+        let held = UserSequences(users: share.held(part).users, items: share.held(part).items)
+        var examples: [(user: Int, position: Int)] = []   // (index in `held`, place in its sequence)
+        for k in held.users.indices {
+            let before = seen.index(of: held.users[k]).map { seen.sequence($0).count } ?? 0
+            for j in 0..<held.sequence(k).count where before + j > 0 { examples.append((k, j)) }
+        }
+        var metrics = RankingMetrics(ks: ks, itemCount: sampledNegatives > 0 ? sampledNegatives + 1 : itemCount)
+        let L = maxLength
+        for start in stride(from: 0, to: examples.count, by: Self.evaluationChunk) {
+            let chunk = examples[start..<min(examples.count, start + Self.evaluationChunk)]
             var sequences = [Int32](repeating: -1, count: chunk.count * L)
-            for (b, u) in chunk.enumerated() {
-                let last = history.index(of: u).map { history.sequence($0).suffix(L) } ?? []
-                for (j, item) in last.enumerated() { sequences[b * L + L - last.count + j] = item }
+            var prefixes: [[Int32]] = [], targets: [Int32] = []
+            for (b, (k, j)) in chunk.enumerated() {
+                let sequence = held.sequence(k)
+                let prefix = Array(seen.index(of: held.users[k]).map { seen.sequence($0) } ?? []) + sequence.prefix(j)
+                for (c, item) in prefix.suffix(L).enumerated() { sequences[b * L + L - min(L, prefix.count) + c] = item }
+                prefixes.append(prefix)
+                targets.append(sequence[sequence.startIndex + j])
             }
-            let states = encoder.encode(items: table, sequences: sequences, training: false, lastOnly: true,
-                                        rng: &rng, attention: nil).value                     // (chunk, d)
-            if let all = known {
-                for (b, u) in chunk.enumerated() {
-                    rankAgainstSampled(&metrics, state: Array(states.data[b * items.shape[1]..<(b + 1) * items.shape[1]]), user: u,
-                                       part: part, targets: targets.row(Int(u)), known: all.row(Int(u)), items: items)
+            let rows = states(sequences)                                                     // (chunk, d)
+            if sampledNegatives > 0 {
+                for (b, (k, j)) in chunk.enumerated() {
+                    // Every item the user had, which sampled candidates avoid.
+                    let known = Set(prefixes[b] + held.sequence(k))
+                    rankAgainstSampled(&metrics, state: Array(rows.data[b * d..<(b + 1) * d]), user: held.users[k], position: j,
+                                       part: part, target: targets[b], known: known, items: items)
                 }
             } else {
-                RankingEvaluation.accumulate(into: &metrics, users: chunk, userRows: states, items: items, targets: targets, mask: mask)
+                // Row b of each matrix is example b: its one positive, and (mask_history) its prefix.
+                let ids = (0..<Int32(chunk.count)).map { $0 }
+                let positives = CSRMatrix(rowCount: chunk.count, columnCount: itemCount, rows: ids, columns: targets, values: nil, sortRows: true)
+                let mask = maskHistory
+                    ? CSRMatrix(rowCount: chunk.count, columnCount: itemCount, rows: prefixes.enumerated().flatMap { b, p in p.map { _ in Int32(b) } },
+                                columns: prefixes.flatMap { $0 }, values: nil, sortRows: true).removingDuplicateColumns()
+                    : CSRMatrix(rowCount: chunk.count, columnCount: itemCount, rows: [], columns: [], values: nil, sortRows: false)
+                RankingEvaluation.accumulate(into: &metrics, users: ids, userRows: rows, items: items, targets: positives, mask: mask)
             }
         }
         return .ranking(metrics)
     }
 
-    /// The paper's protocol: each of `user`'s held-out items ranks first among itself and
-    /// `sampledNegatives` items drawn uniformly from those the user never had (`known`, sorted),
-    /// from a stream of (seed, part, user) so every layout draws the same. A catalogue with
-    /// fewer such items leaves the missing candidates unrankable (score −∞).
-    func rankAgainstSampled(_ metrics: inout RankingMetrics, state: [Float], user: Int32, part: EvaluationPart,
-                            targets: ArraySlice<Int32>, known: ArraySlice<Int32>, items: Tensor) {
+    /// The paper's protocol: a held-out item ranks first among itself and `sampledNegatives`
+    /// items drawn uniformly from those the user never had (`known`), from a stream of
+    /// (seed, part, user), and of the held position after the user's first held item, so
+    /// every layout draws the same. A catalogue with fewer such items leaves the missing
+    /// candidates unrankable (score −∞).
+    func rankAgainstSampled(_ metrics: inout RankingMetrics, state: [Float], user: Int32, position: Int, part: EvaluationPart,
+                            target: Int32, known: Set<Int32>, items: Tensor) {
         let itemCount = items.shape[0], d = items.shape[1]
         func score(_ item: Int32) -> Float {
             var s: Float = 0
             for c in 0..<d { s += state[c] * items.data[Int(item) * d + c] }
             return s
         }
-        var rng = SeededGenerator(seed: seed, stream: [0x7361_6D70, part == .test ? 2 : 1, UInt64(user)])  // "samp"
-        for target in targets {
-            var scores = [Float](repeating: -.infinity, count: sampledNegatives + 1)
-            scores[0] = score(target)
-            var drawn = Set<Int32>(), tries = 0
-            while drawn.count < sampledNegatives && tries < 50 * sampledNegatives {
-                tries += 1
-                let candidate = Int32(rng.next(upperBound: UInt64(itemCount)))
-                if known.contains(candidate) || drawn.contains(candidate) { continue }
-                drawn.insert(candidate)
-                scores[drawn.count] = score(candidate)
-            }
-            scores.withUnsafeBufferPointer { metrics.addUser(scores: $0, exclude: [], positives: [0]) }
+        var stream: [UInt64] = [0x7361_6D70, part == .test ? 2 : 1, UInt64(user)]  // "samp"
+        if position > 0 { stream.append(UInt64(position)) }
+        var rng = SeededGenerator(seed: seed, stream: stream)
+        var scores = [Float](repeating: -.infinity, count: sampledNegatives + 1)
+        scores[0] = score(target)
+        var drawn = Set<Int32>(), tries = 0
+        while drawn.count < sampledNegatives && tries < 50 * sampledNegatives {
+            tries += 1
+            let candidate = Int32(rng.next(upperBound: UInt64(itemCount)))
+            if known.contains(candidate) || drawn.contains(candidate) { continue }
+            drawn.insert(candidate)
+            scores[drawn.count] = score(candidate)
         }
+        scores.withUnsafeBufferPointer { metrics.addUser(scores: $0, exclude: [], positives: [0]) }
     }
 }
