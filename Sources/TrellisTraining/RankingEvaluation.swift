@@ -1,3 +1,4 @@
+import TrellisCore
 import TrellisData
 import TrellisEval
 import TrellisTensor
@@ -45,6 +46,7 @@ public enum RankingEvaluation {
                 }
             }
             start += usersPerChunk
+            WorkProgress.advance()
         }
     }
 }

@@ -57,7 +57,7 @@ final class ClusterHostileTests: XCTestCase {
         let stranger = try Peer(port: port)
         let deadline = Date().addingTimeInterval(8)
         while Date() < deadline, !(try h.log("coordinator").contains("worker lost")) {
-            try stranger.send(.heartbeat(session: session))
+            try stranger.send(.heartbeat(session: session, progress: 0))
             Thread.sleep(forTimeInterval: 0.05)
         }
         let log = try h.log("coordinator")
@@ -106,7 +106,7 @@ final class ClusterHostileTests: XCTestCase {
         let bad: [(nodes: [Int32], relation: Int, fanout: Int)] = [([-1], 0, 5), ([1_000_000], 0, 5), ([5000], 1, 5), ([1], 0, 0), ([1, -5], 0, 5)]
         let count = 600
         for k in 0..<count {
-            try spare.send(.heartbeat(session: s))  // alive throughout, however slowly this loop runs
+            try spare.send(.heartbeat(session: s, progress: 0))  // alive throughout, however slowly this loop runs
             let b = bad[k % bad.count]
             try spare.send(.sampleRequest(SampleRequest(session: s, requestID: UInt64(k), owner: 0, relation: b.relation,
                                                         fanout: b.fanout, tag: tag, nodes: b.nodes)))

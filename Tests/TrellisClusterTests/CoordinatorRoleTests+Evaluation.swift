@@ -137,6 +137,24 @@ extension CoordinatorRoleTests {
         XCTAssertEqual(s.epochs.first?.metrics, expected, "partition 1's round redone: the same metrics")
         XCTAssertEqual(s.run.position, StepID(epoch: 2, step: 0))
     }
+
+    /// An evaluation task may outlast the task timeout (2 s here) while the worker's
+    /// heartbeats show its work count moving (a long ranking, chunk after chunk); once the
+    /// count stops for longer than the timeout, the worker is hung and dropped.
+    func testALongEvaluationIsNotHungWhileItsWorkMoves() throws {
+        let s = try Scenario { $0.model.kind = "sage"; $0.training.epochs = 2 }
+        try started(s)
+        try trainEpoch(s)
+        let held = try XCTUnwrap(try s.evaluationTask(w1))
+        _ = try XCTUnwrap(try s.evaluationTask(w0))
+        try s.tick(until: s.now + 6, beating: [w0, w1], working: [w0, w1])
+        XCTAssertNotNil(s.role.workers[s.sessions[w1]!], "6 s on one task, but moving")
+        try s.tick(until: s.now + 1.8, beating: [w0, w1], working: [w0])
+        XCTAssertNotNil(s.role.workers[s.sessions[w1]!], "stalled for less than the timeout")
+        try s.tick(until: s.now + 0.5, beating: [w0, w1], working: [w0])
+        XCTAssertNil(s.role.workers[s.sessions[w1]!], "stalled past the timeout: hung")
+        XCTAssertEqual(held.task.partition, 1)
+    }
 }
 
 extension CoordinatorRoleTests {

@@ -19,6 +19,8 @@ final class CoordinatorRoleTests: XCTestCase {
         /// Membership events for the timeline: (joined, detail).
         var members: [(joined: Bool, detail: String)] = []
         var sessions: [[UInt8]: UInt64] = [:]
+        /// Each worker's work count, as its heartbeats report it.
+        var progress: [[UInt8]: UInt64] = [:]
 
         init(workers: Int = 2, partitions: Int = 2, servers: Int = 0, checkpoints: Bool = false, edit: (inout TrainingConfig) -> Void = { _ in }) throws {
             var c = ClusterEngineTests.config("bpr", partitions: partitions)
@@ -41,14 +43,19 @@ final class CoordinatorRoleTests: XCTestCase {
         func deliver(_ m: Message, from e: [UInt8]) throws { try carry(role.handle(.message(m, from: e), now: now)) }
 
         /// Moves the clock to `t` in 50 ms ticks (as the shell's loop does), with heartbeats
-        /// from the workers in `beating` every 100 ms.
-        func tick(until t: Double, beating: [[UInt8]] = []) throws {
+        /// from the workers in `beating` every 100 ms; those in `working` report one more
+        /// piece of work done with each.
+        func tick(until t: Double, beating: [[UInt8]] = [], working: [[UInt8]] = []) throws {
             var beat = 0
             while now < t - 1e-9 {
                 now = min(t, now + 0.05)
                 beat += 1
                 if beat % 2 == 0 {
-                    for e in beating { if let s = sessions[e] { try deliver(.heartbeat(session: s), from: e + [0xb]) } }
+                    for e in beating {
+                        guard let s = sessions[e] else { continue }
+                        if working.contains(e) { progress[e, default: 0] += 1 }
+                        try deliver(.heartbeat(session: s, progress: progress[e, default: 0]), from: e + [0xb])
+                    }
                 }
                 try carry(role.handle(.tick, now: now))
             }
@@ -231,8 +238,8 @@ final class CoordinatorRoleTests: XCTestCase {
         // Even a decoded heartbeat from the wrong socket is no sign of life.
         for k in 1...30 {
             s.now += 0.05
-            try s.deliver(.heartbeat(session: session), from: stranger)
-            if k % 2 == 0 { try s.deliver(.heartbeat(session: s.sessions[w0]!), from: w0 + [0xb]) }
+            try s.deliver(.heartbeat(session: session, progress: 0), from: stranger)
+            if k % 2 == 0 { try s.deliver(.heartbeat(session: s.sessions[w0]!, progress: 0), from: w0 + [0xb]) }
             try s.carry(s.role.handle(.tick, now: s.now))
         }
         XCTAssertNil(s.role.workers[session])
@@ -262,7 +269,7 @@ final class CoordinatorRoleTests: XCTestCase {
 
     func testARestartedCoordinatorTellsOldSessionsToJoinAgain() throws {
         let s = try Scenario()
-        try s.deliver(.heartbeat(session: 42), from: w0)
+        try s.deliver(.heartbeat(session: 42, progress: 0), from: w0)
         XCTAssertEqual(s.inbox(w0), [.error("unknown session: join again")])
     }
 

@@ -2,6 +2,7 @@ import Logging
 @testable import TrellisCluster
 import TrellisTransport
 import TrellisWire
+import TrellisCore
 import XCTest
 
 /// The heartbeat thread's own socket must speak the coordinator's security too, or a CURVE
@@ -21,7 +22,16 @@ final class HeartbeatTests: XCTestCase {
 
         let beat = try XCTUnwrap(try router.receive(timeoutMilliseconds: 5000))
         let message = try Message.decode(Frame.decode(beat[1], maxBodyBytes: 1 << 16), limits: WireLimits())
-        XCTAssertEqual(message, .heartbeat(session: 42))
+        let before = WorkProgress.count
+        XCTAssertEqual(message, .heartbeat(session: 42, progress: before))
+        // Work done on another thread shows in a later beat.
+        WorkProgress.advance()
+        var moved = false
+        for _ in 0..<100 where !moved {
+            let next = try XCTUnwrap(try router.receive(timeoutMilliseconds: 5000))
+            moved = try Message.decode(Frame.decode(next[1], maxBodyBytes: 1 << 16), limits: WireLimits()) == .heartbeat(session: 42, progress: before + 1)
+        }
+        XCTAssertTrue(moved, "a beat carried the new work count")
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertGreaterThan(heartbeat.silentSeconds, 0.25, "no answer yet")
         try router.send(parts: [beat[0], Message.error("unknown session").frame().frame.encode()])

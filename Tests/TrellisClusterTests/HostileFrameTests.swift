@@ -54,7 +54,7 @@ final class HostileFrameTests: XCTestCase {
             .sampleRequest(SampleRequest(session: 9, requestID: 5, owner: 2, relation: 1, fanout: 5,
                                          tag: SampleTag(seed: 1, epoch: 1, step: 2, hop: 0), nodes: [1, 2, 3])),
             .sampleReply(session: 9, requestID: 5, sample: SampledNeighbours(counts: [1, 2], neighbours: [4, 5, 6], values: [3, 4.5, 5])),
-            .heartbeat(session: 9), .error("no"),
+            .heartbeat(session: 9, progress: 77), .error("no"),
             .serverJoin(token: "t", endpoint: "tcp://127.0.0.1:1"),
             .serverWelcome(ServerWelcome(session: 9, shard: 1, shardCount: 2, spec: "seed: 1", partitionCount: 3, stepsPerEpoch: 4,
                                          tableNames: ["users", "items"], tableRows: [50, 40], tableDimensions: [4, 4], tableKinds: [.trainable, .trainable], denseNames: ["w"],

@@ -115,7 +115,7 @@ final class WorkerRoleTests: XCTestCase {
             c.now += 0.01
             for k in 0..<2 {
                 try carry(k, workers[k].handle(.tick(alive), now: c.now))
-                if rounds % 10 == 0, workers[k].session != 0 { try c.deliver(.heartbeat(session: workers[k].session), from: envelopes[k] + [0xb]) }
+                if rounds % 10 == 0, workers[k].session != 0 { try c.deliver(.heartbeat(session: workers[k].session, progress: 0), from: envelopes[k] + [0xb]) }
                 for m in c.inbox(envelopes[k]) { try carry(k, workers[k].handle(.fromCoordinator(m), now: c.now)) }
             }
             try c.carry(c.role.handle(.tick, now: c.now))

@@ -1,3 +1,4 @@
+import TrellisCore
 import TrellisGraph
 import TrellisModels
 import TrellisTensor
@@ -49,6 +50,7 @@ public struct LayerwiseInference {
             for (t, rows) in out.enumerated() where !seeds[t].isEmpty {
                 try store.write(layer: l + 1, type: t, ids: seeds[t], rows: rows.value)
             }
+            WorkProgress.advance()
         }
     }
 

@@ -4,8 +4,9 @@ import TrellisCore
 import TrellisTransport
 import TrellisWire
 
-/// Sends `heartbeat(session)` every interval from its own thread and socket (ZeroMQ sockets
-/// are single-threaded), so a worker busy computing still shows it is alive. The coordinator
+/// Sends `heartbeat(session, progress)` every interval from its own thread and socket (ZeroMQ
+/// sockets are single-threaded), so a worker busy computing still shows it is alive, and
+/// that a long task (an evaluation) is moving. The coordinator
 /// answers each one; `silentSeconds` says how long since the last answer.
 final class Heartbeat: @unchecked Sendable {
     /// Shared between the worker's thread and the heartbeat thread, behind a lock.
@@ -29,10 +30,10 @@ final class Heartbeat: @unchecked Sendable {
         let socket = try ZMQSocket(.dealer)
         try security.apply(to: socket)  // the coordinator's ROUTER takes CURVE or plaintext, not both
         try socket.connect(endpoint)
-        let beat = Message.heartbeat(session: session).frame().frame.encode()
         let state = self.state
         let thread = Thread {
             while !state.isStopped {
+                let beat = Message.heartbeat(session: session, progress: WorkProgress.count).frame().frame.encode()
                 _ = try? socket.send(parts: [beat], dontWait: true)
                 let deadline = ResourceUsage.now() + Double(intervalMilliseconds) / 1000
                 while ResourceUsage.now() < deadline, !state.isStopped {

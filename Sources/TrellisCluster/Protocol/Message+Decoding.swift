@@ -114,7 +114,7 @@ extension Message {
         case .taskRequest:
             message = .taskRequest(session: try r.u64("taskRequest.session"))
         case .heartbeat:
-            message = .heartbeat(session: try r.u64("heartbeat.session"))
+            message = .heartbeat(session: try r.u64("heartbeat.session"), progress: try r.u64("heartbeat.progress"))
         case .task:
             message = .task(session: try r.u64("task.session"), partition: Int(try r.u32("task.partition")),
                             epoch: Int(try r.u32("task.epoch")), step: Int(try r.u32("task.step")), grant: try Grant(tag: r.u64("task.grant"), reductions: r.count("task.reductions", max: Grant.maxReductions)))

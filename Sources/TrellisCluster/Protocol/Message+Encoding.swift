@@ -36,8 +36,10 @@ extension Message {
             for list in a.linkRatings { h.u32(UInt32(list.count)); for v in list { h.f32(v) } }
             h.u32(UInt32(a.validLinks.count))
             for k in a.validLinks.indices { Self.encode(a.validLinks[k], &h); Self.encode(a.testLinks[k], &h) }
-        case .taskRequest(let s), .heartbeat(let s):
+        case .taskRequest(let s):
             h.u64(s)
+        case .heartbeat(let s, let progress):
+            h.u64(s); h.u64(progress)
         case .task(let s, let p, let e, let step, let grant):
             h.u64(s); h.u32(UInt32(p)); h.u32(UInt32(e)); h.u32(UInt32(step)); h.u64(grant.tag); h.u32(UInt32(grant.reductions))
         case .finished:

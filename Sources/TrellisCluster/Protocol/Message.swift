@@ -18,7 +18,8 @@ import TrellisWire
 ///                   ◀─────────────── rows + dense weights
 ///       push(contribution, grant) ─▶  parameter server (only the task handed out)
 ///                   ◀─────────────── ack
-///       heartbeat (own socket) ────▶  liveness (from the first socket that beat for the session)
+///       heartbeat (own socket) ────▶  liveness (from the first socket that beat for the session),
+///                                     and progress through a long task
 ///       layerTask, scoreTask, activation pulls and pushes, metric sums: evaluation rounds
 ///       (see `EvaluationTask`)
 ///
@@ -44,7 +45,9 @@ public enum Message: Equatable {
     /// The coordinator stopped the run (it diverged, a shard was lost): every process exits
     /// with the reason instead of waiting for a coordinator that is gone.
     case stopped(String)
-    case heartbeat(session: UInt64)
+    /// `progress`: pieces of long work the sender has finished (`WorkProgress`); a task holder
+    /// whose count moves is working, not hung.
+    case heartbeat(session: UInt64, progress: UInt64)
     case error(String)
     // Parameter-server processes (`trellis server start`); see `ServerWelcome`.
     case serverJoin(token: String, endpoint: String)
@@ -107,7 +110,7 @@ public enum Message: Equatable {
     public var session: UInt64? {
         switch self {
         case .taskRequest(let s), .task(let s, _, _, _, _), .pull(let s, _, _, _), .push(let s, _, _, _, _),
-             .sampleReply(let s, _, _), .sampleRefused(let s, _, _), .heartbeat(let s),
+             .sampleReply(let s, _, _), .sampleRefused(let s, _, _), .heartbeat(let s, _),
              .activationPull(let s, _, _, _, _), .activationPush(let s, _, _, _, _, _), .layerDone(let s, _, _),
              .evaluationSums(let s, _, _, _):
             return s

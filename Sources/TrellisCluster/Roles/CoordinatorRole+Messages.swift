@@ -50,10 +50,13 @@ extension CoordinatorRole {
             return
         }
         switch message {
-        case .heartbeat:
+        case .heartbeat(_, let progress):
             guard worker.heartbeatEnvelope == nil || worker.heartbeatEnvelope == envelope else { return }
             worker.heartbeatEnvelope = envelope
             worker.lastSeen = now
+            // A task that moves (an evaluation's chunks) is not hung: its allowance starts again.
+            if progress != worker.progress, worker.taskSince != nil { worker.taskSince = now }
+            worker.progress = progress
             workers[session] = worker
             return send(.ack(applied: false), to: envelope)  // answered on the heartbeat socket
         case .sampleRequest(let r):

@@ -63,8 +63,11 @@ public final class CoordinatorRole {
         var lastSeen: Double
         /// A task request held until one of its partitions may run.
         var waiting = false
-        /// When the task it is computing was handed out (nil when it holds none).
+        /// When the task it is computing was handed out, or last showed progress (nil when it
+        /// holds none): what the task timeout measures.
         var taskSince: Double?
+        /// The work count of its last heartbeat (`WorkProgress`).
+        var progress: UInt64 = 0
         /// The task it holds: the only push it may make.
         var task: (partition: Int, globalStep: Int)?
     }

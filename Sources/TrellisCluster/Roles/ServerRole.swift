@@ -91,7 +91,7 @@ public final class ServerRole {
             lastJoin = now
         }
         if let w = welcome, now - (lastBeat ?? -.infinity) > 0.5 {
-            outbox.append(.toCoordinator(.heartbeat(session: w.session)))
+            outbox.append(.toCoordinator(.heartbeat(session: w.session, progress: 0)))
             lastBeat = now
         }
         if let last = lastAnswer, now - last >= settings.joinTimeoutSeconds {

@@ -192,6 +192,7 @@ public final class NextItemTask: TrainingTask {
                 prefixes.append(prefix)
                 targets.append(sequence[sequence.startIndex + j])
             }
+            defer { WorkProgress.advance() }
             let rows = states(sequences)                                                     // (chunk, d)
             if sampledNegatives > 0 {
                 for (b, (k, j)) in chunk.enumerated() {
