@@ -10,14 +10,16 @@ public enum MemoryTuning {
     /// step that allocates and frees the same tensors every op pays a page fault and a page
     /// clear per page each time (13% of a LightGCN epoch here; 45% of a SASRec step over
     /// 2,048 sequences, whose activations are 26-105 MB each, above the 32 MiB that glibc lets
-    /// the mmap threshold reach). So no block is mmapped (M_MMAP_MAX 0) and up to 2 GiB of
-    /// freed heap is kept (M_TRIM_THRESHOLD, an int): a step's activations, freed together at
-    /// its end, are the next step's without a fault. The peak RSS is what it was; the RSS stays
-    /// near it between steps. No-op off glibc.
+    /// the mmap threshold reach). So no block is mmapped (M_MMAP_MAX 0) and freed heap is
+    /// never given back (M_TRIM_THRESHOLD −1; the largest positive value, 2 GiB, still let a
+    /// 2.5 GB step of seed 003's setting hand its freed top back and fault it in again, a
+    /// fifth of the step): a step's activations, freed together at its end, are the next
+    /// step's without a fault. The peak RSS is what it was; the RSS stays near it between
+    /// steps. No-op off glibc.
     public static func keepFreedBuffers() {
         #if os(Linux)
         _ = mallopt(M_MMAP_MAX, 0)
-        _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
+        _ = mallopt(M_TRIM_THRESHOLD, -1)
         #endif
     }
 }

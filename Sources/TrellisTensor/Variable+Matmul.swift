@@ -68,16 +68,16 @@ extension Variable {
                 b.data.withUnsafeBufferPointer { pb in
                     if batchB == 1 && !transposeA && batchA > 1 {
                         // (B, m, k) x (k, n): one gemm over B*m rows.
-                        BLAS.gemm(transposeA: false, transposeB: transposeB, m: batch * m, n: n, k: k,
-                                  a: pa.baseAddress!, b: pb.baseAddress!, c: po.baseAddress!)
+                        BLAS.parallelGemm(transposeA: false, transposeB: transposeB, m: batch * m, n: n, k: k,
+                                          a: pa.baseAddress!, b: pb.baseAddress!, c: po.baseAddress!)
                         return
                     }
                     for i in 0..<batch {
                         let offA = batchA == 1 ? 0 : i * am * ak
                         let offB = batchB == 1 ? 0 : i * bk * bn
-                        BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                  a: pa.baseAddress! + offA, b: pb.baseAddress! + offB,
-                                  c: po.baseAddress! + i * m * n)
+                        BLAS.parallelGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                          a: pa.baseAddress! + offA, b: pb.baseAddress! + offB,
+                                          c: po.baseAddress! + i * m * n)
                     }
                 }
             }

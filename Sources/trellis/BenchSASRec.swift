@@ -63,6 +63,7 @@ extension Trellis {
                 c = try loadConfig("configs/retail-sasrec.yaml")
                 c.data.path = (retail as NSString).appendingPathComponent("events.inter")
                 c.training.stepsPerEpoch = 0   // the whole epoch the timed steps project to
+                c.cluster.partitions = 1       // one process, one batch of 128 (the config's 2 are for 2 workers)
             default: break
             }
             c.training.threads = threads

@@ -1,4 +1,5 @@
-import TrellisCluster
+@testable import TrellisCluster
+import TrellisCore
 import TrellisTensor
 import TrellisTraining
 import TrellisWire
@@ -102,5 +103,26 @@ extension ClusterEngineTests {
         XCTAssertThrowsError(try server.restore(version: 0, cursors: [0], dense: dense, rows: rows))
         XCTAssertEqual(server.version, 2, "a refused restore changes nothing")
         XCTAssertEqual(server.optimizerStates().rows, rows)
+    }
+}
+
+/// How the server adds the partitions' row gradients of one table.
+final class RowGradientSumTests: XCTestCase {
+    /// Parts over the same rows (a full softmax) are added in place: the same values as
+    /// coalescing their concatenation, in partition order; parts over other rows are
+    /// concatenated for coalescing as before.
+    func testPartsOverTheSameRowsAddToTheirCoalescedConcatenation() {
+        var rng = SeededGenerator(seed: 9)
+        let rows: [Int32] = Array(0..<50)
+        let parts = (0..<3).map { _ in RowGradient(dimension: 4, rowIDs: rows, values: (0..<200).map { _ in Float(rng.nextNormal()) }) }
+        var concatenated = RowGradient(dimension: 4)
+        for p in parts { concatenated.add(rowIDs: p.rowIDs, values: p.values) }
+        let summed = ParameterServer.sum(parts, dimension: 4)
+        XCTAssertEqual(summed.rowIDs, rows)
+        XCTAssertEqual(summed, concatenated.coalesced())
+        let other = [parts[0], RowGradient(dimension: 4, rowIDs: [3, 1], values: Array(repeating: 1, count: 8))]
+        XCTAssertEqual(ParameterServer.sum(other, dimension: 4).rowIDs, rows + [3, 1], "other rows: concatenated, coalesced later")
+        XCTAssertEqual(ParameterServer.sum([parts[1]], dimension: 4), parts[1])
+        XCTAssert(ParameterServer.sum([], dimension: 4).isEmpty)
     }
 }

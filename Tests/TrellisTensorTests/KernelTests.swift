@@ -15,6 +15,40 @@ final class KernelTests: XCTestCase {
         assertClose(c.data, expected, accuracy: 1e-5)
     }
 
+    /// A large product split over threads along its longest dimension (C's rows, C's
+    /// columns, or k with the partial products added) equals the one-call product within
+    /// float error (OpenBLAS picks kernels by block size, so not bit for bit), in every
+    /// transpose case, and the same split gives the same bits every time.
+    func testParallelProductsMatchOneCall() {
+        let (threads, limit) = (Parallel.threadCount, BLAS.parallelFLOPs)
+        defer { Parallel.threadCount = threads; BLAS.parallelFLOPs = limit }
+        Parallel.threadCount = 3
+        BLAS.parallelFLOPs = 0
+        var rng = SeededGenerator(seed: 4)
+        for (m, n, k) in [(300, 5, 7), (6, 400, 9), (5, 4, 500)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = Tensor.normal(ta ? [k, m] : [m, k], std: 1, using: &rng), b = Tensor.normal(tb ? [n, k] : [k, n], std: 1, using: &rng)
+                let c0 = Tensor.normal([m, n], std: 1, using: &rng)
+                var one = c0.data, split = c0.data
+                a.data.withUnsafeBufferPointer { pa in
+                    b.data.withUnsafeBufferPointer { pb in
+                        BLAS.gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: pa.baseAddress!, b: pb.baseAddress!, beta: 2, c: &one)
+                        BLAS.parallelGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: pa.baseAddress!, b: pb.baseAddress!, beta: 2, c: &split)
+                    }
+                }
+                assertClose(split, one, accuracy: 1e-5)
+                XCTAssertNotEqual(split, c0.data)
+                var again = c0.data
+                a.data.withUnsafeBufferPointer { pa in
+                    b.data.withUnsafeBufferPointer { pb in
+                        BLAS.parallelGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 0.5, a: pa.baseAddress!, b: pb.baseAddress!, beta: 2, c: &again)
+                    }
+                }
+                XCTAssertEqual(again, split, "the same split, the same bits")
+            }
+        }
+    }
+
     func testBroadcastShapesAndValues() {
         let a = Variable(Tensor(shape: [2, 1], data: [1, 2])), b = Variable(Tensor(shape: [3], data: [10, 20, 30]))
         let c = (a + b).value

@@ -149,8 +149,7 @@ public final class ParameterServer {
         }
         store.zeroGrad()
         for (k, t) in store.tables.enumerated() where t.kind == .trainable {
-            var g = RowGradient(dimension: t.dimension)
-            for c in parts where !c.rows[k].isEmpty { g.add(rowIDs: c.rows[k].rowIDs, values: c.rows[k].values) }
+            var g = Self.sum(parts.map { $0.rows[k] }.filter { !$0.isEmpty }, dimension: t.dimension)
             if scale != 1 { g.scale(by: scale) }
             t.setGradient(g)
         }
@@ -172,6 +171,28 @@ public final class ParameterServer {
         // Losses are already shares of the global step, so their sum is the step's mean loss.
         for c in parts { lossSum += Double(c.loss) }
         version += 1
+    }
+
+    /// The partitions' row gradients of one table, in partition order. Where every part has
+    /// the same rows (a full softmax: the whole table), their values are added in place,
+    /// which is what coalescing the concatenation gives, without its copy and slot table.
+    static func sum(_ parts: [RowGradient], dimension: Int) -> RowGradient {
+        guard let first = parts.first, parts.count > 1, first.isCoalesced, parts.dropFirst().allSatisfy({ $0.rowIDs == first.rowIDs }) else {
+            var g = RowGradient(dimension: dimension)
+            for part in parts { g.add(rowIDs: part.rowIDs, values: part.values) }
+            return g
+        }
+        var values = first.values
+        values.withUnsafeMutableBufferPointer { total in
+            for part in parts.dropFirst() {
+                part.values.withUnsafeBufferPointer { v in
+                    Parallel.forEachChunk(v.count, minimumChunk: 1 << 16) { range in
+                        for i in range { total[i] += v[i] }
+                    }
+                }
+            }
+        }
+        return RowGradient(dimension: dimension, rowIDs: first.rowIDs, values: values)
     }
 
     /// Reads and clears the loss accumulated since the last call.

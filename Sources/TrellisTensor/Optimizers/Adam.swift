@@ -27,6 +27,8 @@ public final class Adam: DenseOptimizer {
     public func step(_ parameters: [Variable]) {
         stepCount += 1
         let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
+        // PyTorch's form of the bias corrections (as `LazyAdam`'s).
+        let stepSize = learningRate / c1, root = 1 / c2.squareRoot()
         for p in parameters {
             guard let g = p.grad else { continue }
             // Taken out of the dictionary so the update below does not copy them.
@@ -38,7 +40,7 @@ public final class Adam: DenseOptimizer {
                     if decoupledWeightDecay { w[i] -= learningRate * weightDecay * w[i] } else { gi += weightDecay * w[i] }
                     m[i] = beta1 * m[i] + (1 - beta1) * gi
                     v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-                    w[i] -= learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                    w[i] -= stepSize * m[i] / (v[i].squareRoot() * root + epsilon)
                 }
             }
             moments.first[p.name] = m
@@ -77,6 +79,9 @@ public final class LazyAdam: RowOptimizer {
         stepCount += 1
         let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
         let shrink = 1 - learningRate * decay
+        // PyTorch's form of the bias corrections: one square root and one division per value.
+        let stepSize = learningRate / c1, root = 1 / c2.squareRoot()
+        let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
         for t in tables {
             var g = t.gradient.coalesced()
             let d = t.dimension
@@ -103,12 +108,14 @@ public final class LazyAdam: RowOptimizer {
                                 // Rows are independent, so splitting them over threads changes nothing.
                                 Parallel.forEachChunk(ids.count, minimumChunk: 512) { range in
                                     for k in range {
-                                        let base = Int(ids[k]) * d
+                                        let base = Int(ids[k]) * d, from = k * d
                                         for j in 0..<d {
-                                            let gi = gv[k * d + j], i = base + j
-                                            m[i] = beta1 * m[i] + (1 - beta1) * gi
-                                            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-                                            w[i] = w[i] * shrink - learningRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                                            let gi = gv[from + j], i = base + j
+                                            let mi = beta1 * m[i] + (1 - beta1) * gi
+                                            let vi = beta2 * v[i] + (1 - beta2) * gi * gi
+                                            m[i] = mi
+                                            v[i] = vi
+                                            w[i] = w[i] * shrink - stepSize * mi / (vi.squareRoot() * root + epsilon)
                                         }
                                     }
                                 }
