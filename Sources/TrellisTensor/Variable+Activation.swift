@@ -1,4 +1,5 @@
 import Foundation
+import TrellisCore
 
 /// Element-wise non-linearities. Each pullback multiplies the incoming gradient by the
 /// derivative evaluated at the forward input (or output, where cheaper).
@@ -38,25 +39,74 @@ extension Variable {
     public func gelu() -> Variable {
         let c: Float = 0.797_884_56  // sqrt(2 / pi)
         let x = value.data, n = x.count
-        var t = [Float](repeating: 0, count: n), y = t
-        x.withUnsafeBufferPointer { px in t.withUnsafeMutableBufferPointer { pt in y.withUnsafeMutableBufferPointer { py in
-            let (xb, tb, yb) = (px.baseAddress!, pt.baseAddress!, py.baseAddress!)
+        var y = [Float](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in
+            let (xb, yb) = (px.baseAddress!, py.baseAddress!)
             Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
                 for i in range {
                     let v = xb[i]
-                    tb[i] = FastMath.tanh(c * (v + 0.044715 * v * v * v))
-                    yb[i] = 0.5 * v * (1 + tb[i])
+                    yb[i] = 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v)))
                 }
             }
-        } } }
+        } }
+        // The tanh is computed again in the backward pass rather than kept: one (N, hidden)
+        // tensor less per feed-forward layer, for a vectorised tanh per value.
         return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
             var out = g.data
-            x.withUnsafeBufferPointer { px in t.withUnsafeBufferPointer { pt in out.withUnsafeMutableBufferPointer { po in
-                let (xb, tb, ob) = (px.baseAddress!, pt.baseAddress!, po.baseAddress!)
+            x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
+                let (xb, ob) = (px.baseAddress!, po.baseAddress!)
                 Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
                     for i in range {
-                        let v = xb[i], s = tb[i]
+                        let v = xb[i], s = FastMath.tanh(c * (v + 0.044715 * v * v * v))
                         ob[i] *= 0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v)
+                    }
+                }
+            } }
+            accumulate(Tensor(shape: g.shape, data: out))
+        }
+    }
+
+    /// `gelu().dropout(rate:training:using:)` as one node, bit for bit (the same draws, the
+    /// same products): the GELU output, which only the dropout read, is never kept, a
+    /// (N, hidden) tensor less per feed-forward layer.
+    public func geluDropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
+        guard training, rate > 0 else { return gelu() }
+        precondition(rate < 1, "dropout rate must be < 1")
+        let c: Float = 0.797_884_56  // sqrt(2 / pi)
+        let keep = 1 / (1 - rate), threshold = UInt64(Double(rate) * 4_294_967_296)
+        let x = value.data, n = x.count
+        var mask = [UInt8](repeating: 0, count: n), y = [Float](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in
+            let (xb, yb) = (px.baseAddress!, py.baseAddress!)
+            Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
+                for i in range {
+                    let v = xb[i]
+                    yb[i] = 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v)))
+                }
+            }
+        } }
+        mask.withUnsafeMutableBufferPointer { pm in y.withUnsafeMutableBufferPointer { py in
+            var i = 0
+            while i < n {
+                let bits = rng.next()
+                pm[i] = bits & 0xFFFF_FFFF < threshold ? 0 : 1
+                py[i] = pm[i] == 0 ? py[i] * 0 : py[i] * keep
+                if i + 1 < n {
+                    pm[i + 1] = bits >> 32 < threshold ? 0 : 1
+                    py[i + 1] = pm[i + 1] == 0 ? py[i + 1] * 0 : py[i + 1] * keep
+                }
+                i += 2
+            }
+        } }
+        return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
+            var out = g.data
+            x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in out.withUnsafeMutableBufferPointer { po in
+                let (xb, mb, ob) = (px.baseAddress!, pm.baseAddress!, po.baseAddress!)
+                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
+                    for i in range {
+                        let v = xb[i], s = FastMath.tanh(c * (v + 0.044715 * v * v * v))
+                        let dropped = mb[i] == 0 ? ob[i] * 0 : ob[i] * keep
+                        ob[i] = dropped * (0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v))
                     }
                 }
             } } }

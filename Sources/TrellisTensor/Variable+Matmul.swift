@@ -33,6 +33,42 @@ extension Variable {
         }
     }
 
+    /// x (N, in) · weightᵀ + bias, weight (out, in), bias (out): PyTorch's `linear` as one
+    /// node, so a layer keeps one (N, out) tensor where a product and a broadcast add kept
+    /// two. The same arithmetic as `matmul(weight, transposeOther: true) + bias`, bit for bit:
+    /// the bias is added to each product, and its gradient sums the rows in order.
+    public func linear(weight: Variable, bias: Variable?) -> Variable {
+        let x = value, w = weight.value
+        precondition(x.rank >= 1 && w.rank == 2 && x.shape.last == w.shape[1],
+                     "linear: input \(x.shape) does not fit weight \(w.shape)")
+        let width = w.shape[0], rows = x.count / w.shape[1]
+        let flat = x.rank == 2 ? x : x.reshaped([rows, w.shape[1]])
+        var y = Self.product(flat, w, transposeA: false, transposeB: true)                       // (N, out)
+        if let b = bias?.value {
+            precondition(b.shape == [width], "linear: bias \(b.shape) for \(width) outputs")
+            y.data.withUnsafeMutableBufferPointer { py in
+                b.data.withUnsafeBufferPointer { pb in
+                    for r in 0..<rows { for j in 0..<width { py[r * width + j] = py[r * width + j] + pb[j] } }
+                }
+            }
+        }
+        let outShape = Array(x.shape.dropLast()) + [width]
+        return Variable(y.reshaped(outShape), inputs: [self, weight] + (bias.map { [$0] } ?? [])) { [self] g in
+            let g2 = g.reshaped([rows, width])
+            if requiresGrad { accumulate(Self.product(g2, w, transposeA: false, transposeB: false).reshaped(x.shape)) }   // (N, in)
+            if weight.requiresGrad { weight.accumulate(Self.product(g2, flat, transposeA: true, transposeB: false)) }   // (out, in)
+            if let bias, bias.requiresGrad {
+                var sums = [Float](repeating: 0, count: width)
+                g2.data.withUnsafeBufferPointer { pg in
+                    sums.withUnsafeMutableBufferPointer { s in
+                        for r in 0..<rows { for j in 0..<width { s[j] += pg[r * width + j] } }
+                    }
+                }
+                bias.accumulate(Tensor(shape: [width], data: sums))
+            }
+        }
+    }
+
     /// Gradients of a shared (un-batched) operand are summed over the batch.
     private static func sumBatches(_ t: Tensor, to shape: [Int]) -> Tensor {
         if t.shape == shape { return t }

@@ -21,7 +21,7 @@ public final class Variable {
 
     let inputs: [Variable]
     /// Receives this node's gradient and accumulates into the inputs' gradients.
-    let pullback: ((Tensor) -> Void)?
+    private(set) var pullback: ((Tensor) -> Void)?
 
     /// A leaf: a constant (`requiresGrad: false`) or a trainable parameter.
     public init(_ value: Tensor, requiresGrad: Bool = false, name: String = "") {
@@ -78,7 +78,12 @@ public final class Variable {
 extension Variable {
     /// Back-propagates from this node. With no `seed`, the node must hold one element and
     /// its gradient starts at 1.
-    public func backward(seed: Tensor? = nil) {
+    ///
+    /// `releasing`: the graph is used once (a training step). Each op result's value and
+    /// saved tensors are dropped as soon as its pullback has run (every consumer's ran
+    /// before it), so the forward's activations are freed while the gradients are made
+    /// instead of all living until the end; this node's value and the leaves stay.
+    public func backward(seed: Tensor? = nil, releasing: Bool = false) {
         let start = seed ?? {
             precondition(value.count == 1, "backward() without a seed needs a scalar, got \(value.shape)")
             return Tensor(shape: value.shape, repeating: 1)
@@ -86,12 +91,18 @@ extension Variable {
         guard requiresGrad else { return }
         accumulate(start)
         for node in topologicalOrder().reversed() {
-            guard let pullback = node.pullback, let g = node.grad else { continue }
-            pullback(g)
-            // Once passed on, a gradient is spent: clearing it keeps a second backward through
-            // the same node (e.g. a table lookup) from passing it on twice. Parameters have no
-            // pullback and keep theirs.
-            node.grad = nil
+            guard let pullback = node.pullback else { continue }
+            if let g = node.grad {
+                pullback(g)
+                // Once passed on, a gradient is spent: clearing it keeps a second backward through
+                // the same node (e.g. a table lookup) from passing it on twice. Parameters have no
+                // pullback and keep theirs.
+                node.grad = nil
+            }
+            if releasing {
+                node.pullback = nil
+                if node !== self { node.value = Tensor(shape: [0], data: []) }
+            }
         }
     }
 

@@ -46,6 +46,39 @@ final class GradientCheckTests: XCTestCase {
         GradientCheck.check([x([3, 4], 1), x([2, 4, 5], 2)]) { $0[0].matmul($0[1]) }
     }
 
+    /// `linear` (one node) by finite differences, and bit for bit the product-plus-bias
+    /// graph it replaces: values and every gradient.
+    func testLinearIsTheProductPlusBias() {
+        GradientCheck.check([x([5, 4], 1), x([3, 4], 2), x([3], 3)]) { $0[0].linear(weight: $0[1], bias: $0[2]) }
+        GradientCheck.check([x([2, 5, 4], 1), x([3, 4], 2)]) { $0[0].linear(weight: $0[1], bias: nil) }
+        let seed = x([6, 3], 9)
+        func run(_ fused: Bool) -> [Tensor] {
+            let (a, w, b) = (Variable(x([6, 4], 1), requiresGrad: true), Variable(x([3, 4], 2), requiresGrad: true), Variable(x([3], 3), requiresGrad: true))
+            let y = fused ? a.linear(weight: w, bias: b) : a.matmul(w, transposeOther: true) + b
+            y.backward(seed: seed)
+            return [y.value, a.grad!, w.grad!, b.grad!]
+        }
+        XCTAssertEqual(run(true), run(false))
+    }
+
+    /// A backward that releases the graph as it goes gives the same gradients, keeps the
+    /// loss and the leaves, and has dropped every intermediate value.
+    func testReleasingBackwardGivesTheSameGradients() {
+        func run(_ releasing: Bool) -> (grads: [Tensor], loss: Tensor, hidden: Variable, weight: Variable) {
+            let w1 = Variable(x([4, 6], 1), requiresGrad: true), w2 = Variable(x([6, 1], 2), requiresGrad: true)
+            let hidden = Variable(x([5, 4], 3)).matmul(w1).gelu()
+            let loss = (hidden.matmul(w2).sigmoid() * hidden.sum(axis: 1).reshaped([5, 1])).sum()
+            loss.backward(releasing: releasing)
+            return ([w1.grad!, w2.grad!], loss.value, hidden, w1)
+        }
+        let kept = run(false), released = run(true)
+        XCTAssertEqual(released.grads, kept.grads)
+        XCTAssertEqual(released.loss, kept.loss)
+        XCTAssertEqual(released.weight.value, kept.weight.value)
+        XCTAssertEqual(kept.hidden.value.count, 30)
+        XCTAssertEqual(released.hidden.value.count, 0, "an intermediate's value is dropped")
+    }
+
     // MARK: Activations
 
     func testActivations() {
@@ -127,6 +160,26 @@ final class GradientCheckTests: XCTestCase {
             var rng = SeededGenerator(seed: 5)
             return v[0].dropout(rate: 0.3, training: true, using: &rng)
         }
+    }
+
+    /// `geluDropout` (one node) by finite differences, and bit for bit `gelu().dropout()`:
+    /// values, gradient, and the generator left in the same state.
+    func testGeluDropoutIsGeluThenDropout() {
+        GradientCheck.check([x([4, 5], 12)]) { v in
+            var rng = SeededGenerator(seed: 5)
+            return v[0].geluDropout(rate: 0.3, training: true, using: &rng)
+        }
+        let seed = x([7, 5], 8)
+        func run(_ fused: Bool) -> [Tensor] {
+            var rng = SeededGenerator(seed: 5)
+            let a = Variable(x([7, 5], 1), requiresGrad: true)
+            let y = fused ? a.geluDropout(rate: 0.3, training: true, using: &rng) : a.gelu().dropout(rate: 0.3, training: true, using: &rng)
+            y.backward(seed: seed)
+            return [y.value, a.grad!, Tensor(shape: [1], data: [Float(rng.next() % 1000)])]
+        }
+        XCTAssertEqual(run(true), run(false))
+        var rng = SeededGenerator(seed: 5)
+        XCTAssertEqual(Variable(x([3], 1)).geluDropout(rate: 0.3, training: false, using: &rng).value, Variable(x([3], 1)).gelu().value)
     }
 
     // MARK: Shape ops

@@ -114,7 +114,7 @@ public final class PartitionStepper {
         let lossValue: Float = {
             let loss = task.loss(outputs: model.forward(g, inputs: input(tables)), inputs: Array(tables.prefix(input.nodeTypeCount)),
                                  batch: batch, share: share, model: model)
-            loss.backward()
+            loss.backward(releasing: true)
             return loss.value.scalar
         }()
         let rows = zip(tables, ids).enumerated().map { k, pair -> RowGradient in

@@ -18,7 +18,6 @@ public struct Linear {
 
     /// (N, in) -> (N, out).
     public func callAsFunction(_ x: Variable) -> Variable {
-        let y = x.matmul(weight, transposeOther: true)
-        return bias.map { y + $0 } ?? y
+        x.linear(weight: weight, bias: bias)
     }
 }

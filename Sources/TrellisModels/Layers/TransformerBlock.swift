@@ -55,7 +55,7 @@ public struct TransformerBlock {
                                      heads: heads, padding: padding, weights: weights))
         }
         func feedForward(_ h: Variable, _ rng: inout SeededGenerator) -> Variable {
-            linear2(linear1(h).gelu().dropout(rate: dropout, training: training, using: &rng))
+            linear2(linear1(h).geluDropout(rate: dropout, training: training, using: &rng))
         }
         func ln(_ h: Variable, _ n: (gamma: Variable, beta: Variable)) -> Variable { h.layerNorm(gamma: n.gamma, beta: n.beta) }
         switch norm {
