@@ -37,33 +37,45 @@ extension Variable {
     ///
     ///     y = x/2 · (1 + t),  t = tanh(c(x + 0.044715 x³)),  dy/dx = (1 + t)/2 + x/2 · (1 − t²) · c(1 + 3·0.044715 x²)
     public func gelu() -> Variable {
-        let c: Float = 0.797_884_56  // sqrt(2 / pi)
         let x = value.data, n = x.count
-        var y = [Float](repeating: 0, count: n)
-        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in
-            let (xb, yb) = (px.baseAddress!, py.baseAddress!)
-            Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                for i in range {
-                    let v = xb[i]
-                    yb[i] = 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v)))
-                }
-            }
-        } }
         // The tanh is computed again in the backward pass rather than kept: one (N, hidden)
         // tensor less per feed-forward layer, for a vectorised tanh per value.
-        return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
+        return Variable(Tensor(shape: value.shape, data: Self.geluValues(x)), inputs: [self]) { [self] g in
             var out = g.data
             x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
                 let (xb, ob) = (px.baseAddress!, po.baseAddress!)
                 Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                    for i in range {
-                        let v = xb[i], s = FastMath.tanh(c * (v + 0.044715 * v * v * v))
-                        ob[i] *= 0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v)
-                    }
+                    for i in range { ob[i] *= Self.geluSlope(xb[i]) }
                 }
             } }
             accumulate(Tensor(shape: g.shape, data: out))
         }
+    }
+
+    /// sqrt(2 / pi), GELU's tanh approximation's scale.
+    private static let geluScale: Float = 0.797_884_56
+
+    /// GELU of every value (tanh approximation), on the compute threads.
+    static func geluValues(_ x: [Float]) -> [Float] {
+        let c = geluScale
+        return [Float].uninitialized(count: x.count) { py in
+            x.withUnsafeBufferPointer { px in
+                let (xb, yb) = (px.baseAddress!, py.baseAddress!)
+                Parallel.forEachChunk(x.count, minimumChunk: 1 << 15) { range in
+                    for i in range {
+                        let v = xb[i]
+                        yb[i] = 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v)))
+                    }
+                }
+            }
+        }
+    }
+
+    /// d GELU(v) / dv (tanh approximation).
+    @inline(__always)
+    static func geluSlope(_ v: Float) -> Float {
+        let c = geluScale, s = FastMath.tanh(c * (v + 0.044715 * v * v * v))
+        return 0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v)
     }
 
     /// `gelu().dropout(rate:training:using:)` as one node, bit for bit (the same draws, the
@@ -72,42 +84,19 @@ extension Variable {
     public func geluDropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
         guard training, rate > 0 else { return gelu() }
         precondition(rate < 1, "dropout rate must be < 1")
-        let c: Float = 0.797_884_56  // sqrt(2 / pi)
-        let keep = 1 / (1 - rate), threshold = UInt64(Double(rate) * 4_294_967_296)
+        let keep = 1 / (1 - rate)
         let x = value.data, n = x.count
-        var mask = [UInt8](repeating: 0, count: n), y = [Float](repeating: 0, count: n)
-        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in
-            let (xb, yb) = (px.baseAddress!, py.baseAddress!)
-            Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                for i in range {
-                    let v = xb[i]
-                    yb[i] = 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v)))
-                }
-            }
-        } }
-        mask.withUnsafeMutableBufferPointer { pm in y.withUnsafeMutableBufferPointer { py in
-            var i = 0
-            while i < n {
-                let bits = rng.next()
-                pm[i] = bits & 0xFFFF_FFFF < threshold ? 0 : 1
-                py[i] = pm[i] == 0 ? py[i] * 0 : py[i] * keep
-                if i + 1 < n {
-                    pm[i + 1] = bits >> 32 < threshold ? 0 : 1
-                    py[i + 1] = pm[i + 1] == 0 ? py[i + 1] * 0 : py[i + 1] * keep
-                }
-                i += 2
-            }
+        var y = Self.geluValues(x)
+        let mask = Self.dropoutMask(n, rate: rate, using: &rng)
+        y.withUnsafeMutableBufferPointer { py in mask.withUnsafeBufferPointer { pm in
+            for i in 0..<n { py[i] = pm[i] == 0 ? py[i] * 0 : py[i] * keep }
         } }
         return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
             var out = g.data
             x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in out.withUnsafeMutableBufferPointer { po in
                 let (xb, mb, ob) = (px.baseAddress!, pm.baseAddress!, po.baseAddress!)
                 Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                    for i in range {
-                        let v = xb[i], s = FastMath.tanh(c * (v + 0.044715 * v * v * v))
-                        let dropped = mb[i] == 0 ? ob[i] * 0 : ob[i] * keep
-                        ob[i] = dropped * (0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v))
-                    }
+                    for i in range { ob[i] = (mb[i] == 0 ? ob[i] * 0 : ob[i] * keep) * Self.geluSlope(xb[i]) }
                 }
             } } }
             accumulate(Tensor(shape: g.shape, data: out))

@@ -159,27 +159,35 @@ extension Variable {
     /// Inverted dropout: zeroes each element with probability `rate` and scales the rest by
     /// 1/(1-rate); the identity when not `training` or rate is 0. Each 64-bit draw decides two
     /// elements (32 bits each).
-    public func dropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
-        guard training, rate > 0 else { return self }
-        precondition(rate < 1, "dropout rate must be < 1")
-        let keep = 1 / (1 - rate), threshold = UInt64(Double(rate) * 4_294_967_296)
-        let n = value.count
-        // The mask is kept as bytes (1 kept, 0 dropped) for the backward pass: a quarter of
-        // a float mask, which at 2,048 sequences of 50 is 105 MB per feed-forward layer.
-        var mask = [UInt8](repeating: 0, count: n), y = [Float](repeating: 0, count: n)
-        value.data.withUnsafeBufferPointer { px in mask.withUnsafeMutableBufferPointer { pm in y.withUnsafeMutableBufferPointer { py in
+    /// n keep flags (1 kept, 0 dropped with probability `rate`), two per draw of `rng`: kept
+    /// as bytes for the backward pass, a quarter of a float mask (105 MB per feed-forward
+    /// layer at 2,048 sequences of 50).
+    static func dropoutMask(_ n: Int, rate: Float, using rng: inout SeededGenerator) -> [UInt8] {
+        let threshold = UInt64(Double(rate) * 4_294_967_296)
+        var mask = [UInt8](repeating: 0, count: n)
+        mask.withUnsafeMutableBufferPointer { pm in
             var i = 0
             while i < n {
                 let bits = rng.next()
                 pm[i] = bits & 0xFFFF_FFFF < threshold ? 0 : 1
-                py[i] = pm[i] == 0 ? px[i] * 0 : px[i] * keep
-                if i + 1 < n {
-                    pm[i + 1] = bits >> 32 < threshold ? 0 : 1
-                    py[i + 1] = pm[i + 1] == 0 ? px[i + 1] * 0 : px[i + 1] * keep
-                }
+                if i + 1 < n { pm[i + 1] = bits >> 32 < threshold ? 0 : 1 }
                 i += 2
             }
-        } } }
+        }
+        return mask
+    }
+
+    public func dropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
+        guard training, rate > 0 else { return self }
+        precondition(rate < 1, "dropout rate must be < 1")
+        let keep = 1 / (1 - rate)
+        let n = value.count
+        let mask = Self.dropoutMask(n, rate: rate, using: &rng)
+        let y = [Float].uninitialized(count: n) { py in
+            value.data.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in
+                for i in 0..<n { py[i] = pm[i] == 0 ? px[i] * 0 : px[i] * keep }
+            } }
+        }
         let shape = value.shape
         return Variable(Tensor(shape: shape, data: y), inputs: [self]) { [self] g in
             let dx = [Float].uninitialized(count: n) { out in

@@ -124,17 +124,7 @@ final class ClusterProcessTests: XCTestCase {
     func testParameterServerProcessesGiveIdenticalMetricsAndSurviveACoordinatorRestart() throws {
         let h = try Harness(name: "servers", checkpointEvery: 10)
         let reference = try h.trainOneProcess()
-        let port = Harness.freePort(), serverPort = Harness.freePort()
-        let first = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, extra: ["--servers", "2"])
-        let servers = try (0..<2).map { try h.startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
-        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
-        try h.waitFor(log: "coordinator", containing: "step=10 [TrellisCluster] checkpoint written", after: "epoch 1 ", seconds: 120)
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        let second = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, resume: true,
-                                            logName: "coordinator2", extra: ["--servers", "2"])
-        try h.waitForExit(second, seconds: 120)
-        for p in servers + workers { try h.waitForExit(p, seconds: 30) }
+        try h.runWithTheCoordinatorKilled(checkpoint: "step=10 [TrellisCluster] checkpoint written", after: "epoch 1 ")
         let log = try h.log("coordinator") + h.log("coordinator2")
         XCTAssert(log.contains("server ready"), log)
         try Self.assertResumedMidEpoch2(try h.log("coordinator2"))

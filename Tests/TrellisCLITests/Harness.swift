@@ -246,6 +246,23 @@ final class Harness {
 }
 
 extension Harness {
+    /// A run of 2 workers and 2 parameter-server processes whose coordinator is SIGKILLed once
+    /// its log shows `checkpoint` after `after`, then started again with `--resume`; waits for
+    /// every process to end (results in `run`).
+    func runWithTheCoordinatorKilled(checkpoint: String, after: String) throws {
+        let port = Harness.freePort(), serverPort = Harness.freePort()
+        let first = try startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, extra: ["--servers", "2"])
+        let servers = try (0..<2).map { try startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
+        let workers = try (0..<2).map { try startWorker(port: port, name: "w\($0)") }
+        try waitFor(log: "coordinator", containing: checkpoint, after: after, seconds: 120)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, resume: true,
+                                          logName: "coordinator2", extra: ["--servers", "2"])
+        try waitForExit(second, seconds: 120)
+        for p in servers + workers { try waitForExit(p, seconds: 30) }
+    }
+
     /// The config trained in one process, then by 2 workers of which one is SIGKILLed once
     /// epoch 1 is logged and replaced by a new `worker join`: the run must end with the one
     /// process's numbers, and the kill must have come before epoch 3 ended.

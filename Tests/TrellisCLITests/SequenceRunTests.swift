@@ -44,17 +44,7 @@ final class SequenceRunTests: XCTestCase {
         let rates = try String(contentsOf: h.dir.appendingPathComponent("reference/metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").compactMap { line in (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["learning_rate"] as? Double }
         XCTAssertEqual(rates, [0.02, 0.02, 0.01, 0.01, 0.01].map { Double(Float($0)) }, "one cut, after epoch 2")
-        let port = Harness.freePort(), serverPort = Harness.freePort()
-        let first = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, extra: ["--servers", "2"])
-        let servers = try (0..<2).map { try h.startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
-        let workers = try (0..<2).map { try h.startWorker(port: port, name: "w\($0)") }
-        try h.waitFor(log: "coordinator", containing: "checkpoint written", after: "epoch 3 ", seconds: 120)
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        let second = try h.startCoordinator(port: port, workers: 2, output: "run", checkpoints: true, resume: true,
-                                            logName: "coordinator2", extra: ["--servers", "2"])
-        try h.waitForExit(second, seconds: 120)
-        for p in servers + workers { try h.waitForExit(p, seconds: 30) }
+        try h.runWithTheCoordinatorKilled(checkpoint: "checkpoint written", after: "epoch 3 ")
         let resumed = try XCTUnwrap(try h.log("coordinator2").split(separator: "\n").first { $0.contains("] resumed") })
         XCTAssert(resumed.contains("epoch=4 "), "\(resumed)")
         XCTAssertEqual(try h.result("run"), reference)
