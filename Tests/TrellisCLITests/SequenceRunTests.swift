@@ -8,13 +8,14 @@ import XCTest
 /// processes whose coordinator is SIGKILLed and resumed.
 final class SequenceRunTests: XCTestCase {
     /// A small SASRec on MovieLens-100K leave-one-out, 4 partitions.
-    private func harness(_ name: String, epochs: Int, training: String = "learning_rate: 0.002", cluster: String = "") throws -> Harness {
+    private func harness(_ name: String, epochs: Int, split: String = "leave_one_out", training: String = "learning_rate: 0.002",
+                         cluster: String = "") throws -> Harness {
         let h = try Harness(name: name)
         try """
         seed: 5
         task: {kind: next_item, loss: softmax}
         model: {kind: sasrec, embedding_size: 16, max_length: 20, blocks: 1, heads: 2, dropout: 0.2}
-        data: {name: ml-100k, path: \(try TestData.movieLens100K()), split: leave_one_out}
+        data: {name: ml-100k, path: \(try TestData.movieLens100K()), split: \(split)}
         training: {epochs: \(epochs), batch_size: 256, optimizer: adamw, \(training), threads: 1}
         evaluation: {valid_metric: ndcg@10, stopping_step: \(epochs)}
         cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000\(cluster)}
@@ -30,6 +31,16 @@ final class SequenceRunTests: XCTestCase {
         for servers in [0, 2] {
             XCTAssertEqual(try h.runTwoWorkers(servers: servers, output: "cluster\(servers)"), reference, "\(servers) server processes")
         }
+    }
+
+    /// Seed 003's user split across processes: the held-out users, who have no training
+    /// links, are still owned by a partition, whose worker ranks every one of their examples;
+    /// 2 workers give one process's numbers.
+    func testTheUserSplitGivesTheNumbersOfOneProcessOnTwoWorkers() throws {
+        let h = try harness("sasrec-users", epochs: 2, split: "users, ratios: [0.8, 0.1, 0.1]")
+        let reference = try h.trainOneProcess()
+        XCTAssertGreaterThan(try XCTUnwrap(reference.test["users"]), 5000, "every test user's items after the first")
+        XCTAssertEqual(try h.runTwoWorkers(servers: 0, output: "cluster"), reference)
     }
 
     /// seed 003's ReduceLROnPlateau: validation NDCG@10 falls after epoch 2 and the rate is
