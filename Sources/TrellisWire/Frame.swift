@@ -3,7 +3,7 @@
 /// ```
 ///  offset  size  field
 ///       0     4  magic "TRLS"
-///       4     2  version (UInt16, currently 1)
+///       4     2  version (UInt16, currently 2: grants carry learning-rate plateaus and heartbeats a work count)
 ///       6     2  kind    (UInt16; the protocol layer names the values)
 ///       8     2  flags   (UInt16; meaning defined per kind)
 ///      10     4  header length H (UInt32)
@@ -17,7 +17,7 @@
 /// only when its length is exactly what the length fields say.
 public struct Frame: Sendable, Equatable {
     /// The version this build writes and the only one it reads.
-    public static let currentVersion: UInt16 = 1
+    public static let currentVersion: UInt16 = 2
     /// "TRLS" as bytes.
     public static let magic: [UInt8] = Array("TRLS".utf8)
     /// Bytes before the header: magic, version, kind, flags and the two lengths.

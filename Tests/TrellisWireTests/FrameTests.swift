@@ -49,7 +49,7 @@ final class FrameTests: XCTestCase {
         bytes = sample.encode()
         bytes[4] = 7
         XCTAssertThrowsError(try Frame.decode(bytes, maxBodyBytes: 1 << 20)) {
-            XCTAssertEqual("\($0)", "frame.version: expected 1, found 7")
+            XCTAssertEqual("\($0)", "frame.version: expected 2, found 7")
         }
 
         bytes = sample.encode()
