@@ -89,14 +89,14 @@ extension Variable {
         var y = Self.geluValues(x)
         let mask = Self.dropoutMask(n, rate: rate, using: &rng)
         y.withUnsafeMutableBufferPointer { py in mask.withUnsafeBufferPointer { pm in
-            for i in 0..<n { py[i] = pm[i] == 0 ? py[i] * 0 : py[i] * keep }
+            for i in 0..<n { py[i] = Self.dropped(py[i], pm[i], keep: keep) }
         } }
         return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
             var out = g.data
             x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in out.withUnsafeMutableBufferPointer { po in
                 let (xb, mb, ob) = (px.baseAddress!, pm.baseAddress!, po.baseAddress!)
                 Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                    for i in range { ob[i] = (mb[i] == 0 ? ob[i] * 0 : ob[i] * keep) * Self.geluSlope(xb[i]) }
+                    for i in range { ob[i] = Self.dropped(ob[i], mb[i], keep: keep) * Self.geluSlope(xb[i]) }
                 }
             } } }
             accumulate(Tensor(shape: g.shape, data: out))

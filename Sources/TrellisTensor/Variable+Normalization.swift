@@ -156,12 +156,9 @@ extension Variable {
         }
     }
 
-    /// Inverted dropout: zeroes each element with probability `rate` and scales the rest by
-    /// 1/(1-rate); the identity when not `training` or rate is 0. Each 64-bit draw decides two
-    /// elements (32 bits each).
-    /// n keep flags (1 kept, 0 dropped with probability `rate`), two per draw of `rng`: kept
-    /// as bytes for the backward pass, a quarter of a float mask (105 MB per feed-forward
-    /// layer at 2,048 sequences of 50).
+    /// n keep flags (1 kept, 0 dropped with probability `rate`), two per 64-bit draw of `rng`
+    /// (32 bits each): kept as bytes for the backward pass, a quarter of a float mask (105 MB
+    /// per feed-forward layer at 2,048 sequences of 50).
     static func dropoutMask(_ n: Int, rate: Float, using rng: inout SeededGenerator) -> [UInt8] {
         let threshold = UInt64(Double(rate) * 4_294_967_296)
         var mask = [UInt8](repeating: 0, count: n)
@@ -177,6 +174,12 @@ extension Variable {
         return mask
     }
 
+    /// x through keep flag m: 0 (as x · 0, so the sign and NaN of x carry) or x / (1 − rate).
+    @inline(__always)
+    static func dropped(_ x: Float, _ m: UInt8, keep: Float) -> Float { m == 0 ? x * 0 : x * keep }
+
+    /// Inverted dropout: zeroes each element with probability `rate` and scales the rest by
+    /// 1/(1-rate); the identity when not `training` or rate is 0.
     public func dropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
         guard training, rate > 0 else { return self }
         precondition(rate < 1, "dropout rate must be < 1")
@@ -185,14 +188,14 @@ extension Variable {
         let mask = Self.dropoutMask(n, rate: rate, using: &rng)
         let y = [Float].uninitialized(count: n) { py in
             value.data.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in
-                for i in 0..<n { py[i] = pm[i] == 0 ? px[i] * 0 : px[i] * keep }
+                for i in 0..<n { py[i] = Self.dropped(px[i], pm[i], keep: keep) }
             } }
         }
         let shape = value.shape
         return Variable(Tensor(shape: shape, data: y), inputs: [self]) { [self] g in
             let dx = [Float].uninitialized(count: n) { out in
                 g.data.withUnsafeBufferPointer { pg in mask.withUnsafeBufferPointer { pm in
-                    for i in 0..<n { out[i] = pm[i] == 0 ? pg[i] * 0 : pg[i] * keep }
+                    for i in 0..<n { out[i] = Self.dropped(pg[i], pm[i], keep: keep) }
                 } }
             }
             accumulate(Tensor(shape: shape, data: dx))

@@ -53,27 +53,26 @@ public enum RankingEvaluation {
 
 extension PreparedDataset {
     /// Metrics of `part` with the protocol's masks: validation masks train items, test masks
-    /// train and validation items; nothing is masked where `masked` is false (RecBole's
-    /// sequential protocol).
-    public func evaluate(_ part: EvaluationPart, users: Tensor, items: Tensor, ks: [Int], masked: Bool = true) -> [String: Double] {
-        let none = CSRMatrix(rowCount: userCount, columnCount: itemCount, rows: [], columns: [], values: nil, sortRows: false)
+    /// train and validation items.
+    public func evaluate(_ part: EvaluationPart, users: Tensor, items: Tensor, ks: [Int]) -> [String: Double] {
         switch part {
         case .valid:
-            return RankingEvaluation.evaluate(users: users, items: items, targets: validItems, mask: masked ? trainItems : none, ks: ks)
+            return RankingEvaluation.evaluate(users: users, items: items, targets: validItems, mask: trainItems, ks: ks)
         case .test:
-            return RankingEvaluation.evaluate(users: users, items: items, targets: testItems, mask: masked ? trainAndValidItems : none, ks: ks)
+            return RankingEvaluation.evaluate(users: users, items: items, targets: testItems, mask: trainAndValidItems, ks: ks)
         }
     }
 }
 
 extension PreparedDataset {
-    /// Test metrics of ranking every user's unseen items (every item, unless `masked`) by
-    /// training popularity (the yardstick printed beside a ranking model).
-    public func popularityBaseline(ks: [Int], masked: Bool = true) -> [String: Double] {
+    /// Test metrics of ranking every user's unseen items by training popularity (the
+    /// yardstick printed beside a ranking model; a next-item run ranks it by its own protocol,
+    /// `TrainingRun.popularity`).
+    public func popularityBaseline(ks: [Int]) -> [String: Double] {
         let pop = PopularityRanker(trainItems: split.train.items, itemCount: itemCount).scores()
         // Popularity as rank-1 embeddings: every user (1) · item (popularity).
         let users = Tensor(shape: [userCount, 1], repeating: 1)
         let items = Tensor(shape: [itemCount, 1], data: pop)
-        return evaluate(.test, users: users, items: items, ks: ks, masked: masked)
+        return evaluate(.test, users: users, items: items, ks: ks)
     }
 }

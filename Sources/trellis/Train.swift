@@ -145,7 +145,7 @@ extension Trellis {
             let lists = sequence ? "examples" : "users"
             print("\ntest (best epoch \(s.bestEpoch) of \(s.epochs); \(Int(s.test["users"] ?? 0)) \(lists))")
             print("  model       K    ndcg    recall  hit     precision  mrr     coverage")
-            for (name, m) in [(s.model, s.test), ("popularity", baseline)] where !m.isEmpty {
+            for (name, m) in [(s.model, s.test), ("popularity", baseline)] {
                 for k in ks {
                     print(String(format: "  %-10@ %3d  %.4f  %.4f  %.4f  %.4f     %.4f  %.4f", name as NSString, k,
                                  m["ndcg@\(k)"] ?? 0, m["recall@\(k)"] ?? 0, m["hit@\(k)"] ?? 0,

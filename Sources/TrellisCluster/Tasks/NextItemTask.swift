@@ -174,22 +174,24 @@ public final class NextItemTask: TrainingTask {
         let itemCount = items.shape[0], d = items.shape[1]
         let seen = UserSequences(users: share.seen(part).users, items: share.seen(part).items)
         let held = UserSequences(users: share.held(part).users, items: share.held(part).items)
+        // Each held user's earlier items (empty for a user held out whole), looked up once.
+        let histories = held.users.map { u in seen.index(of: u).map { seen.sequence($0) } ?? [] }
         var examples: [(user: Int, position: Int)] = []   // (index in `held`, place in its sequence)
         for k in held.users.indices {
-            let before = seen.index(of: held.users[k]).map { seen.sequence($0).count } ?? 0
-            for j in 0..<held.sequence(k).count where before + j > 0 { examples.append((k, j)) }
+            for j in 0..<held.sequence(k).count where histories[k].count + j > 0 { examples.append((k, j)) }
         }
         var metrics = RankingMetrics(ks: ks, itemCount: sampledNegatives > 0 ? sampledNegatives + 1 : itemCount)
         let L = maxLength
+        var known: (user: Int, items: Set<Int32>)?   // every item of the last user ranked against samples
         for start in stride(from: 0, to: examples.count, by: Self.evaluationChunk) {
             let chunk = examples[start..<min(examples.count, start + Self.evaluationChunk)]
             var sequences = [Int32](repeating: -1, count: chunk.count * L)
-            var prefixes: [[Int32]] = [], targets: [Int32] = []
+            var targets: [Int32] = []
             for (b, (k, j)) in chunk.enumerated() {
-                let sequence = held.sequence(k)
-                let prefix = Array(seen.index(of: held.users[k]).map { seen.sequence($0) } ?? []) + sequence.prefix(j)
-                for (c, item) in prefix.suffix(L).enumerated() { sequences[b * L + L - min(L, prefix.count) + c] = item }
-                prefixes.append(prefix)
+                let sequence = held.sequence(k), earlier = sequence.prefix(j)
+                // The last L items before the target: the end of the history, then the earlier held ones.
+                let window = Array(histories[k].suffix(max(0, L - earlier.count))) + earlier.suffix(L)
+                for (c, item) in window.enumerated() { sequences[b * L + L - window.count + c] = item }
                 targets.append(sequence[sequence.startIndex + j])
             }
             defer { WorkProgress.advance() }
@@ -197,18 +199,24 @@ public final class NextItemTask: TrainingTask {
             if sampledNegatives > 0 {
                 for (b, (k, j)) in chunk.enumerated() {
                     // Every item the user had, which sampled candidates avoid.
-                    let known = Set(prefixes[b] + held.sequence(k))
+                    if known?.user != k { known = (k, Set(histories[k]).union(held.sequence(k))) }
                     rankAgainstSampled(&metrics, state: Array(rows.data[b * d..<(b + 1) * d]), user: held.users[k], position: j,
-                                       part: part, target: targets[b], known: known, items: items)
+                                       part: part, target: targets[b], known: known!.items, items: items)
                 }
             } else {
-                // Row b of each matrix is example b: its one positive, and (mask_history) its prefix.
+                // Row b of each matrix is example b: its one positive, and (mask_history) the items before it.
                 let ids = (0..<Int32(chunk.count)).map { $0 }
                 let positives = CSRMatrix(rowCount: chunk.count, columnCount: itemCount, rows: ids, columns: targets, values: nil, sortRows: true)
-                let mask = maskHistory
-                    ? CSRMatrix(rowCount: chunk.count, columnCount: itemCount, rows: prefixes.enumerated().flatMap { b, p in p.map { _ in Int32(b) } },
-                                columns: prefixes.flatMap { $0 }, values: nil, sortRows: true).removingDuplicateColumns()
-                    : CSRMatrix(rowCount: chunk.count, columnCount: itemCount, rows: [], columns: [], values: nil, sortRows: false)
+                var maskRows: [Int32] = [], maskItems: [Int32] = []
+                if maskHistory {
+                    for (b, (k, j)) in chunk.enumerated() {
+                        let before = histories[k] + held.sequence(k).prefix(j)
+                        maskRows += repeatElement(Int32(b), count: before.count)
+                        maskItems += before
+                    }
+                }
+                let mask = CSRMatrix(rowCount: chunk.count, columnCount: itemCount, rows: maskRows, columns: maskItems, values: nil, sortRows: true)
+                    .removingDuplicateColumns()
                 RankingEvaluation.accumulate(into: &metrics, users: ids, userRows: rows, items: items, targets: positives, mask: mask)
             }
         }
