@@ -51,9 +51,9 @@ final class GradientCheckTests: XCTestCase {
     func testLinearIsTheProductPlusBias() {
         GradientCheck.check([x([5, 4], 1), x([3, 4], 2), x([3], 3)]) { $0[0].linear(weight: $0[1], bias: $0[2]) }
         GradientCheck.check([x([2, 5, 4], 1), x([3, 4], 2)]) { $0[0].linear(weight: $0[1], bias: nil) }
-        let seed = x([6, 3], 9)
+        let seed = x([300, 3], 9)
         func run(_ fused: Bool) -> [Tensor] {
-            let (a, w, b) = (Variable(x([6, 4], 1), requiresGrad: true), Variable(x([3, 4], 2), requiresGrad: true), Variable(x([3], 3), requiresGrad: true))
+            let (a, w, b) = (Variable(x([300, 4], 1), requiresGrad: true), Variable(x([3, 4], 2), requiresGrad: true), Variable(x([3], 3), requiresGrad: true))
             let y = fused ? a.linear(weight: w, bias: b) : a.matmul(w, transposeOther: true) + b
             y.backward(seed: seed)
             return [y.value, a.grad!, w.grad!, b.grad!]
