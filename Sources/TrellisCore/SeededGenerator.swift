@@ -92,13 +92,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         return Float((-2.0 * _log(u1)).squareRoot() * _cos(2.0 * Double.pi * u2))
     }
 
-    /// Shuffles `array` in place (Fisher-Yates), deterministically for this generator.
+    /// Shuffles `array` (or a slice of one) in place (Fisher-Yates), deterministically for
+    /// this generator.
     @inlinable  // specialised where it is called: a generic swapAt costs a value-witness call per swap
-    public mutating func shuffle<T>(_ array: inout [T]) {
+    public mutating func shuffle<C: MutableCollection & RandomAccessCollection>(_ array: inout C) where C.Index == Int {
         guard array.count > 1 else { return }
+        let first = array.startIndex
         for i in stride(from: array.count - 1, to: 0, by: -1) {
             let j = nextInt(below: i + 1)
-            if i != j { array.swapAt(i, j) }
+            if i != j { array.swapAt(first + i, first + j) }
         }
     }
 

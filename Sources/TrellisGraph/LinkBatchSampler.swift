@@ -21,8 +21,8 @@ public struct LinkBatch: Sendable, Equatable {
 /// so a global step is the union of one batch per partition. A batch depends only on (seed,
 /// partition, epoch, step): whoever computes it, and whenever, gets the same one.
 ///
-/// The epoch's shuffled order is kept between steps (`EpochOrder`), so one sampler belongs to
-/// one thread.
+/// The epoch's shuffled order is kept between steps (`EpochOrder`; with `linksPerUser`, each
+/// user's links in runs of up to that many), so one sampler belongs to one thread.
 public final class LinkBatchSampler {
     public let partition: Int
     /// Training links of the partition: users[k] interacted with items[k].
@@ -38,7 +38,7 @@ public final class LinkBatchSampler {
     private let epochOrder: EpochOrder
 
     public init(partition: Int, users: [Int32], items: [Int32], itemCount: Int, stepsPerEpoch: Int, negatives: Int,
-                seed: UInt64, knownItems: @escaping (Int32) -> ArraySlice<Int32>) {
+                seed: UInt64, linksPerUser: Int = 0, knownItems: @escaping (Int32) -> ArraySlice<Int32>) {
         precondition(users.count == items.count && stepsPerEpoch >= 1 && negatives >= 1)
         self.partition = partition
         self.users = users
@@ -48,7 +48,8 @@ public final class LinkBatchSampler {
         self.negatives = negatives
         self.seed = seed
         self.knownItems = knownItems
-        epochOrder = EpochOrder(count: users.count, partition: partition, stepsPerEpoch: stepsPerEpoch, seed: seed)
+        epochOrder = EpochOrder(count: users.count, partition: partition, stepsPerEpoch: stepsPerEpoch, seed: seed,
+                                groups: linksPerUser > 0 ? users : nil, run: linksPerUser)
     }
 
     /// Positives per step: ceil(links / steps), so the last steps may be shorter or empty.

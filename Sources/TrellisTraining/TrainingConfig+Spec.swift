@@ -46,6 +46,7 @@ extension TrainingConfig {
             ("plateau_patience", training.schedule == .plateau ? "\(training.plateauPatience)" : nil),
             ("warmup_steps", training.warmupSteps == 0 ? nil : "\(training.warmupSteps)"),
             ("steps_per_epoch", training.stepsPerEpoch == 0 ? nil : "\(training.stepsPerEpoch)"),
+            ("links_per_user", training.linksPerUser == 0 ? nil : "\(training.linksPerUser)"),
         ])
         section("evaluation", [
             ("topk", list(evaluation.topk)), ("valid_metric", quoted(evaluation.validMetric)),

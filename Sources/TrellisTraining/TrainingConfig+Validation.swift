@@ -52,6 +52,10 @@ extension TrainingConfig {
             throw fail("data.split", "split 'users' holds whole users out, which only task.kind next_item can rank (from their items); "
                        + "task.kind is '\(task.kind.rawValue)'")
         }
+        if training.linksPerUser > 0, task.kind == .nextItem {
+            throw fail("training.links_per_user", "groups the links of a link or rating task by user; task.kind next_item "
+                       + "trains on windows of whole sequences")
+        }
         // Which keys a model reads, and what it needs of them, its registry entry checks.
         if let message = task.kind.validMetricProblem(evaluation.validMetric, topk: evaluation.topk) {
             throw fail("evaluation.valid_metric", message)

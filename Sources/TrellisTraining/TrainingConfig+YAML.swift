@@ -103,7 +103,7 @@ extension TrainingConfig {
         if let t = top["training"] {
             let s = try reader.mapping(t, at: "training", allowed: ["epochs", "batch_size", "negatives", "optimizer", "learning_rate",
                                                                      "weight_decay", "clip_grad_norm", "threads", "schedule", "warmup_steps",
-                                                                     "steps_per_epoch", "plateau_factor", "plateau_patience"])
+                                                                     "steps_per_epoch", "plateau_factor", "plateau_patience", "links_per_user"])
             if let v = s["epochs"] { config.training.epochs = try reader.int(v, at: "training.epochs", min: 1, max: 1_000_000) }
             if let v = s["batch_size"] { config.training.batchSize = try reader.int(v, at: "training.batch_size", min: 1, max: 100_000_000) }
             if let v = s["negatives"] { config.training.negatives = try reader.int(v, at: "training.negatives", min: 1, max: 1000) }
@@ -114,6 +114,7 @@ extension TrainingConfig {
             if let v = s["threads"] { config.training.threads = try reader.int(v, at: "training.threads", min: 1, max: 1024) }
             if let v = s["schedule"] { config.training.schedule = try reader.choice(v, at: "training.schedule") }
             if let v = s["steps_per_epoch"] { config.training.stepsPerEpoch = try reader.int(v, at: "training.steps_per_epoch", min: 0, max: 100_000_000) }
+            if let v = s["links_per_user"] { config.training.linksPerUser = try reader.int(v, at: "training.links_per_user", min: 0, max: 100_000_000) }
             if let v = s["plateau_factor"] {
                 config.training.plateauFactor = try reader.float(v, at: "training.plateau_factor", min: 0, exclusive: true)
                 guard config.training.plateauFactor < 1 else { throw reader.fail("training.plateau_factor", "expected a factor below 1, got \(reader.echo(v))") }

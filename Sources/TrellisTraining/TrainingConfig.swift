@@ -187,6 +187,10 @@ public struct OptimisationSettings: Sendable, Equatable {
     /// order, a fresh order each epoch. Long epochs (seed 003's 8.9 M prefixes) are timed and
     /// evaluated in parts this way.
     public var stepsPerEpoch = 0
+    /// Takes each user's training links (rated edges) in runs of up to this many when cutting
+    /// an epoch into batches (0: every link on its own): a batch of B links then holds about
+    /// B / k users whose samples share neighbourhoods (`EpochOrder`). Link and rating tasks.
+    public var linksPerUser = 0
     /// Compute threads (OpenBLAS and our kernels).
     public var threads = 2
     public init() {}

@@ -14,7 +14,9 @@ extension Trellis {
             abstract: "Sampler seeds/s and edges/s, and training edges/s of GATv2 and SAGE on sampled blocks, with peak RSS.",
             discussion: """
             Training edges/s counts the training examples (for the rating task, rated edges) a step trains on, per \
-            second of whole steps; message edges/s counts the sampled edges those steps pass messages over.
+            second of whole steps; message edges/s counts the sampled edges those steps pass messages over. Whole steps \
+            sample the next batch on a second thread while one computes when the config's cluster.prefetch is on (the \
+            default, as trellis train runs).
             """)
 
         /// PyG 2.8 on this machine kind, 2 threads, 64-d, fanouts [10, 10], 1,024 seed users
@@ -38,13 +40,13 @@ extension Trellis {
             var cfg = try loadConfig(config)
             cfg.training.threads = threads
             cfg.cluster.partitions = 1
-            cfg.cluster.prefetch = false
             let start = ResourceUsage.now()
             let dataset: PreparedDataset
             do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw RunError(error) }
             print(String(format: "%@: %d users, %d items, %d training ratings; loaded in %.1f s; %d threads",
                          cfg.data.name, dataset.userCount, dataset.itemCount, dataset.split.train.count, ResourceUsage.now() - start, threads))
-            var report: [String: Any] = ["config": config, "threads": threads, "steps": steps]
+            var report: [String: Any] = ["config": config, "threads": threads, "steps": steps, "prefetch": cfg.cluster.prefetch,
+                                         "batch_size": cfg.training.batchSize, "links_per_user": cfg.training.linksPerUser]
             var rows: [String] = []
             for kind in cfg.model.kind == "sage" ? ["sage"] : [cfg.model.kind, "sage"] {
                 var c = cfg
@@ -74,6 +76,7 @@ extension Trellis {
                 var examples = 0
                 for _ in 0..<count { examples += try engine.trainStep().reduce(0) { $0 + $1.triples } }
                 let stepSeconds = ResourceUsage.now() - training
+                engine.stopPrefetching()
                 let messageEdges = stepper.sampledEdges - before
                 let t = stepper.takeTimings()
                 let figures: [String: Any] = [
@@ -92,8 +95,10 @@ extension Trellis {
                                      peer, Double(examples) / stepSeconds / peer, Double(messageEdges) / stepSeconds,
                                      stepSeconds / Double(count), Double(ResourceUsage.peakResidentBytes()) / 1e6))
             }
-            print("fanouts \(cfg.model.fanouts), batch \(cfg.training.batchSize), width \(cfg.model.embeddingSize); totals over \(steps) steps each")
-            print("        sampler alone         whole steps")
+            let grouping = cfg.training.linksPerUser > 0 ? " in runs of \(cfg.training.linksPerUser) per user" : ""
+            print("fanouts \(cfg.model.fanouts), batch \(cfg.training.batchSize)\(grouping), width \(cfg.model.embeddingSize); "
+                  + "totals over \(steps) steps each")
+            print("        sampler alone         whole steps (prefetch \(cfg.cluster.prefetch ? "on" : "off"))")
             print("model   seeds/s    edges/s  train edges/s  PyG e/s  ratio  msg edges/s  s/step  peak MB")
             for r in rows { print(r) }
             print(String(format: "PyG 2.8 (issue 10, this machine kind): GATv2 %.0f, SAGE %.0f training edges/s, NeighborLoader %.0f seeds/s",

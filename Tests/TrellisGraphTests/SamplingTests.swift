@@ -165,6 +165,30 @@ final class SamplingTests: XCTestCase {
         XCTAssertNotEqual(sampler.batch(epoch: 2, step: 1), sampler.batch(epoch: 3, step: 1))
     }
 
+    /// With groups, an epoch's order is still every example once, but in runs of one group:
+    /// 12 groups of 10 examples in runs of 5 and steps of 20 give each step exactly 4 runs,
+    /// so at most 4 groups, each with a multiple of 5 examples (a plain shuffle gives ~9).
+    func testGroupedEpochOrderTakesEachGroupInRuns() {
+        let groups = (0..<120).map { Int32(($0 * 7) % 12) }      // interleaved: 12 groups of 10
+        let order = EpochOrder(count: 120, partition: 1, stepsPerEpoch: 6, seed: 5, groups: groups, run: 5)
+        for epoch in 1...3 {
+            XCTAssertEqual(order.order(epoch: epoch).sorted(), (0..<120).map { Int32($0) }, "every example once")
+            for step in 0..<6 {
+                var perGroup: [Int32: Int] = [:]
+                for k in order.step(step, epoch: epoch) { perGroup[groups[Int(k)], default: 0] += 1 }
+                XCTAssertLessThanOrEqual(perGroup.count, 4, "epoch \(epoch) step \(step): \(perGroup)")
+                XCTAssert(perGroup.values.allSatisfy { $0 % 5 == 0 }, "epoch \(epoch) step \(step): \(perGroup)")
+            }
+        }
+        let again = EpochOrder(count: 120, partition: 1, stepsPerEpoch: 6, seed: 5, groups: groups, run: 5)
+        XCTAssertEqual(again.order(epoch: 2), order.order(epoch: 2))
+        XCTAssertNotEqual(order.order(epoch: 2), order.order(epoch: 3))
+        // The link sampler passes its users as the groups.
+        let sampler = LinkBatchSampler(partition: 0, users: groups, items: (0..<120).map { Int32($0) }, itemCount: 200,
+                                       stepsPerEpoch: 6, negatives: 1, seed: 5, linksPerUser: 5, knownItems: { _ in [] })
+        for step in 0..<6 { XCTAssertLessThanOrEqual(Set(sampler.batch(epoch: 1, step: step).users).count, 4) }
+    }
+
     /// The draw is Floyd's algorithm: the same positions as the textbook form with a set, for
     /// any row length and fanout, and its generator is the one `init(seed:stream:)` gives.
     func testDrawIsFloydsAlgorithm() {

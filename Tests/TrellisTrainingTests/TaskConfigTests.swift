@@ -26,6 +26,16 @@ final class TaskConfigTests: XCTestCase {
         assertConfigError("evaluation: {mask_history: maybe}", key: "evaluation.mask_history", contains: "true")
         assertConfigError("task: {kind: rating}\nmodel: {kind: sage}", key: "evaluation.valid_metric", contains: "rmse or mae")
         assertConfigError("evaluation: {valid_metric: rmse}", key: "evaluation.valid_metric", contains: "NAME@K")
+        assertConfigError("task: {kind: next_item}\nmodel: {kind: sasrec}\ntraining: {links_per_user: 10}",
+                          key: "training.links_per_user", contains: "windows")
+        assertConfigError("training: {links_per_user: -1}", key: "training.links_per_user", contains: "0")
+    }
+
+    func testLinksPerUserRoundTripsThroughTheSpec() throws {
+        let c = try TrainingConfig.parse(yaml: "task: {kind: rating}\nmodel: {kind: gatv2}\nevaluation: {valid_metric: rmse}\ntraining: {links_per_user: 10}")
+        XCTAssertEqual(c.training.linksPerUser, 10)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: c.spec), c)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: "seed: 1").training.linksPerUser, 0)
     }
 
     func testEarlyStoppingMinimisesErrorMetrics() {

@@ -64,8 +64,13 @@ public final class EmbeddedEngine {
             run.finishEpoch(seconds: try trainEpoch())
             try checkpoints?.save(run, logger: logger)
         }
-        if run.config.cluster.prefetch { prefetcher.stop() }
+        stopPrefetching()
         return run.summary()
+    }
+
+    /// Ends the prefetch thread (if `cluster.prefetch` started one).
+    public func stopPrefetching() {
+        if run.config.cluster.prefetch { prefetcher.stop() }
     }
 
     /// Trains the steps left in the current epoch (checkpointing every

@@ -39,7 +39,7 @@ public final class LinkPredictionTask: TrainingTask {
         for (p, l) in links {
             samplers[p] = LinkBatchSampler(partition: p, users: l.users, items: l.items, itemCount: itemCount,
                                            stepsPerEpoch: stepsPerEpoch, negatives: negatives, seed: config.seed,
-                                           knownItems: knownItems)
+                                           linksPerUser: config.training.linksPerUser, knownItems: knownItems)
         }
         self.samplers = samplers
     }

@@ -37,7 +37,8 @@ public final class RatingTask: TrainingTask {
                                 + "\(inputs.ratings[p]?.count ?? 0) ratings (a cluster worker is not sent ratings yet)")
             }
             samplers[p] = RatingBatchSampler(partition: p, users: l.users, items: l.items, ratings: ratings,
-                                             stepsPerEpoch: stepsPerEpoch, seed: config.seed)
+                                             stepsPerEpoch: stepsPerEpoch, seed: config.seed,
+                                             linksPerUser: config.training.linksPerUser)
         }
         self.samplers = samplers
     }
