@@ -1,4 +1,5 @@
 import TrellisCore
+import TrellisData
 
 /// A partition's training examples in a seeded order per epoch, cut into the epoch's steps:
 /// every partition runs `stepsPerEpoch` steps, each an even slice (ceil(count / steps)) of
@@ -32,19 +33,12 @@ public final class EpochOrder {
         self.stepsPerEpoch = stepsPerEpoch
         self.seed = seed
         if let groups, run > 0 {
-            precondition(groups.count == count && groups.allSatisfy { $0 >= 0 })
-            // Counting sort of the examples by group: O(count + groups).
-            let keyCount = Int(groups.max() ?? -1) + 1
-            var starts = [Int](repeating: 0, count: keyCount + 1)
-            for g in groups { starts[Int(g) + 1] += 1 }
-            for k in 0..<keyCount { starts[k + 1] += starts[k] }
-            var next = starts, sorted = [Int32](repeating: 0, count: count)
-            for (k, g) in groups.enumerated() {
-                sorted[next[Int(g)]] = Int32(k)
-                next[Int(g)] += 1
-            }
-            byGroup = sorted
-            groupStarts = starts
+            precondition(groups.count == count)
+            // Row g of a (group x example) pattern holds group g's examples in index order.
+            let members = CSRMatrix(rowCount: Int(groups.max() ?? -1) + 1, columnCount: count, rows: groups,
+                                    columns: (0..<Int32(count)).map { $0 }, values: nil, sortRows: false)
+            byGroup = members.columns
+            groupStarts = members.offsets
             self.run = run
         } else {
             byGroup = []

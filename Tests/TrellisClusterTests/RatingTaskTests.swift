@@ -64,6 +64,26 @@ final class RatingTaskTests: XCTestCase {
         }
     }
 
+    /// `training.links_per_user` reaches the rating batches: 12 users x 10 edges, runs of 5,
+    /// steps of 20 edges hold at most 4 users (a plain shuffle puts about 9 in each).
+    func testLinksPerUserGroupsTheRatingBatchesByUser() throws {
+        var c = TrainingConfig()
+        c.task.kind = .rating
+        c.training.linksPerUser = 5
+        let users = (0..<120).map { Int32(($0 * 7) % 12) }
+        var inputs = TaskInputs()
+        inputs.links = [0: (users, (0..<120).map { Int32($0) })]
+        inputs.ratings = [0: [Float](repeating: 3, count: 120)]
+        inputs.exampleCounts = [120]
+        inputs.stepsPerEpoch = 6
+        let task = try TaskRegistry.entry(for: c).make(c, inputs)
+        for step in 0..<6 {
+            let batch = try XCTUnwrap(try task.batch(partition: 0, step: StepID(epoch: 1, step: step)) as? RatingBatch)
+            XCTAssertEqual(batch.count, 20)
+            XCTAssertLessThanOrEqual(batch.users.ids.count, 4, "step \(step)")
+        }
+    }
+
     func testEveryTaskEntryAnswersToOneConfigKind() {
         let names = TaskRegistry.entries.map(\.name)
         XCTAssertEqual(Set(names).count, names.count)
