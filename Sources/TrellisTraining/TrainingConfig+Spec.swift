@@ -20,6 +20,8 @@ extension TrainingConfig {
             ("kind", model.kind), ("embedding_size", "\(model.embeddingSize)"), ("layers", "\(model.layers)"),
             ("aggregator", model.aggregator.rawValue), ("fanouts", list(model.fanouts)), ("reg_weight", "\(model.regWeight)"),
             ("rating_relations", model.ratingRelations ? "true" : nil),
+            ("head", model.head == .mlp ? nil : model.head.rawValue),
+            ("activation", model.activation == .relu ? nil : model.activation.rawValue),
         ] + (sequence ? [
             ("max_length", "\(model.maxLength)"), ("blocks", "\(model.blocks)"), ("heads", "\(model.heads)"),
             ("inner_size", "\(model.innerSize)"), ("dropout", "\(model.dropout)"), ("norm", model.norm.rawValue),

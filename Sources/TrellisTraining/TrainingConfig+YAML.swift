@@ -47,13 +47,15 @@ extension TrainingConfig {
         }
         if let m = top["model"] {
             let s = try reader.mapping(m, at: "model", allowed: ["kind", "embedding_size", "layers", "reg_weight",
-                                                                  "aggregator", "fanouts", "relation_fanouts", "rating_relations",
+                                                                  "aggregator", "fanouts", "relation_fanouts", "rating_relations", "head", "activation",
                                                                   "max_length", "blocks", "heads", "inner_size", "dropout", "norm", "pretrained"])
             if let v = s["kind"] { config.model.kind = try reader.name(v, at: "model.kind") }
             if let v = s["embedding_size"] { config.model.embeddingSize = try reader.int(v, at: "model.embedding_size", min: 1, max: 4096) }
             if let v = s["layers"] { config.model.layers = try reader.int(v, at: "model.layers", min: 0, max: 8) }
             if let v = s["reg_weight"] { config.model.regWeight = try reader.float(v, at: "model.reg_weight", min: 0) }
             if let v = s["rating_relations"] { config.model.ratingRelations = try reader.bool(v, at: "model.rating_relations") }
+            if let v = s["head"] { config.model.head = try reader.choice(v, at: "model.head") }
+            if let v = s["activation"] { config.model.activation = try reader.choice(v, at: "model.activation") }
             if let v = s["aggregator"] { config.model.aggregator = try reader.choice(v, at: "model.aggregator") }
             if let v = s["max_length"] { config.model.maxLength = try reader.int(v, at: "model.max_length", min: 1, max: 4096) }
             if let v = s["blocks"] { config.model.blocks = try reader.int(v, at: "model.blocks", min: 0, max: 64) }

@@ -63,6 +63,17 @@ public struct ModelSettings: Sendable, Equatable {
     /// Rating task: one pair of relations per rating level (`item->user:5`, `user->item:5`, as
     /// GC-MC's rating-typed edges) instead of one pair whose edges carry the rating.
     public var ratingRelations = false
+    /// GATv2: how the rating head scores a (user, item) pair from their last-layer rows.
+    public enum Head: String, Sendable, CaseIterable {
+        /// Linear(2d, d) -> ReLU -> Linear(d, 1) on [h_u ; h_i] (seed 004's MLP head).
+        case mlp
+        /// h_u · h_i: a bilinear taste, which an MLP on the concatenation learns only slowly.
+        case dot
+    }
+    public var head: Head = .mlp
+    /// GATv2: the nonlinearity between message-passing layers (none after the last).
+    public enum Activation: String, Sendable, CaseIterable { case relu, tanh, none }
+    public var activation: Activation = .relu
     /// Sequence models (SASRec): the last `maxLength` items are read.
     public var maxLength = 50
     /// Transformer blocks, attention heads, feed-forward width (0: 4 x embedding_size).

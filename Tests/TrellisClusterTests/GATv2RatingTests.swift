@@ -28,7 +28,18 @@ final class GATv2RatingTests: XCTestCase {
     }
 
     func testGATv2LearnsRatings() throws {
+        try assertLearns(head: .mlp, activation: .relu)
+    }
+
+    /// The variant configs/letterboxd-gatv2.yaml trains.
+    func testGATv2WithTheDotHeadAndNoActivationLearnsRatings() throws {
+        try assertLearns(head: .dot, activation: .none)
+    }
+
+    private func assertLearns(head: ModelSettings.Head, activation: ModelSettings.Activation) throws {
         var c = ClusterEngineTests.config("gatv2", partitions: 2)
+        c.model.head = head
+        c.model.activation = activation
         c.task.kind = .rating
         c.model.embeddingSize = 8
         c.model.regWeight = 0

@@ -35,6 +35,28 @@ final class HeteroGATv2Tests: XCTestCase {
         }
     }
 
+    /// The dot head (no head weights) with tanh and with no activation between the layers.
+    func testGradientsWithTheDotHeadMatchFiniteDifferences() throws {
+        let graph = try graph()
+        let g = SubgraphSampler.full(graph, layers: 2)
+        let inputs = [GradientCheck.input([3, 4], seed: 21), GradientCheck.input([4, 4], seed: 22)]
+        let x = inputs.map { Variable($0) }
+        for activation in [HeteroGATv2.Activation.tanh, .none] {
+            let model = HeteroGATv2(relations: graph.relations, nodeTypeCount: 2, dimension: 4, layerCount: 2, heads: 2,
+                                    head: .dot, activation: activation, seed: 11)
+            XCTAssertFalse(model.parameters.dense.contains { $0.name.hasPrefix("head.") }, "\(activation)")
+            let h = model.forward(g, inputs: x)
+            let expected = zip([0, 1, 2, 0, 2], [1, 2, 3, 3, 0]).map { u, i in
+                (0..<4).reduce(Float(0)) { $0 + h[0].value.data[u * 4 + $1] * h[1].value.data[i * 4 + $1] }
+            }
+            XCTAssertEqual(scores(model, g, x).value.data, expected, "\(activation): the dot head is h_u · h_i")
+            GradientCheck.check(inputs, epsilon: 1e-3, tolerance: 3e-2, absoluteTolerance: 3e-3) { scores(model, g, $0) }
+            GradientCheck.checkParameters(model.parameters.dense, epsilon: 1e-3, tolerance: 3e-2, absoluteTolerance: 3e-3) {
+                scores(model, g, x)
+            }
+        }
+    }
+
     func testTheRatingChangesTheAttention() throws {
         let graph = try graph()
         let model = HeteroGATv2(relations: graph.relations, nodeTypeCount: 2, dimension: 4, layerCount: 2, heads: 2, seed: 11)

@@ -29,6 +29,21 @@ final class TaskConfigTests: XCTestCase {
         assertConfigError("task: {kind: next_item}\nmodel: {kind: sasrec}\ntraining: {links_per_user: 10}",
                           key: "training.links_per_user", contains: "windows")
         assertConfigError("training: {links_per_user: -1}", key: "training.links_per_user", contains: "0")
+        assertConfigError("model: {kind: gatv2, head: bilinear}", key: "model.head", contains: "dot")
+        assertConfigError("model: {kind: gatv2, activation: gelu}", key: "model.activation", contains: "tanh")
+    }
+
+    func testHeadAndActivationRoundTripThroughTheSpec() throws {
+        let c = try TrainingConfig.parse(yaml: "model: {kind: gatv2, head: dot, activation: none}")
+        XCTAssertEqual(c.model.head, .dot)
+        XCTAssertEqual(c.model.activation, .none)
+        XCTAssertEqual(try TrainingConfig.parse(yaml: c.spec), c)
+        // The defaults write no key, so the runs before these keys keep their spec and identity.
+        let plain = try TrainingConfig.parse(yaml: "model: {kind: gatv2}")
+        XCTAssertEqual(plain.model.head, .mlp)
+        XCTAssertEqual(plain.model.activation, .relu)
+        XCTAssertFalse(plain.spec.contains("head") || plain.spec.contains("activation"), plain.spec)
+        XCTAssertNotEqual(RunIdentity.settings(of: c), RunIdentity.settings(of: plain))
     }
 
     func testLinksPerUserRoundTripsThroughTheSpec() throws {

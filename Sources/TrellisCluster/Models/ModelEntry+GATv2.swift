@@ -2,7 +2,8 @@ import TrellisModels
 
 extension ModelEntry {
     /// GATv2 on every relation of the schema (2 heads, concatenated), `model.layers` deep,
-    /// sampling `model.fanouts` per hop (or the relation's override), with a rating head.
+    /// sampling `model.fanouts` per hop (or the relation's override), `model.activation` between
+    /// layers, with a rating head (`model.head`: an MLP or the dot product).
     public static let gatv2 = ModelEntry(
         name: "gatv2",
         check: { m in
@@ -15,6 +16,7 @@ extension ModelEntry {
         build: { config, relations, nodeTypeCount in
             let m = config.model
             return HeteroGATv2(relations: relations, nodeTypeCount: nodeTypeCount, dimension: m.embeddingSize,
-                               layerCount: m.layers, heads: 2, seed: config.seed)
+                               layerCount: m.layers, heads: 2, head: m.head == .dot ? .dot : .mlp,
+                               activation: m.activation == .tanh ? .tanh : m.activation == .none ? .none : .relu, seed: config.seed)
         })
 }
