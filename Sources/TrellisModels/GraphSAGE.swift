@@ -63,10 +63,9 @@ public final class GraphSAGE: LayerwiseRecommender {
             let targetCount = g.nodes[1][relation.target].count
             var senders = h[relation.source]
             if let pool = w.pool, let c = w.poolBias { senders = (senders.matmul(pool) + c).relu() }
-            let gathered = senders.gather(rows: edges.sources)  // (E, d)
             let message = aggregator == .mean
-                ? gathered.segmentMean(edges.targets, segmentCount: targetCount)
-                : gathered.segmentMax(edges.targets, segmentCount: targetCount)  // (targets, d)
+                ? senders.neighbourMean(EdgeIndex(g, layer: 0, relation: r, relation))
+                : senders.gather(rows: edges.sources).segmentMax(edges.targets, segmentCount: targetCount)  // (targets, d)
             let root = h[relation.target].slice(axis: 0, start: 0, count: targetCount)
             let term = message.matmul(w.neighbour) + w.bias + root.matmul(w.root)
             next[relation.target] = next[relation.target].map { $0 + term } ?? term

@@ -47,15 +47,6 @@ extension Variable {
         scatterAdd(rows: segments, rowCount: segmentCount)
     }
 
-    /// Mean of the rows in each segment; an empty segment gives zeros.
-    public func segmentMean(_ segments: [Int32], segmentCount: Int) -> Variable {
-        var counts = [Float](repeating: 0, count: segmentCount)
-        for s in segments { counts[Int(s)] += 1 }
-        let inverse = Tensor(shape: [segmentCount] + Array(repeating: 1, count: Swift.max(0, value.rank - 1)),
-                             data: counts.map { $0 > 0 ? 1 / $0 : 0 })
-        return segmentSum(segments, segmentCount: segmentCount) * Variable(inverse)
-    }
-
     /// Element-wise maximum over the rows in each segment; an empty segment gives zeros.
     /// The gradient goes to the first row holding the maximum.
     public func segmentMax(_ segments: [Int32], segmentCount: Int) -> Variable {

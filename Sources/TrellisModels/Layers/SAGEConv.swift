@@ -24,8 +24,6 @@ public final class SAGEConv: RelationConv {
     /// Edge features are not used (`edgeFeatures` must be nil).
     public func callAsFunction(source: Variable, target: Variable, edges: EdgeIndex, edgeFeatures: Variable?) -> Variable {
         precondition(edgeFeatures == nil, "SAGEConv takes no edge features")
-        let mean = source.gather(rows: edges.sourcesByPosition)
-            .segmentMean(edges.targetsByPosition, segmentCount: edges.targetCount)  // (Nt, in_src)
-        return linearNeighbour(mean) + linearRoot(target)
+        return linearNeighbour(source.neighbourMean(edges)) + linearRoot(target)  // mean: (Nt, in_src)
     }
 }
