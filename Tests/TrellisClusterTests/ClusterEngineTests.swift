@@ -135,6 +135,14 @@ final class ClusterEngineTests: XCTestCase {
         XCTAssertEqual(server.version, 1)
         XCTAssertNotEqual(try server.rows(table: 0, ids: [3]), before)
         XCTAssertThrowsError(try server.rows(table: 0, ids: [-1]))
+        XCTAssertThrowsError(try server.rows(table: 0, ids: [3, 1_000_000, 3]))
+        // A pull large enough to be copied in chunks over threads: every row where it belongs.
+        let ids = (0..<9_000).map { Int32([3, 0, 5][$0 % 3]) }
+        let rows = try server.rows(table: 0, ids: ids), d = rows.shape[1]
+        XCTAssertEqual(rows.shape, [9_000, 16])
+        for k in [0, 1, 2, 4_097, 8_999] {
+            XCTAssertEqual(Array(rows.data[(k * d)..<((k + 1) * d)]), try server.rows(table: 0, ids: [ids[k]]).data, "row \(k)")
+        }
     }
 
     /// A push one step ahead of the run is refused and changes nothing: the partition's real
