@@ -66,22 +66,36 @@ public struct RowGradient: Sendable, Equatable {
     }
 
     /// Coalescing through a dense slot table when ids are few relative to the count: linear
-    /// time, and each row still sums its contributions in arrival order.
+    /// time (the ids come out sorted by a scan of the slots, not a sort), and each row still
+    /// sums its contributions in arrival order. Ids without repeats (a step's pulled rows)
+    /// are moved row by row instead of added into zeros.
     private func coalescedBySlots(rowSpan: Int) -> RowGradient {
         var slot = [Int32](repeating: -1, count: rowSpan)
+        var repeated = false
+        for id in rowIDs {
+            if slot[Int(id)] >= 0 { repeated = true } else { slot[Int(id)] = 0 }
+        }
         var ids: [Int32] = []
-        for id in rowIDs where slot[Int(id)] < 0 { slot[Int(id)] = 0; ids.append(id) }
-        ids.sort()
-        for (k, id) in ids.enumerated() { slot[Int(id)] = Int32(k) }
+        ids.reserveCapacity(rowIDs.count)
+        for r in 0..<rowSpan where slot[r] >= 0 {
+            slot[r] = Int32(ids.count)
+            ids.append(Int32(r))
+        }
         let d = dimension
-        var sums = [Float](repeating: 0, count: ids.count * d)
-        values.withUnsafeBufferPointer { v in
-            sums.withUnsafeMutableBufferPointer { s in
+        let sums = [Float](unsafeUninitializedCapacity: ids.count * d) { s, count in
+            let out = s.baseAddress!
+            if repeated { out.initialize(repeating: 0, count: ids.count * d) }
+            values.withUnsafeBufferPointer { v in
                 for (i, id) in rowIDs.enumerated() {
-                    let dst = Int(slot[Int(id)]) * d, src = i * d
-                    for j in 0..<d { s[dst + j] += v[src + j] }
+                    let dst = out + Int(slot[Int(id)]) * d, src = v.baseAddress! + i * d
+                    if repeated {
+                        for j in 0..<d { dst[j] += src[j] }
+                    } else {
+                        dst.initialize(from: src, count: d)
+                    }
                 }
             }
+            count = ids.count * d
         }
         return RowGradient(dimension: dimension, rowIDs: ids, values: sums)
     }

@@ -48,6 +48,17 @@ final class EmbeddingTableTests: XCTestCase {
         XCTAssertEqual(c.values, [3, 4, 11, 22])
     }
 
+    /// Ids without repeats (a step's pulled rows) come out sorted with their rows, through the
+    /// slot table (ids below 4n + 4096) and through the sort (an id far above).
+    func testCoalesceOrdersRowsWithoutRepeats() {
+        for far in [Int32(7), 1_000_000] {
+            let g = RowGradient(dimension: 2, rowIDs: [5, 2, far, 0], values: [1, 2, 3, 4, 5, 6, 7, 8])
+            let c = g.coalesced()
+            XCTAssertEqual(c.rowIDs, [0, 2, 5, far])
+            XCTAssertEqual(c.values, [7, 8, 3, 4, 1, 2, 5, 6])
+        }
+    }
+
     func testAllGivesEveryRow() {
         let table = EmbeddingTable(name: "t", weights: Tensor(shape: [3, 2], data: [1, 2, 3, 4, 5, 6]))
         table.all().sum().backward()
