@@ -82,7 +82,9 @@ public enum NeighbourSampling {
             for c in 0..<count {
                 let k = chosen[c]
                 out.neighbours.append(row[row.startIndex + k])
-                if width > 0 { out.values.append(contentsOf: values[(values.startIndex + k * width)..<(values.startIndex + (k + 1) * width)]) }
+                // Element by element: a slice per edge costs a retain and a generic append.
+                let base = values.startIndex + k * width
+                for w in 0..<width { out.values.append(values[base + w]) }
             }
         }
         return fanout
