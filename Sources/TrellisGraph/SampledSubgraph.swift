@@ -80,11 +80,7 @@ public struct SubgraphSampler {
         for hop in 1...max(1, hops) where hops > 0 {
             let outer = layers.last!
             var inner = outer
-            var index: [[Int32: Int32]] = outer.map { ids in
-                var m = [Int32: Int32](minimumCapacity: ids.count * 2)
-                for (k, v) in ids.enumerated() { m[v] = Int32(k) }
-                return m
-            }
+            var index = outer.map(PositionIndex.init)
             var edges: [SampledSubgraph.Edges] = []
             let tag = SampleTag(seed: seed, epoch: epoch, step: step, hop: hop)
             for (r, relation) in relations.enumerated() {
@@ -107,11 +103,11 @@ public struct SubgraphSampler {
                             } else {
                                 local = Int32(inner[relation.source].count)
                                 inner[relation.source].append(u)
-                                index[relation.source][u] = local
+                                index[relation.source].insert(u, at: local)
                             }
                             e.sources.append(local)
                             e.targets.append(Int32(t))
-                            e.values.append(contentsOf: drawn.values[((k - 1) * width)..<(k * width)])
+                            for w in ((k - 1) * width)..<(k * width) { e.values.append(drawn.values[w]) }
                         }
                     }
                 }
@@ -160,5 +156,26 @@ public struct SubgraphSampler {
         }
         let all = nodeCounts.map { n in (0..<n).map { Int32($0) } }
         return SampledSubgraph(nodes: Array(repeating: all, count: layers + 1), edges: Array(repeating: edges, count: layers))
+    }
+}
+
+/// Node id -> its position in a layer's node list, as a dense table grown on demand (ids are
+/// dense per node type): a step looks up ~10^5 sampled ids, cheaper than hashing them.
+struct PositionIndex {
+    private var slots: [Int32] = []
+
+    init(_ ids: [Int32]) {
+        for (k, v) in ids.enumerated() { insert(v, at: Int32(k)) }
+    }
+
+    subscript(id: Int32) -> Int32? {
+        Int(id) < slots.count && slots[Int(id)] >= 0 ? slots[Int(id)] : nil
+    }
+
+    mutating func insert(_ id: Int32, at position: Int32) {
+        precondition(id >= 0, "PositionIndex: negative node id \(id)")
+        let i = Int(id)
+        if i >= slots.count { slots.append(contentsOf: repeatElement(-1, count: Swift.max(i + 1, 2 * slots.count) - slots.count)) }
+        slots[i] = position
     }
 }
