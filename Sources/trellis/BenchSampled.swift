@@ -40,7 +40,7 @@ extension Trellis {
             var cfg = try loadConfig(config)
             cfg.training.threads = threads
             cfg.cluster.partitions = 1
-            MemoryTuning.keepFreedBuffers()   // as a training process runs
+            ComputeThreads.configure(cfg)   // as a training process runs: freed buffers kept, BLAS on one thread
             let start = ResourceUsage.now()
             let dataset: PreparedDataset
             do { dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed) } catch { throw RunError(error) }

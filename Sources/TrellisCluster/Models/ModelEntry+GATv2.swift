@@ -15,8 +15,9 @@ extension ModelEntry {
         fanouts: configuredFanouts,
         build: { config, relations, nodeTypeCount in
             let m = config.model
+            let head: HeteroGATv2.Head = switch m.head { case .mlp: .mlp; case .dot: .dot }
+            let activation: HeteroGATv2.Activation = switch m.activation { case .relu: .relu; case .tanh: .tanh; case .none: .none }
             return HeteroGATv2(relations: relations, nodeTypeCount: nodeTypeCount, dimension: m.embeddingSize,
-                               layerCount: m.layers, heads: 2, head: m.head == .dot ? .dot : .mlp,
-                               activation: m.activation == .tanh ? .tanh : m.activation == .none ? .none : .relu, seed: config.seed)
+                               layerCount: m.layers, heads: 2, head: head, activation: activation, seed: config.seed)
         })
 }
