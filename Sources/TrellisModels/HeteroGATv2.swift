@@ -21,7 +21,7 @@ import TrellisTensor
 ///
 /// On a rating graph whose taste is bilinear (Letterboxd's planted p_u · q_i) the MLP on the
 /// concatenation and ReLU between layers both hold the model at the bias level; the dot head
-/// with tanh or no activation learns the taste (README, "Letterboxd quality").
+/// with tanh or no activation learns the taste (README, "Letterboxd at full scale").
 ///
 /// Parameter names follow PyG: `gatv2.<layer>.<relation>.lin_l.weight`, `gatv2.<layer>.skip.<t>.weight`,
 /// `head.0.weight`, `head.2.weight` (an `nn.Sequential(Linear, ReLU, Linear)`; none for `dot`).
