@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs what Trellis needs on a fresh Debian machine with Swift 6.3: the four C libraries
-# (ZeroMQ, OpenBLAS, LZ4, METIS), rsvg-convert for the report's PNG images, headless Chromium for
+# Installs what Trellis needs on a fresh Debian machine with Swift 6.3: the five C libraries
+# (ZeroMQ, OpenBLAS, LZ4, METIS, zlib), rsvg-convert for the report's PNG images, headless Chromium for
 # the report's screenshot test, NumPy for the export tests, and the MovieLens-100K data.
 # Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs="libzmq3-dev libopenblas-dev liblz4-dev libmetis-dev pkg-config librsvg2-bin chromium"
+pkgs="libzmq3-dev libopenblas-dev liblz4-dev libmetis-dev zlib1g-dev pkg-config librsvg2-bin chromium"
 if ! dpkg -s $pkgs >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

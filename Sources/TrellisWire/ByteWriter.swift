@@ -58,6 +58,13 @@ public struct ByteWriter: Sendable {
     /// Appends the bytes of `buffer` as is, with no length prefix.
     public mutating func raw(_ buffer: UnsafeRawBufferPointer) { bytes.append(contentsOf: buffer) }
 
+    /// Appends `count` bytes that `fill` writes in place (it must write all of them).
+    public mutating func append(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        let at = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        bytes.withUnsafeMutableBytes { fill(UnsafeMutableRawBufferPointer(rebasing: $0[at..<(at + count)])) }
+    }
+
     /// Appends a UInt32 byte count, then `blob`.
     public mutating func blob(_ blob: [UInt8]) {
         length(blob.count)

@@ -1,3 +1,5 @@
+import CHalf
+
 /// Float <-> 16-bit conversions: IEEE binary16 ("fp16") and bfloat16, both rounding to
 /// nearest with ties to even.
 ///
@@ -83,33 +85,68 @@ public enum HalfPrecision {
 
     // MARK: Bulk
 
+    /// Whether this CPU has F16C, so bulk fp16 conversions run in hardware (8 values per
+    /// instruction, the same bits as the routines above).
+    public static let hardware = trellis_half_hardware() != 0
+
     /// `values` converted to fp16 bits.
     public static func fp16(_ values: [Float]) -> [UInt16] {
-        convert(values, fp16Bits)
+        [UInt16](unsafeUninitializedCapacity: values.count) { out, initialised in
+            values.withUnsafeBufferPointer { encode($0, encoding: .fp16, into: UnsafeMutableRawPointer(out.baseAddress!)) }
+            initialised = values.count
+        }
     }
 
     /// `values` converted to bfloat16 bits.
     public static func bf16(_ values: [Float]) -> [UInt16] {
-        convert(values, bf16Bits)
+        [UInt16](unsafeUninitializedCapacity: values.count) { out, initialised in
+            values.withUnsafeBufferPointer { encode($0, encoding: .bf16, into: UnsafeMutableRawPointer(out.baseAddress!)) }
+            initialised = values.count
+        }
     }
 
     /// fp16 `bits` converted to Floats.
     public static func floats(fp16 bits: [UInt16]) -> [Float] {
-        convert(bits) { float(fp16: $0) }
+        bits.withUnsafeBytes { decode($0, count: bits.count, encoding: .fp16) }
     }
 
     /// bfloat16 `bits` converted to Floats.
     public static func floats(bf16 bits: [UInt16]) -> [Float] {
-        convert(bits) { float(bf16: $0) }
+        bits.withUnsafeBytes { decode($0, count: bits.count, encoding: .bf16) }
     }
 
-    @inline(__always)
-    private static func convert<A, B>(_ input: [A], _ f: (A) -> B) -> [B] {
-        [B](unsafeUninitializedCapacity: input.count) { out, initialised in
-            input.withUnsafeBufferPointer { src in
-                for i in 0..<src.count { (out.baseAddress! + i).initialize(to: f(src[i])) }
+    /// The two 16-bit formats.
+    public enum Format: Sendable { case fp16, bf16 }
+
+    /// Writes `values` as little-endian 16-bit values at `out` (2 x count bytes, any alignment):
+    /// straight into a frame, with no array between.
+    public static func encode(_ values: UnsafeBufferPointer<Float>, encoding: Format, into out: UnsafeMutableRawPointer) {
+        guard let src = values.baseAddress, !values.isEmpty else { return }
+        switch encoding {
+        case .fp16 where hardware:
+            trellis_half_encode(src, out, values.count)
+        case .fp16:
+            for i in 0..<values.count { out.storeBytes(of: fp16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+        case .bf16:
+            for i in 0..<values.count { out.storeBytes(of: bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+        }
+    }
+
+    /// `count` Floats from the little-endian 16-bit values in `bytes` (2 x count of them).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, count: Int, encoding: Format) -> [Float] {
+        precondition(bytes.count >= 2 * count, "HalfPrecision: \(bytes.count) bytes for \(count) values")
+        return [Float](unsafeUninitializedCapacity: count) { out, initialised in
+            defer { initialised = count }
+            guard let src = bytes.baseAddress, count > 0 else { return }
+            let bits = { (i: Int) in UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+            switch encoding {
+            case .fp16 where hardware:
+                trellis_half_decode(src, out.baseAddress!, count)
+            case .fp16:
+                for i in 0..<count { (out.baseAddress! + i).initialize(to: float(fp16: bits(i))) }
+            case .bf16:
+                for i in 0..<count { (out.baseAddress! + i).initialize(to: float(bf16: bits(i))) }
             }
-            initialised = input.count
         }
     }
 }

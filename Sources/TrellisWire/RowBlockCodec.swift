@@ -159,17 +159,22 @@ public enum RowBlockCodec {
         var previous: Int64 = 0
         let limit = Int64(min(rowLimit, Int(Int32.max) + 1))
         for i in 0..<count {
-            let name = "\(field)[\(i)]"
+            // The field's name is built only for an error: this loop runs for every row of a step.
             let id: Int64
-            if unordered {
-                let (sum, overflow) = previous.addingReportingOverflow(try r.varint(name))
-                id = overflow ? Int64.min : sum
-            } else {
-                let gap = try r.varuint(name)
-                id = gap > UInt64(Int64.max / 2) ? Int64.max : previous + Int64(gap)
+            do {
+                if unordered {
+                    let (sum, overflow) = previous.addingReportingOverflow(try r.varint(field))
+                    id = overflow ? Int64.min : sum
+                } else {
+                    let gap = try r.varuint(field)
+                    id = gap > UInt64(Int64.max / 2) ? Int64.max : previous + Int64(gap)
+                }
+            } catch var error as WireError {
+                error.field = "\(field)[\(i)]"
+                throw error
             }
             guard id >= 0 && id < limit else {
-                throw WireError.outOfRange(name, what: "row id", found: id == .min || id == .max ? "beyond Int64" : "\(id)",
+                throw WireError.outOfRange("\(field)[\(i)]", what: "row id", found: id == .min || id == .max ? "beyond Int64" : "\(id)",
                                            allowed: "0..<\(rowLimit)")
             }
             ids.append(Int32(id))

@@ -41,6 +41,18 @@ public enum TensorCodec {
     public static func encode(_ values: [Float], options: CodecOptions = .default,
                               into writer: inout ByteWriter) -> EncodedStats {
         precondition(values.count <= Int(UInt32.max), "TensorCodec: \(values.count) values do not fit a block")
+        let before = writer.count
+        if !options.shuffle && !options.lz4 {
+            // Raw values go straight into the writer: no payload array between.
+            let size = values.count * options.encoding.byteWidth
+            writer.reserve(headerSize + size)
+            writer.u32(UInt32(values.count))
+            writer.u8(options.encoding.rawValue)
+            writer.u8(0)
+            writer.length(size)
+            writeValues(values, encoding: options.encoding, into: &writer)
+            return EncodedStats(rawBytes: values.count * 4, encodedBytes: writer.count - before)
+        }
         var payload = valueBytes(values, encoding: options.encoding)
         var flags: UInt8 = 0
         if options.shuffle {
@@ -54,7 +66,6 @@ public enum TensorCodec {
                 flags |= lz4Flag
             }
         }
-        let before = writer.count
         writer.reserve(headerSize + payload.count)
         writer.u32(UInt32(values.count))
         writer.u8(options.encoding.rawValue)
@@ -115,67 +126,59 @@ public enum TensorCodec {
                 throw WireError.mismatch(field + ".storedBytes", expected: "\(rawSize) (\(count) x \(encoding.byteWidth) bytes)",
                                          found: "\(stored)")
             }
+            guard flags & shuffledFlag != 0 else {
+                // Neither compressed nor shuffled: the values are read where they lie.
+                return try reader.withBytes(field + ".payload", count: stored) { floats($0, count: count, encoding: encoding) }
+            }
             payload = try reader.bytes(field + ".payload", count: stored)
         }
         if flags & shuffledFlag != 0 {
             payload = ByteShuffle.unshuffle(payload, elementSize: encoding.byteWidth)
         }
-        return floats(payload, count: count, encoding: encoding)
+        return payload.withUnsafeBytes { floats($0, count: count, encoding: encoding) }
     }
 
     // MARK: Value conversion
 
     /// The little-endian bytes of `values` at `encoding`'s width.
     static func valueBytes(_ values: [Float], encoding: ValueEncoding) -> [UInt8] {
+        var w = ByteWriter(capacity: values.count * encoding.byteWidth)
+        writeValues(values, encoding: encoding, into: &w)
+        return w.bytes
+    }
+
+    /// Appends the little-endian bytes of `values` at `encoding`'s width to `writer`.
+    static func writeValues(_ values: [Float], encoding: ValueEncoding, into writer: inout ByteWriter) {
         switch encoding {
         case .float32:
-            var w = ByteWriter(capacity: values.count * 4)
-            w.floats(values)
-            return w.bytes
-        case .float16:
-            return halfBytes(HalfPrecision.fp16(values))
-        case .bfloat16:
-            return halfBytes(HalfPrecision.bf16(values))
+            writer.floats(values)
+        case .float16, .bfloat16:
+            let format: HalfPrecision.Format = encoding == .float16 ? .fp16 : .bf16
+            writer.append(count: values.count * 2) { out in
+                values.withUnsafeBufferPointer { HalfPrecision.encode($0, encoding: format, into: out.baseAddress!) }
+            }
         }
     }
 
     /// `count` values decoded from `bytes`, whose size the caller has already checked.
-    static func floats(_ bytes: [UInt8], count: Int, encoding: ValueEncoding) -> [Float] {
+    static func floats(_ bytes: UnsafeRawBufferPointer, count: Int, encoding: ValueEncoding) -> [Float] {
         precondition(bytes.count == count * encoding.byteWidth, "TensorCodec: payload size unchecked")
         switch encoding {
         case .float32:
-            return bytes.withUnsafeBytes { raw in
-                [Float](unsafeUninitializedCapacity: count) { out, initialised in
-                    for i in 0..<count {
-                        let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
-                        (out.baseAddress! + i).initialize(to: Float(bitPattern: bits))
-                    }
-                    initialised = count
-                }
-            }
-        case .float16:
-            return HalfPrecision.floats(fp16: halves(bytes, count: count))
-        case .bfloat16:
-            return HalfPrecision.floats(bf16: halves(bytes, count: count))
-        }
-    }
-
-    private static func halfBytes(_ bits: [UInt16]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: bits.count * 2) { out, initialised in
-            let raw = UnsafeMutableRawBufferPointer(out)
-            for (i, b) in bits.enumerated() { raw.storeBytes(of: b.littleEndian, toByteOffset: i * 2, as: UInt16.self) }
-            initialised = bits.count * 2
-        }
-    }
-
-    private static func halves(_ bytes: [UInt8], count: Int) -> [UInt16] {
-        bytes.withUnsafeBytes { raw in
-            [UInt16](unsafeUninitializedCapacity: count) { out, initialised in
+            return [Float](unsafeUninitializedCapacity: count) { out, initialised in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes)
+                #else
                 for i in 0..<count {
-                    (out.baseAddress! + i).initialize(to: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+                    (out.baseAddress! + i).initialize(to: Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
                 }
+                #endif
                 initialised = count
             }
+        case .float16:
+            return HalfPrecision.decode(bytes, count: count, encoding: .fp16)
+        case .bfloat16:
+            return HalfPrecision.decode(bytes, count: count, encoding: .bf16)
         }
     }
 }

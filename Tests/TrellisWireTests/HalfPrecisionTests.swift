@@ -1,4 +1,5 @@
 import XCTest
+import TrellisCore
 import TrellisWire
 
 final class HalfPrecisionTests: XCTestCase {
@@ -75,5 +76,33 @@ final class HalfPrecisionTests: XCTestCase {
             XCTAssertEqual(b, v, accuracy: abs(v) * 0x1p-8)
         }
         XCTAssertEqual(HalfPrecision.fp16([]), [])
+    }
+
+    /// The bulk path (F16C where the CPU has it) gives exactly the scalar routines' bits:
+    /// every fp16 pattern decoded, and floats of every exponent with the mantissa endings
+    /// that decide rounding (ties, just above and below), NaN payloads and random bits
+    /// encoded, at lengths that leave every tail size.
+    func testBulkMatchesScalarBitForBit() {
+        let every = (0...UInt16.max).map { $0 }
+        let decoded = HalfPrecision.floats(fp16: every)
+        for (bits, f) in zip(every, decoded) {
+            XCTAssertEqual(f.bitPattern, HalfPrecision.float(fp16: bits).bitPattern, "fp16 0x\(String(bits, radix: 16))")
+        }
+        var patterns: [UInt32] = []
+        let endings: [UInt32] = [0, 1, 0xFFF, 0x1000, 0x1001, 0x1FFF, 0x2000, 0x3000, 0x3001, 0x7F_F000, 0x7F_FFFF, 0x40_0000, 0x40_1000]
+        for sign: UInt32 in [0, 0x8000_0000] {
+            for exponent: UInt32 in 0...255 {
+                for ending in endings { patterns.append(sign | exponent << 23 | ending) }
+            }
+        }
+        var rng = SeededGenerator(seed: 7)
+        for _ in 0..<200_000 { patterns.append(UInt32.random(in: 0...UInt32.max, using: &rng)) }
+        for length in [patterns.count, 1, 7, 8, 9, 15] {
+            let floats = patterns.prefix(length).map { Float(bitPattern: $0) }
+            let bulk = HalfPrecision.fp16(floats)
+            for (f, h) in zip(floats, bulk) {
+                XCTAssertEqual(h, HalfPrecision.fp16Bits(f), "float 0x\(String(f.bitPattern, radix: 16))")
+            }
+        }
     }
 }

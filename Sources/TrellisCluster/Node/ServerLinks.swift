@@ -63,8 +63,10 @@ final class ServerLinks: ParameterClient {
                 let width = dimensions[t]
                 guard part[t].shape == [positions[t][k].count, width] else { throw WorkerError.rejoin("shard \(k): rows of table \(t) do not match the pull") }
                 part[t].data.withUnsafeBufferPointer { src in
-                    for (j, position) in positions[t][k].enumerated() {
-                        for c in 0..<width { rows[t][position * width + c] = src[j * width + c] }
+                    rows[t].withUnsafeMutableBufferPointer { dst in
+                        for (j, position) in positions[t][k].enumerated() {
+                            (dst.baseAddress! + position * width).update(from: src.baseAddress! + j * width, count: width)
+                        }
                     }
                 }
             }
