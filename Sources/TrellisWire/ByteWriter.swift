@@ -16,9 +16,13 @@ public struct ByteWriter: Sendable {
     /// Number of bytes written so far.
     public var count: Int { bytes.count }
 
-    /// Makes room for `additional` more bytes.
+    /// Makes room for `additional` more bytes. Grows at least geometrically: Array's
+    /// `reserveCapacity` allocates exactly what it is asked for, so a message of many tensors,
+    /// each reserving its own size, would copy everything before it once per tensor.
     public mutating func reserve(_ additional: Int) {
-        bytes.reserveCapacity(bytes.count + additional)
+        let needed = bytes.count + additional
+        guard needed > bytes.capacity else { return }
+        bytes.reserveCapacity(max(needed, 2 * bytes.capacity))
     }
 
     // MARK: Scalars

@@ -85,4 +85,18 @@ final class ByteIOTests: XCTestCase {
         var cut = ByteReader([0x80, 0x80])
         XCTAssertThrowsError(try cut.varuint("v")) { XCTAssertEqual(($0 as? WireError)?.kind, .truncated) }
     }
+
+    /// A message of many tensors reserves once per tensor; the buffer must grow geometrically,
+    /// not to each exact size (which copied a frame's bytes once per tensor).
+    func testReserveGrowsGeometrically() {
+        var w = ByteWriter()
+        var capacities = Set<Int>()
+        for _ in 0..<1000 {
+            w.reserve(1000)
+            w.raw([UInt8](repeating: 1, count: 1000))
+            capacities.insert(w.bytes.capacity)
+        }
+        XCTAssertEqual(w.count, 1_000_000)
+        XCTAssertLessThan(capacities.count, 25, "reallocations for 1,000 appends")
+    }
 }
