@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
 # Issue 10's headline run: one epoch of seed 004's model (configs/letterboxd-gatv2.yaml) on the
 # synthetic Letterboxd graph, in one process (`trellis train`) and as a coordinator with N
-# `worker join` processes on this machine (default 2; pass more counts to run more layouts).
-# Writes data/letterboxd and its prepared folder first if they are missing (--scale F for a
-# smaller graph). Prints per layout: seconds of the epoch's training, rated edges trained per
-# second, validation RMSE after the epoch (with the global-mean and planted noise-floor RMSE of
-# synth.json beside it) and the peak RSS of every process; the logs go to $LOGS
-# (runs/letterboxd-epoch).
-# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [WORKERS ...]
+# `worker join` processes on this machine (default 2; pass more counts to run more layouts),
+# the tables on S `server start` processes (--servers S, default 2; 0 keeps them on the
+# coordinator). Writes data/letterboxd and its prepared folder first if they are missing
+# (--scale F for a smaller graph; --steps K cuts the epoch to K steps). Prints per layout:
+# seconds of the epoch's training, rated edges trained per second, its ratio to the one
+# process, validation RMSE after the epoch (with the global-mean and planted noise-floor RMSE
+# of synth.json beside it) and the peak RSS of every process. --repeat R runs the whole
+# comparison R times and ends with each layout's median seconds and median ratio. The logs go
+# to $LOGS (runs/letterboxd-epoch).
+# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [--steps K] [--servers S] [--repeat R] [WORKERS ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALE=1
-if [[ ${1:-} == --scale ]]; then SCALE=$2; shift 2; fi
+SCALE=1 STEPS="" SERVERS=2 REPEAT=1
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --scale) SCALE=$2 ;;
+    --steps) STEPS=$2 ;;
+    --servers) SERVERS=$2 ;;
+    --repeat) REPEAT=$2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
 LAYOUTS=("${@:-2}")
 swift build -c release --product trellis >/dev/null
 BIN=.build/release/trellis
@@ -27,35 +39,61 @@ sed "s#path: data/letterboxd/letterboxd.inter#path: $DATA/letterboxd.inter#" con
 [[ -f $DATA-prepared/manifest.json ]] || "$BIN" data prepare --config "$TMP/text.yaml" --out "$DATA-prepared" >/dev/null
 CONFIG=$TMP/letterboxd.yaml
 sed "s#  path: .*letterboxd.inter#  format: prepared\n  path: $DATA-prepared#" "$TMP/text.yaml" > "$CONFIG"
+if [[ -n $STEPS ]]; then sed -i -e '/^ *steps_per_epoch:/d' -e "s/^training:.*/&\n  steps_per_epoch: $STEPS/" "$CONFIG"; fi
 
 train_edges=$(python3 -c "import json; print(json.load(open('$DATA-prepared/manifest.json'))['rows']['train'])")
+if [[ -n $STEPS ]]; then  # a global step trains training.batch_size rated edges (all partitions together)
+  train_edges=$((STEPS * $(grep -o '^  batch_size: [0-9]*' "$CONFIG" | grep -o '[0-9]*$')))
+fi
 mb() { awk '{printf "%.0f", $1 / 1e6}'; }
-
-printf "%-28s %9s %14s %11s  %s\n" layout "epoch s" "rated edges/s" "valid RMSE" "peak RSS per process (MB)"
-# One process.
-"$BIN" train --config "$CONFIG" --epochs 1 --output "$TMP/one" > "$TMP/one.log" 2>&1
-seconds=$(grep -o 'train [0-9.]*s' "$TMP/one.log" | head -1 | tr -dc '0-9.')
-rmse=$(grep -o 'valid  rmse [0-9.]*' "$TMP/one.log" | head -1 | awk '{print $3}')
-peak=$(python3 -c "import json; print(json.load(open('$TMP/one/results.json'))['peak_memory_bytes'])" | mb)
-printf "%-28s %9.1f %14.0f %11s  %s\n" "1 process (2 partitions)" "$seconds" "$(awk -v n="$train_edges" -v s="$seconds" 'BEGIN{print n/s}')" "$rmse" "$peak"
-
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+row() {  # layout seconds ratio rmse peaks
+  printf "%-36s %9.1f %14.0f %7s %11s  %s\n" "$1" "$2" "$(awk -v n="$train_edges" -v s="$2" 'BEGIN{print n/s}')" "$3" "$4" "$5"
+}
+declare -A times ratios
 port=5800
-for n in "${LAYOUTS[@]}"; do
-  port=$((port + 1))
-  "$BIN" coordinator start --config "$CONFIG" --epochs 1 --listen "tcp://127.0.0.1:$port" --workers "$n" \
-    --output "$TMP/c$n" > "$TMP/c$n.log" 2>&1 &
-  c=$!
-  for k in $(seq 1 "$n"); do "$BIN" worker join --coordinator "tcp://127.0.0.1:$port" --name "w$k" > "$TMP/c$n-w$k.log" 2>&1 & done
-  wait "$c"
-  wait
-  # "epoch 1  loss L  S s  ...  valid rmse R"
-  seconds=$(grep '^epoch ' "$TMP/c$n.log" | head -1 | awk '{print $5}')
-  rmse=$(grep -o 'valid rmse [0-9.]*' "$TMP/c$n.log" | head -1 | awk '{print $3}')
-  peaks="coordinator $(python3 -c "import json; print(json.load(open('$TMP/c$n/results.json'))['peak_memory_bytes'])" | mb)"
-  for k in $(seq 1 "$n"); do
-    peaks="$peaks, w$k $(grep -o 'peak memory [0-9.]* MB' "$TMP/c$n-w$k.log" | tr -dc '0-9.' | awk '{printf "%.0f", $1}')"
+printf "%-36s %9s %14s %7s %11s  %s\n" layout "epoch s" "rated edges/s" "ratio" "valid RMSE" "peak RSS per process (MB)"
+for run in $(seq 1 "$REPEAT"); do
+  # One process.
+  "$BIN" train --config "$CONFIG" --epochs 1 --output "$TMP/one" > "$TMP/one.log" 2>&1
+  one=$(grep -o 'train [0-9.]*s' "$TMP/one.log" | head -1 | tr -dc '0-9.')
+  rmse=$(grep -o 'valid  rmse [0-9.]*' "$TMP/one.log" | head -1 | awk '{print $3}')
+  peak=$(python3 -c "import json; print(json.load(open('$TMP/one/results.json'))['peak_memory_bytes'])" | mb)
+  row "1 process (2 partitions)" "$one" 1.00 "$rmse" "$peak"
+  times[one]+="$one "
+  for n in "${LAYOUTS[@]}"; do
+    port=$((port + 1 + SERVERS))
+    name="c$n-r$run"
+    "$BIN" coordinator start --config "$CONFIG" --epochs 1 --listen "tcp://127.0.0.1:$port" --workers "$n" \
+      --servers "$SERVERS" --output "$TMP/$name" > "$TMP/$name.log" 2>&1 &
+    c=$!
+    for k in $(seq 1 "$SERVERS"); do
+      "$BIN" server start --coordinator "tcp://127.0.0.1:$port" --listen "tcp://127.0.0.1:$((port + k))" > "$TMP/$name-s$k.log" 2>&1 &
+    done
+    for k in $(seq 1 "$n"); do "$BIN" worker join --coordinator "tcp://127.0.0.1:$port" --name "w$k" > "$TMP/$name-w$k.log" 2>&1 & done
+    wait "$c"
+    wait
+    # "epoch 1  loss L  S s  ...  valid rmse R"
+    seconds=$(grep '^epoch ' "$TMP/$name.log" | head -1 | awk '{print $5}')
+    rmse=$(grep -o 'valid rmse [0-9.]*' "$TMP/$name.log" | head -1 | awk '{print $3}')
+    peaks="coordinator $(python3 -c "import json; print(json.load(open('$TMP/$name/results.json'))['peak_memory_bytes'])" | mb)"
+    for k in $(seq 1 "$SERVERS"); do
+      peaks="$peaks, s$k $(grep -o 'peak memory [0-9.]* MB' "$TMP/$name-s$k.log" | tr -dc '0-9.' | awk '{printf "%.0f", $1}')"
+    done
+    for k in $(seq 1 "$n"); do
+      peaks="$peaks, w$k $(grep -o 'peak memory [0-9.]* MB' "$TMP/$name-w$k.log" | tr -dc '0-9.' | awk '{printf "%.0f", $1}')"
+    done
+    ratio=$(awk -v a="$one" -v b="$seconds" 'BEGIN{printf "%.2f", a / b}')
+    row "coordinator + $SERVERS servers + $n workers" "$seconds" "$ratio" "$rmse" "$peaks"
+    times[$n]+="$seconds "
+    ratios[$n]+="$ratio "
   done
-  printf "%-28s %9.1f %14.0f %11s  %s\n" "coordinator + $n workers" "$seconds" "$(awk -v n="$train_edges" -v s="$seconds" 'BEGIN{print n/s}')" "$rmse" "$peaks"
 done
+if (( REPEAT > 1 )); then
+  echo "medians of $REPEAT invocations: 1 process $(tr ' ' '\n' <<<"${times[one]}" | grep . | median) s"
+  for n in "${LAYOUTS[@]}"; do
+    echo "  $SERVERS servers + $n workers: $(tr ' ' '\n' <<<"${times[$n]}" | grep . | median) s, ratio $(tr ' ' '\n' <<<"${ratios[$n]}" | grep . | median)x"
+  done
+fi
 python3 -c "import json; d=json.load(open('$DATA/synth.json')); print('synth.json: global mean RMSE %.4f, noise floor RMSE %.4f' % (d['global_mean_rmse'], d['floor_rmse']))"
 cp "$TMP"/*.log "$LOGS"/ && echo "logs: $LOGS"
