@@ -91,8 +91,11 @@ extension Trellis {
                 let summary: RunSummary
                 do { summary = try node.serve() } catch { throw RunError(error) }
                 let test = summary.test
-                print(String(format: "test (best epoch %d of %d): ndcg@10 %.4f  recall@10 %.4f  hit@10 %.4f",
-                             summary.bestEpoch, summary.epochs, test["ndcg@10"] ?? 0, test["recall@10"] ?? 0, test["hit@10"] ?? 0))
+                // Whatever the task measured (rmse and mae for ratings, ndcg@K and the rest for
+                // rankings); the counts ("users", "pairs") are not metrics.
+                let metrics = test.keys.filter { $0 != "users" && $0 != "pairs" }.sorted()
+                print("test (best epoch \(summary.bestEpoch) of \(summary.epochs)): "
+                      + metrics.map { "\($0) " + String(format: "%.4f", test[$0]!) }.joined(separator: "  "))
                 if let out {
                     try out.append(EpochRecord(epoch: summary.bestEpoch, split: "test", loss: 0, trainSeconds: 0, evalSeconds: 0, metrics: test))
                     try out.finish(results: summary.jsonObject(extra: [

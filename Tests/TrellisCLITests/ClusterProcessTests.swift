@@ -25,8 +25,10 @@ final class ClusterProcessTests: XCTestCase {
     func testKilledWorkerIsReplacedAndTheRunMatchesAnUninterruptedOne() throws {
         let h = try Harness(name: "kill-worker")
         let reference = try h.trainOneProcess()
-        // Killed about 1.5 s into training; the assertion at the end checks an epoch ended after it.
-        let log = try h.runKillingAWorker(port: Harness.freePort()) { Thread.sleep(forTimeInterval: 1.5) }
+        // Killed once epoch 1 is logged; the assertion at the end checks an epoch ended after it.
+        let log = try h.runKillingAWorker(port: Harness.freePort()) {
+            try h.waitFor(log: "coordinator", containing: "epoch 1 ", seconds: 120)
+        }
         XCTAssertEqual(try h.result("run"), reference)
         // The loss happened while training was under way: at least one epoch ended after it.
         let lost = try XCTUnwrap(log.range(of: "worker lost"))

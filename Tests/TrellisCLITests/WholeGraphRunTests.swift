@@ -24,8 +24,11 @@ final class WholeGraphRunTests: XCTestCase {
         }
         XCTAssert(try h.log("w0").contains("edges"), "the worker logs its assignment")
 
-        // A worker killed once training is under way, and a replacement that joins.
-        let log = try h.runKillingAWorker(port: Harness.freePort(), output: "killed") { Thread.sleep(forTimeInterval: 1) }
+        // A worker killed once training is under way (epoch 1 logged: a fixed sleep let the
+        // whole run, about a second, end first), and a replacement that joins.
+        let log = try h.runKillingAWorker(port: Harness.freePort(), output: "killed") {
+            try h.waitFor(log: "coordinator", containing: "epoch 1 ", seconds: 120)
+        }
         XCTAssertEqual(try h.result("killed"), reference, "a worker killed and replaced")
         let lost = try XCTUnwrap(log.range(of: "worker lost"))
         XCTAssert(log[lost.upperBound...].contains("epoch 3 "), "the kill came before the last epoch ended:\n\(log)")
