@@ -4,22 +4,24 @@
 # `worker join` processes on this machine (default 2; pass more counts to run more layouts),
 # the tables on S `server start` processes (--servers S, default 2; 0 keeps them on the
 # coordinator). Writes data/letterboxd and its prepared folder first if they are missing
-# (--scale F for a smaller graph; --steps K cuts the epoch to K steps). Prints per layout:
+# (--scale F for a smaller graph; --steps K cuts the epoch to K steps; --partitions P
+# overrides cluster.partitions, for the memory table of 1, 2 and 4 partitions). Prints per layout:
 # seconds of the epoch's training, rated edges trained per second, its ratio to the one
 # process, validation RMSE after the epoch (with the global-mean and planted noise-floor RMSE
 # of synth.json beside it) and the peak RSS of every process. --repeat R runs the whole
 # comparison R times and ends with each layout's median seconds and median ratio. The logs go
 # to $LOGS (runs/letterboxd-epoch).
-# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [--steps K] [--servers S] [--repeat R] [WORKERS ...]
+# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [--steps K] [--servers S] [--repeat R] [--partitions P] [WORKERS ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALE=1 STEPS="" SERVERS=2 REPEAT=1
+SCALE=1 STEPS="" SERVERS=2 REPEAT=1 PARTITIONS=""
 while [[ ${1:-} == --* ]]; do
   case $1 in
     --scale) SCALE=$2 ;;
     --steps) STEPS=$2 ;;
     --servers) SERVERS=$2 ;;
     --repeat) REPEAT=$2 ;;
+    --partitions) PARTITIONS=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -39,6 +41,7 @@ sed "s#path: data/letterboxd/letterboxd.inter#path: $DATA/letterboxd.inter#" con
 [[ -f $DATA-prepared/manifest.json ]] || "$BIN" data prepare --config "$TMP/text.yaml" --out "$DATA-prepared" >/dev/null
 CONFIG=$TMP/letterboxd.yaml
 sed "s#  path: .*letterboxd.inter#  format: prepared\n  path: $DATA-prepared#" "$TMP/text.yaml" > "$CONFIG"
+if [[ -n $PARTITIONS ]]; then sed -i "s/^  partitions: .*/  partitions: $PARTITIONS/" "$CONFIG"; fi
 if [[ -n $STEPS ]]; then sed -i -e '/^ *steps_per_epoch:/d' -e "s/^training:.*/&\n  steps_per_epoch: $STEPS/" "$CONFIG"; fi
 
 train_edges=$(python3 -c "import json; print(json.load(open('$DATA-prepared/manifest.json'))['rows']['train'])")
@@ -59,7 +62,7 @@ for run in $(seq 1 "$REPEAT"); do
   one=$(grep -o 'train [0-9.]*s' "$TMP/one.log" | head -1 | tr -dc '0-9.')
   rmse=$(grep -o 'valid  rmse [0-9.]*' "$TMP/one.log" | head -1 | awk '{print $3}')
   peak=$(python3 -c "import json; print(json.load(open('$TMP/one/results.json'))['peak_memory_bytes'])" | mb)
-  row "1 process (2 partitions)" "$one" 1.00 "$rmse" "$peak"
+  row "1 process ($(grep -o '^  partitions: [0-9]*' "$CONFIG" | grep -o '[0-9]*$') partitions)" "$one" 1.00 "$rmse" "$peak"
   times[one]+="$one "
   for n in "${LAYOUTS[@]}"; do
     port=$((port + 1 + SERVERS))
