@@ -49,6 +49,7 @@ if [[ -n $STEPS ]]; then  # a global step trains training.batch_size rated edges
   train_edges=$((STEPS * $(grep -o '^  batch_size: [0-9]*' "$CONFIG" | grep -o '[0-9]*$')))
 fi
 mb() { awk '{printf "%.0f", $1 / 1e6}'; }
+logged_peak() { grep -o 'peak memory [0-9.]* MB' "$1" | tr -dc '0-9.' | awk '{printf "%.0f", $1}'; }  # a server's or worker's log
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 row() {  # layout seconds ratio rmse peaks
   printf "%-36s %9.1f %14.0f %7s %11s  %s\n" "$1" "$2" "$(awk -v n="$train_edges" -v s="$2" 'BEGIN{print n/s}')" "$3" "$4" "$5"
@@ -81,10 +82,10 @@ for run in $(seq 1 "$REPEAT"); do
     rmse=$(grep -o 'valid rmse [0-9.]*' "$TMP/$name.log" | head -1 | awk '{print $3}')
     peaks="coordinator $(python3 -c "import json; print(json.load(open('$TMP/$name/results.json'))['peak_memory_bytes'])" | mb)"
     for k in $(seq 1 "$SERVERS"); do
-      peaks="$peaks, s$k $(grep -o 'peak memory [0-9.]* MB' "$TMP/$name-s$k.log" | tr -dc '0-9.' | awk '{printf "%.0f", $1}')"
+      peaks="$peaks, s$k $(logged_peak "$TMP/$name-s$k.log")"
     done
     for k in $(seq 1 "$n"); do
-      peaks="$peaks, w$k $(grep -o 'peak memory [0-9.]* MB' "$TMP/$name-w$k.log" | tr -dc '0-9.' | awk '{printf "%.0f", $1}')"
+      peaks="$peaks, w$k $(logged_peak "$TMP/$name-w$k.log")"
     done
     ratio=$(awk -v a="$one" -v b="$seconds" 'BEGIN{printf "%.2f", a / b}')
     row "coordinator + $SERVERS servers + $n workers" "$seconds" "$ratio" "$rmse" "$peaks"

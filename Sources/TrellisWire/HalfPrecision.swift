@@ -91,28 +91,22 @@ public enum HalfPrecision {
 
     /// `values` converted to fp16 bits.
     public static func fp16(_ values: [Float]) -> [UInt16] {
-        [UInt16](unsafeUninitializedCapacity: values.count) { out, initialised in
-            values.withUnsafeBufferPointer { encode($0, encoding: .fp16, into: UnsafeMutableRawPointer(out.baseAddress!)) }
-            initialised = values.count
-        }
+        bits(values, as: .fp16)
     }
 
     /// `values` converted to bfloat16 bits.
     public static func bf16(_ values: [Float]) -> [UInt16] {
-        [UInt16](unsafeUninitializedCapacity: values.count) { out, initialised in
-            values.withUnsafeBufferPointer { encode($0, encoding: .bf16, into: UnsafeMutableRawPointer(out.baseAddress!)) }
-            initialised = values.count
-        }
+        bits(values, as: .bf16)
     }
 
     /// fp16 `bits` converted to Floats.
     public static func floats(fp16 bits: [UInt16]) -> [Float] {
-        bits.withUnsafeBytes { decode($0, count: bits.count, encoding: .fp16) }
+        bits.withUnsafeBytes { decode($0, count: bits.count, as: .fp16) }
     }
 
     /// bfloat16 `bits` converted to Floats.
     public static func floats(bf16 bits: [UInt16]) -> [Float] {
-        bits.withUnsafeBytes { decode($0, count: bits.count, encoding: .bf16) }
+        bits.withUnsafeBytes { decode($0, count: bits.count, as: .bf16) }
     }
 
     /// The two 16-bit formats.
@@ -120,9 +114,9 @@ public enum HalfPrecision {
 
     /// Writes `values` as little-endian 16-bit values at `out` (2 x count bytes, any alignment):
     /// straight into a frame, with no array between.
-    public static func encode(_ values: UnsafeBufferPointer<Float>, encoding: Format, into out: UnsafeMutableRawPointer) {
+    public static func encode(_ values: UnsafeBufferPointer<Float>, as format: Format, into out: UnsafeMutableRawPointer) {
         guard let src = values.baseAddress, !values.isEmpty else { return }
-        switch encoding {
+        switch format {
         case .fp16 where hardware:
             trellis_half_encode(src, out, values.count)
         case .fp16:
@@ -133,13 +127,13 @@ public enum HalfPrecision {
     }
 
     /// `count` Floats from the little-endian 16-bit values in `bytes` (2 x count of them).
-    public static func decode(_ bytes: UnsafeRawBufferPointer, count: Int, encoding: Format) -> [Float] {
+    public static func decode(_ bytes: UnsafeRawBufferPointer, count: Int, as format: Format) -> [Float] {
         precondition(bytes.count >= 2 * count, "HalfPrecision: \(bytes.count) bytes for \(count) values")
         return [Float](unsafeUninitializedCapacity: count) { out, initialised in
             defer { initialised = count }
             guard let src = bytes.baseAddress, count > 0 else { return }
             let bits = { (i: Int) in UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
-            switch encoding {
+            switch format {
             case .fp16 where hardware:
                 trellis_half_decode(src, out.baseAddress!, count)
             case .fp16:
@@ -147,6 +141,13 @@ public enum HalfPrecision {
             case .bf16:
                 for i in 0..<count { (out.baseAddress! + i).initialize(to: float(bf16: bits(i))) }
             }
+        }
+    }
+
+    private static func bits(_ values: [Float], as format: Format) -> [UInt16] {
+        [UInt16](unsafeUninitializedCapacity: values.count) { out, initialised in
+            values.withUnsafeBufferPointer { encode($0, as: format, into: UnsafeMutableRawPointer(out.baseAddress!)) }
+            initialised = values.count
         }
     }
 }

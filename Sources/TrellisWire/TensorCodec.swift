@@ -45,11 +45,7 @@ public enum TensorCodec {
         if !options.shuffle && !options.lz4 {
             // Raw values go straight into the writer: no payload array between.
             let size = values.count * options.encoding.byteWidth
-            writer.reserve(headerSize + size)
-            writer.u32(UInt32(values.count))
-            writer.u8(options.encoding.rawValue)
-            writer.u8(0)
-            writer.length(size)
+            header(count: values.count, encoding: options.encoding, flags: 0, stored: size, into: &writer)
             writeValues(values, encoding: options.encoding, into: &writer)
             return EncodedStats(rawBytes: values.count * 4, encodedBytes: writer.count - before)
         }
@@ -66,13 +62,18 @@ public enum TensorCodec {
                 flags |= lz4Flag
             }
         }
-        writer.reserve(headerSize + payload.count)
-        writer.u32(UInt32(values.count))
-        writer.u8(options.encoding.rawValue)
-        writer.u8(flags)
-        writer.length(payload.count)
+        header(count: values.count, encoding: options.encoding, flags: flags, stored: payload.count, into: &writer)
         writer.raw(payload)
         return EncodedStats(rawBytes: values.count * 4, encodedBytes: writer.count - before)
+    }
+
+    /// A block's header, with room reserved for the `stored` payload bytes that follow it.
+    private static func header(count: Int, encoding: ValueEncoding, flags: UInt8, stored: Int, into writer: inout ByteWriter) {
+        writer.reserve(headerSize + stored)
+        writer.u32(UInt32(count))
+        writer.u8(encoding.rawValue)
+        writer.u8(flags)
+        writer.length(stored)
     }
 
     // MARK: Decoding
@@ -155,7 +156,7 @@ public enum TensorCodec {
         case .float16, .bfloat16:
             let format: HalfPrecision.Format = encoding == .float16 ? .fp16 : .bf16
             writer.append(count: values.count * 2) { out in
-                values.withUnsafeBufferPointer { HalfPrecision.encode($0, encoding: format, into: out.baseAddress!) }
+                values.withUnsafeBufferPointer { HalfPrecision.encode($0, as: format, into: out.baseAddress!) }
             }
         }
     }
@@ -176,9 +177,9 @@ public enum TensorCodec {
                 initialised = count
             }
         case .float16:
-            return HalfPrecision.decode(bytes, count: count, encoding: .fp16)
+            return HalfPrecision.decode(bytes, count: count, as: .fp16)
         case .bfloat16:
-            return HalfPrecision.decode(bytes, count: count, encoding: .bf16)
+            return HalfPrecision.decode(bytes, count: count, as: .bf16)
         }
     }
 }
