@@ -4,8 +4,8 @@ import TrellisData
 /// the names of their edge attributes (a rating, a timestamp), and node feature tables. It is
 /// small and travels in a worker's welcome, so a worker builds its sampler and model from it
 /// with no code per dataset.
-public struct GraphSchema: Sendable, Equatable {
-    public struct NodeType: Sendable, Equatable {
+public struct GraphSchema: Sendable, Equatable, Codable {
+    public struct NodeType: Sendable, Equatable, Codable {
         public var name: String
         public var count: Int
         public init(name: String, count: Int) {
@@ -16,7 +16,7 @@ public struct GraphSchema: Sendable, Equatable {
 
     /// Messages flow from nodes of type `source` to nodes of type `target`; each edge carries
     /// one value per name in `attributes`.
-    public struct Relation: Sendable, Equatable {
+    public struct Relation: Sendable, Equatable, Codable {
         public var name: String
         /// Index into `nodeTypes` of the sending side.
         public var source: Int
@@ -32,7 +32,7 @@ public struct GraphSchema: Sendable, Equatable {
     }
 
     /// A per-node table of `width` values for nodes of `nodeType` (e.g. frozen text embeddings).
-    public struct FeatureTable: Sendable, Equatable {
+    public struct FeatureTable: Sendable, Equatable, Codable {
         public var name: String
         public var nodeType: Int
         public var width: Int

@@ -34,7 +34,7 @@ public struct PartitionBook: Sendable, Equatable {
 /// How well a partitioning splits a graph: the fraction of edges whose endpoints live on
 /// different partitions (each such edge costs a remote sampling request), and how even the
 /// load is (largest partition over the mean; 1.0 is perfect).
-public struct PartitionReport: Sendable, Equatable, CustomStringConvertible {
+public struct PartitionReport: Sendable, Equatable, Codable, CustomStringConvertible {
     public var method: String
     public var partitionCount: Int
     /// Edges whose endpoints have different owners, over all edges (both directions counted once each).
@@ -46,11 +46,13 @@ public struct PartitionReport: Sendable, Equatable, CustomStringConvertible {
     /// Per partition: distinct nodes of other partitions that send to its nodes (over any
     /// relation): the rows one hop of its sampling may need from elsewhere.
     public var halo: [Int]
+    /// Seconds the partitioner took (set by whoever timed it; 0 when not timed).
+    public var seconds = 0.0
 
     public var description: String {
         let nodes = nodeBalance.map { String(format: "%.3f", $0) }.joined(separator: "/")
-        return String(format: "partitioning %@ into %d: edge cut %.1f%%, node balance %@, edge balance %.3f, largest halo %d nodes",
-                      method, partitionCount, 100 * edgeCut, nodes, edgeBalance, halo.max() ?? 0)
+        return String(format: "partitioning %@ into %d in %.1f s: edge cut %.1f%%, node balance %@, edge balance %.3f, largest halo %d nodes",
+                      method, partitionCount, seconds, 100 * edgeCut, nodes, edgeBalance, halo.max() ?? 0)
     }
 
     /// Measures `book` on `graph`.

@@ -24,12 +24,19 @@ public struct ClusterRecord: Codable, Sendable, Equatable {
     public var computeSeconds: Double?
     public var pushSeconds: Double?
     public var workers: Int?
+    /// Neighbour samples of other partitions' nodes during the epoch's training steps:
+    /// requests, nodes asked, edges drawn, payload bytes (see `SamplingTraffic`).
+    public var samplingRequests: Int?
+    public var samplingNodes: Int?
+    public var samplingEdges: Int?
+    public var samplingBytes: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, epoch, step, at, detail, seconds, workers, compression
         case stepsPerSecond = "steps_per_second", samplesPerSecond = "samples_per_second"
         case sentBytes = "sent_bytes", receivedBytes = "received_bytes"
         case sampleSeconds = "sample_seconds", pullSeconds = "pull_seconds", computeSeconds = "compute_seconds", pushSeconds = "push_seconds"
+        case samplingRequests = "sampling_requests", samplingNodes = "sampling_nodes", samplingEdges = "sampling_edges", samplingBytes = "sampling_bytes"
     }
 
     public init(kind: Kind, epoch: Int, step: Int, at: Double, detail: String? = nil) {

@@ -19,6 +19,9 @@ extension Trellis {
 
             @Option(name: .long, help: "YAML config file (see configs/); its cluster: section sets partitions and mode.")
             var config: String
+            @Option(name: .long, help: ArgumentHelp("Folder written by `trellis data partition` with this config: the partitions are read from it "
+                                                    + "one at a time as workers are assigned, and the graph is never loaded here.", valueName: "dir"))
+            var partitioned: String?
             @Option(name: .long, help: "ZeroMQ endpoint to bind.")
             var listen = "tcp://*:5555"
             @Option(name: .long, help: "Workers to wait for before the first step.")
@@ -63,14 +66,19 @@ extension Trellis {
 
             private func coordinate(_ cfg: TrainingConfig, security: SocketSecurity, out: RunOutput?) throws {
                 MemoryTuning.keepFreedBuffers()
-                let dataset: PreparedDataset
+                var dataset: PreparedDataset?
                 let plan: TrainingPlan
                 do {
-                    dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
-                    plan = try TrainingPlan(config: cfg, dataset: dataset)
+                    if let partitioned {
+                        plan = try TrainingPlan(config: cfg, partitioned: partitioned)
+                    } else {
+                        dataset = try PreparedDataset.load(cfg.data, seed: cfg.seed)
+                        plan = try TrainingPlan(config: cfg, dataset: dataset!)
+                    }
                 } catch { throw RunError(error) }
-                print("dataset \(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items; train \(dataset.split.train.count); "
-                      + "\(plan.stepsPerEpoch) steps per epoch")
+                let counts = plan.schema.nodeCounts
+                print("dataset \(plan.datasetName): \(counts[0]) users, \(counts[1]) items; train \(plan.trainCount); "
+                      + "\(plan.stepsPerEpoch) steps per epoch" + (partitioned.map { "; partitions read from \($0)" } ?? ""))
                 print(plan.report)
                 var settings = CoordinatorNode.Settings()
                 settings.listen = listen

@@ -8,7 +8,7 @@ extension Trellis {
     /// `trellis data`: make and prepare datasets.
     struct DataCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "data", abstract: "Make and prepare datasets.", subcommands: [Synth.self, Prepare.self])
+            commandName: "data", abstract: "Make and prepare datasets.", subcommands: [Synth.self, Prepare.self, Partition.self])
     }
 
     /// `trellis data prepare`: a config's data, split, as binary files (`PreparedFiles`).

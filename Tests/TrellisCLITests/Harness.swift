@@ -141,9 +141,9 @@ final class Harness {
 
     /// A run with 2 workers and `servers` parameter-server processes, waited to its end (results
     /// in `output`); its result.
-    func runTwoWorkers(servers: Int, output: String) throws -> RunResult {
+    func runTwoWorkers(servers: Int, output: String, extra: [String] = []) throws -> RunResult {
         let port = Harness.freePort(), serverPort = Harness.freePort()
-        let coordinator = try startCoordinator(port: port, workers: 2, output: output, extra: ["--servers", "\(servers)"])
+        let coordinator = try startCoordinator(port: port, workers: 2, output: output, extra: ["--servers", "\(servers)"] + extra)
         let shards = try (0..<servers).map { try startServer(port: port, listenPort: serverPort + $0, name: "s\($0)") }
         let workers = try (0..<2).map { try startWorker(port: port, name: "w\($0)") }
         try finish(coordinator, shards + workers)

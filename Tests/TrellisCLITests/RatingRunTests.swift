@@ -85,16 +85,24 @@ final class RatingRunTests: XCTestCase {
 
     /// Frozen feature tables across processes: the kinds travel in the welcomes, the workers
     /// (and the server shards) hold and serve them, and every layout gives one process's numbers.
+    /// The last layout schedules from a partitioned folder (`data partition`), so the tables
+    /// and the 4 parts merged into each worker's 2 come from its files.
     func testFeatureTablesGiveTheNumbersOfOneProcessInEveryLayout() throws {
-        try checkTwoWorkersMatchOneProcess(try gatv2Harness("rating-features", epochs: 2, batch: 4096, features: true))
+        try checkTwoWorkersMatchOneProcess(try gatv2Harness("rating-features", epochs: 2, batch: 4096, features: true), partitioned: true)
     }
 
-    private func checkTwoWorkersMatchOneProcess(_ h: Harness) throws {
+    private func checkTwoWorkersMatchOneProcess(_ h: Harness, partitioned: Bool = false) throws {
         let reference = try h.trainOneProcess()
         XCTAssertNotNil(reference.test["rmse"])
         for servers in [0, 2] {
             XCTAssertEqual(try h.runTwoWorkers(servers: servers, output: "cluster\(servers)"), reference, "\(servers) server processes")
         }
+        guard partitioned else { return }
+        let folder = h.dir.appendingPathComponent("parts").path
+        let written = try Harness.run(["data", "partition", "--config", h.config, "--out", folder])
+        XCTAssertEqual(written.status, 0, written.output)
+        XCTAssertEqual(try h.runTwoWorkers(servers: 2, output: "folder", extra: ["--partitioned", folder]), reference, "from the partitioned folder")
+        XCTAssert(try h.log("coordinator").contains("partitions read from \(folder)"))
     }
 
     /// gatv2 with 2 workers, one SIGKILLed mid-run and replaced by a new `worker join`: the

@@ -67,6 +67,8 @@ final class CoordinatorRoleTests: XCTestCase {
                 case .send(let m, let e):
                     sent.append((m, e))
                     if case .welcome(let w) = m { sessions[e] = w.session }
+                case .assign(let partitions, let session, let e):
+                    sent.append((.assignment(try run.plan.assignment(session: session, partitions: partitions)), e))
                 case .saveCheckpoint:
                     checkpoints += 1
                     try carry(role.handle(.checkpointSaved, now: now))
@@ -265,6 +267,27 @@ final class CoordinatorRoleTests: XCTestCase {
         XCTAssertEqual(late.count, CoordinatorRole.samplesPerSession)
         XCTAssert(late.allSatisfy { if case .sampleRefused(_, _, let why) = $0 { return why.contains("no answer") } else { return false } })
         XCTAssert(s.role.pendingSamples.isEmpty && s.role.heldSamples.isEmpty)
+    }
+
+    func testRoutedSamplesAreCountedAsTheEpochsRemoteTraffic() throws {
+        let s = try Scenario()
+        try started(s)
+        let book = s.run.plan.book, relation = 0
+        let type = s.run.plan.graph.relations[relation].target
+        let nodes = (0..<book.owners[type].count).filter { book.owner(type: type, node: Int32($0)) == 1 }.prefix(3).map { Int32($0) }
+        let tag = SampleTag(seed: 1, epoch: 1, step: 0, hop: 0)
+        let asker = w0 + [0x5]
+        try s.deliver(.sampleRequest(SampleRequest(session: s.sessions[w0]!, requestID: 7, owner: 1, relation: relation,
+                                                   fanout: 5, tag: tag, nodes: nodes)), from: asker)
+        // Refused (partition 1 does not own these), so not traffic the partitioning caused.
+        try s.deliver(.sampleRequest(SampleRequest(session: s.sessions[w0]!, requestID: 8, owner: 0, relation: relation,
+                                                   fanout: 5, tag: tag, nodes: nodes)), from: asker)
+        guard case .sampleRequest(let forwarded)? = s.inbox(w1).first else { return XCTFail("not forwarded") }
+        let reply = SampledNeighbours(counts: [2, 0, 1], neighbours: [4, 5, 6])
+        try s.deliver(.sampleReply(session: s.sessions[w1]!, requestID: forwarded.requestID, sample: reply), from: w1)
+        XCTAssertEqual(s.inbox(asker).count, 2, "the refusal and the reply")
+        let remote = s.role.epochStats.remote
+        XCTAssertEqual([remote.requests, remote.nodes, remote.edges, remote.bytes], [1, 3, 3, 4 * (3 + 3 + 3)])
     }
 
     func testARestartedCoordinatorTellsOldSessionsToJoinAgain() throws {

@@ -52,6 +52,6 @@ final class GATv2RatingTests: XCTestCase {
         let trained = try XCTUnwrap(summary.test["rmse"])
         XCTAssertLessThan(trained, 0.6 * untrained, "untrained \(untrained), trained \(trained)")
         XCTAssertLessThan(try XCTUnwrap(summary.test["mae"]), trained + 1e-9, "MAE <= RMSE")
-        XCTAssertEqual(summary.test["pairs"], Double(engine.run.dataset.split.test.count))
+        XCTAssertEqual(summary.test["pairs"], Double(try XCTUnwrap(engine.run.dataset).split.test.count))
     }
 }

@@ -22,13 +22,14 @@ public final class EmbeddedEngine {
     public var onStep: ((Int, Int, Int, Float) -> Void)?
 
     public init(plan: TrainingPlan, dataset: PreparedDataset) throws {
+        guard let whole = plan.whole else { throw PlanError("trellis train needs the dataset, not a partitioned folder") }
         run = try TrainingRun(plan: plan, dataset: dataset)
         let all = Array(0..<plan.config.cluster.partitions)
-        let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: all)
-        let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.graph.relations)
+        let shard = GraphShard(graph: whole.graph, book: plan.book, partitions: all)
+        let source = ShardedNeighbourSource(shard: shard, book: plan.book, relations: plan.schema.relations)
         var links: [Int: (users: [Int32], items: [Int32])] = [:], ratings: [Int: [Float]] = [:]
-        for p in all { (links[p], ratings[p]) = (plan.links[p], plan.ratings[p]) }
-        stepper = try PartitionStepper(config: plan.config, schema: plan.graph.schema,
+        for p in all { (links[p], ratings[p]) = (whole.links[p], whole.ratings[p]) }
+        stepper = try PartitionStepper(config: plan.config, schema: plan.schema,
                                    source: source, links: links, exampleCounts: plan.exampleCounts,
                                    tableDimensions: plan.tables.map(\.dimension),
                                    ratings: ratings, ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)

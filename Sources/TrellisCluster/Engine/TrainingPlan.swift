@@ -1,4 +1,5 @@
 import TrellisCore
+import TrellisEval
 import TrellisData
 import TrellisGraph
 import TrellisModels
@@ -6,18 +7,25 @@ import TrellisTensor
 import TrellisTraining
 import TrellisWire
 
-/// Everything every role derives the same way from the config and the dataset: the graph, its
-/// partitioning, each partition's training links, the step count, the tables. The coordinator
-/// (or a one-process run) builds it from the whole dataset; workers receive the parts they need.
+/// Everything every role derives the same way from the config and the dataset: the schema, its
+/// partitioning, each partition's training links, the step count, the tables. Built from the
+/// whole dataset (a one-process run, or a coordinator that partitions) or read from a
+/// partitioned folder (`trellis data partition`: the coordinator then never holds the graph);
+/// workers receive the parts they need.
 public struct TrainingPlan: Sendable {
     public let config: TrainingConfig
-    public let graph: GraphTopology
+    /// Node types and their counts, relations, feature tables.
+    public let schema: GraphSchema
     public let book: PartitionBook
     public let report: PartitionReport
-    /// Training links per partition: users owned by the partition and their items.
-    public let links: [(users: [Int32], items: [Int32])]
-    /// The ratings of each partition's links, in `links` order (the rating task's targets).
-    public let ratings: [[Float]]
+    /// Where the partitions' data is: the whole graph and every partition's links built here,
+    /// or a partitioned folder's files, read a partition at a time when one is assigned.
+    public let source: Source
+    /// The dataset's name, its training links, and whether it has a validation part (epochs
+    /// are validated only then).
+    public let datasetName: String
+    public let trainCount: Int
+    public let hasValidation: Bool
     /// Mean training rating (summed in Double) and the scale predictions are clipped to:
     /// `data.rating_scale`, else the lowest to highest training rating.
     public let ratingMean: Float
@@ -28,9 +36,9 @@ public struct TrainingPlan: Sendable {
     /// where that is fewer (the epoch then trains the first of its batches, in its order).
     public let stepsPerEpoch: Int
     /// Every table the parameter server holds: one trainable embedding per node type (in
-    /// node-type order), then one frozen feature table per `graph.schema.features` entry.
+    /// node-type order), then one frozen feature table per `schema.features` entry.
     public let tables: [TableSpec]
-    /// The frozen tables' rows, in `graph.schema.features` order ((n_t, width), row-major).
+    /// The frozen tables' rows, in `schema.features` order ((n_t, width), row-major).
     public let featureValues: [[Float]]
     /// Embedding rows that start from a trained matrix (`model.pretrained`), per node type.
     public let pretrained: [PretrainedRows]
@@ -38,6 +46,11 @@ public struct TrainingPlan: Sendable {
     public let modelEntry: ModelEntry
     /// The registry's entry of `config.task.kind`: how to build the task.
     public let taskEntry: TaskEntry
+
+    public enum Source: Sendable {
+        case whole(WholeGraph)
+        case folder(PartitionFolder)
+    }
 
     public struct TableSpec: Sendable, Equatable {
         public var name: String
@@ -55,24 +68,19 @@ public struct TrainingPlan: Sendable {
         }
     }
 
+    /// Plans `config` on the whole `dataset`: builds the graph and partitions it.
     public init(config: TrainingConfig, dataset: PreparedDataset) throws {
-        modelEntry = try ModelRegistry.entry(for: config)
-        taskEntry = try TaskRegistry.entry(for: config)
+        let taskEntry = try TaskRegistry.entry(for: config)
         try Self.checkPartitions(config, dataset: dataset)
-        self.config = config
         let train = dataset.split.train
         let features = try Self.features(config, dataset: dataset)
-        graph = try Self.graph(config, taskEntry: taskEntry, dataset: dataset).with(features: features.map(\.schema))
-        featureValues = features.map(\.values)
-        pretrained = try Self.pretrained(config, dataset: dataset)
-        let relations = graph.relations.map(\.name)
-        for name in config.model.relationFanouts.keys.sorted() where !relations.contains(name) {
-            throw ConfigError(file: "<config>", key: "model.relation_fanouts.\(name)",
-                              message: "unknown relation; the graph has \(relations)")
-        }
+        let graph = try Self.graph(config, taskEntry: taskEntry, dataset: dataset).with(features: features.map(\.schema))
         let method = Partitioner(rawValue: config.cluster.partitioner.rawValue)!
-        book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
-        report = PartitionReport(method: method.rawValue, book: book, graph: graph)
+        let start = ResourceUsage.now()
+        let book = method.partition(graph, into: config.cluster.partitions, seed: config.seed)
+        let seconds = ResourceUsage.now() - start
+        var report = PartitionReport(method: method.rawValue, book: book, graph: graph)
+        report.seconds = seconds
         var links = [(users: [Int32], items: [Int32])](repeating: ([], []), count: config.cluster.partitions)
         var ratings = [[Float]](repeating: [], count: config.cluster.partitions)
         for k in Self.rowOrder(train, byTime: taskEntry.timeOrdered) {
@@ -81,23 +89,100 @@ public struct TrainingPlan: Sendable {
             links[p].items.append(train.items[k])
             ratings[p].append(train.ratings[k])
         }
-        self.links = links
-        self.ratings = ratings
-        ratingMean = Float(train.ratings.reduce(0.0) { $0 + Double($1) } / Double(max(1, train.count)))
-        ratingScale = config.data.ratingScale.map { Float($0[0])...Float($0[1]) }
-            ?? train.ratings.min().flatMap { low in train.ratings.max().map { low...$0 } }
-        let entry = taskEntry
-        exampleCounts = links.map { entry.examples(config, $0.users) }
+        let whole = WholeGraph(graph: graph, links: links, ratings: ratings,
+                               shares: Self.evaluationShares(dataset, links: links, ratings: ratings, book: book, byTime: taskEntry.timeOrdered))
+        try self.init(
+            config: config, schema: graph.schema, book: book, report: report, source: .whole(whole),
+            datasetName: dataset.name, trainCount: train.count, hasValidation: dataset.validItems.nnz > 0,
+            ratingMean: Float(train.ratings.reduce(0.0) { $0 + Double($1) } / Double(max(1, train.count))),
+            ratingScale: config.data.ratingScale.map { Float($0[0])...Float($0[1]) }
+                ?? train.ratings.min().flatMap { low in train.ratings.max().map { low...$0 } },
+            exampleCounts: links.map { taskEntry.examples(config, $0.users) },
+            featureValues: features.map(\.values), featureEncodings: features.map(\.encoding),
+            pretrained: try Self.pretrained(config, dataset: dataset))
+    }
+
+    /// Plans `config` from the partitioned folder `directory` (`trellis data partition` with
+    /// the same config): the schema, book and counts only; the partitions stay on disk.
+    public init(config: TrainingConfig, partitioned directory: String) throws {
+        _ = try TaskRegistry.entry(for: config)
+        let contents = try PartitionFolder.open(directory, config: config)
+        let m = contents.folder.manifest
+        let encodings = try m.schema.features.map { f -> ValueEncoding in
+            guard let source = config.data.features[m.schema.nodeTypes[f.nodeType].name] else {
+                throw ConfigError(file: "<config>", key: "data.features", message: "the partitioned folder has \(f.name); the config does not")
+            }
+            return ValueEncoding(source.dtype)
+        }
+        try self.init(
+            config: config, schema: m.schema, book: contents.book, report: m.report, source: .folder(contents.folder),
+            datasetName: m.dataset, trainCount: m.train, hasValidation: m.hasValidation,
+            ratingMean: m.ratingMean, ratingScale: m.ratingScale.map { $0[0]...$0[1] }, exampleCounts: m.exampleCounts,
+            featureValues: contents.featureValues, featureEncodings: encodings, pretrained: contents.pretrained)
+        // Such a model's evaluation is one forward over the whole graph, on the coordinator.
+        guard modelEntry.scope != .wholeGraph else {
+            throw PlanError("model.kind \(config.model.kind) propagates over the whole graph, which a partitioned folder's "
+                            + "coordinator does not hold: start the coordinator without --partitioned")
+        }
+    }
+
+    /// The parts either source gives, and what follows from them and the config.
+    private init(config: TrainingConfig, schema: GraphSchema, book: PartitionBook, report: PartitionReport, source: Source,
+                 datasetName: String, trainCount: Int, hasValidation: Bool, ratingMean: Float, ratingScale: ClosedRange<Float>?,
+                 exampleCounts: [Int], featureValues: [[Float]], featureEncodings: [ValueEncoding], pretrained: [PretrainedRows]) throws {
+        modelEntry = try ModelRegistry.entry(for: config)
+        taskEntry = try TaskRegistry.entry(for: config)
+        self.config = config
+        self.schema = schema
+        self.book = book
+        self.report = report
+        self.source = source
+        self.datasetName = datasetName
+        self.trainCount = trainCount
+        self.hasValidation = hasValidation
+        self.ratingMean = ratingMean
+        self.ratingScale = ratingScale
+        self.exampleCounts = exampleCounts
+        self.featureValues = featureValues
+        self.pretrained = pretrained
+        let relations = schema.relations.map(\.name)
+        for name in config.model.relationFanouts.keys.sorted() where !relations.contains(name) {
+            throw ConfigError(file: "<config>", key: "model.relation_fanouts.\(name)",
+                              message: "unknown relation; the graph has \(relations)")
+        }
         let slices = Self.slices(exampleCounts: exampleCounts, batchSize: config.training.batchSize)
         stepsPerEpoch = config.training.stepsPerEpoch > 0 ? min(config.training.stepsPerEpoch, slices) : slices
-        if let problem = entry.accepts(modelEntry.build(config, graph.relations, graph.nodeTypes.count)) {
+        if let problem = taskEntry.accepts(modelEntry.build(config, schema.relations, schema.nodeTypes.count)) {
             throw ConfigError(file: "<config>", key: "model.kind", message: problem)
         }
-        let counts = graph.nodeCounts
-        tables = zip(graph.nodeTypes, counts).map {
-            TableSpec(name: InputTables.name($0), rows: $1, dimension: config.model.embeddingSize)
-        } + features.map {
-            TableSpec(name: $0.schema.name, rows: counts[$0.schema.nodeType], dimension: $0.schema.width, kind: .frozen, encoding: $0.encoding)
+        let counts = schema.nodeCounts
+        tables = zip(schema.nodeTypes, counts).map {
+            TableSpec(name: InputTables.name($0.name), rows: $1, dimension: config.model.embeddingSize)
+        } + zip(schema.features, featureEncodings).map {
+            TableSpec(name: $0.name, rows: counts[$0.nodeType], dimension: $0.width, kind: .frozen, encoding: $1)
+        }
+    }
+
+    /// The whole graph and every partition's links, for a plan built from the dataset.
+    public var whole: WholeGraph? {
+        if case .whole(let w) = source { return w }
+        return nil
+    }
+
+    /// The whole graph. Only a plan built from the dataset has it (`trellis train`, the
+    /// benches, a coordinator without a partitioned folder), and only their code reads it.
+    public var graph: GraphTopology {
+        guard let whole else { preconditionFailure("a plan read from a partitioned folder holds no graph") }
+        return whole.graph
+    }
+
+    /// What the worker owning `partitions` is sent: the adjacency it holds, its links, and its
+    /// users' held-out links; read from the folder's files for a partitioned plan.
+    public func assignment(session: UInt64, partitions: [Int]) throws -> Assignment {
+        let held = heldPartitions(partitions)
+        switch source {
+        case .whole(let w): return w.assignment(session: session, owned: partitions, held: held, plan: self)
+        case .folder(let f): return try f.assignment(session: session, partitions: partitions, book: book)
         }
     }
 
@@ -134,11 +219,11 @@ public struct TrainingPlan: Sendable {
     }
 
     /// Fanouts per relation and hop, with per-relation overrides applied.
-    public var fanouts: [[Int]] { graph.relations.map { modelEntry.fanouts(config.model, $0) } }
+    public var fanouts: [[Int]] { schema.relations.map { modelEntry.fanouts(config.model, $0) } }
 
     /// The model's dense part, initialised from the seed.
     public func makeModel() -> SampledRecommender {
-        modelEntry.build(config, graph.relations, graph.nodeTypes.count)
+        modelEntry.build(config, schema.relations, schema.nodeTypes.count)
     }
 
     /// The same from the graph's schema alone (what a worker knows); throws for a model kind
@@ -149,7 +234,7 @@ public struct TrainingPlan: Sendable {
 
     /// What turns the pulled tables into each node type's layer-0 rows (features projected).
     public func makeInputLayer() -> InputLayer {
-        InputLayer(schema: graph.schema, dimension: config.model.embeddingSize, seed: config.seed)
+        InputLayer(schema: schema, dimension: config.model.embeddingSize, seed: config.seed)
     }
 
     /// The task of a process that only evaluates (the coordinator, or a one-process run's
@@ -158,7 +243,7 @@ public struct TrainingPlan: Sendable {
         var inputs = TaskInputs()
         inputs.exampleCounts = exampleCounts
         inputs.stepsPerEpoch = Self.slices(exampleCounts: exampleCounts, batchSize: config.training.batchSize)
-        inputs.itemCount = graph.nodeCounts[GraphTopology.item]
+        inputs.itemCount = schema.nodeCounts[GraphTopology.item]
         inputs.ratingMean = ratingMean
         inputs.ratingScale = ratingScale
         return try taskEntry.make(config, inputs)
@@ -168,11 +253,11 @@ public struct TrainingPlan: Sendable {
     /// data, dense weights from the model then the input layer.
     public func initialParameters() -> ParameterStore {
         let store = ParameterStore()
-        for (name, t) in InputTables.initial(nodeTypes: graph.nodeTypes, nodeCounts: graph.nodeCounts,
+        for (name, t) in InputTables.initial(nodeTypes: schema.nodeTypes.map(\.name), nodeCounts: schema.nodeCounts,
                                              dimension: config.model.embeddingSize, seed: config.seed,
                                              distribution: modelEntry.tables) {
             var table = t
-            for p in pretrained where InputTables.name(graph.nodeTypes[p.nodeType]) == name {
+            for p in pretrained where InputTables.name(schema.nodeTypes[p.nodeType].name) == name {
                 let d = table.shape[1]
                 for (k, row) in p.rows.enumerated() {
                     for c in 0..<d { table.data[Int(row) * d + c] = p.values[k * d + c] }
@@ -192,4 +277,26 @@ public struct TrainingPlan: Sendable {
 public struct PlanError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A plan's whole graph, every partition's training links (and their ratings), and every
+/// partition's share of the held-out links.
+public struct WholeGraph: Sendable {
+    public let graph: GraphTopology
+    /// Per partition: users owned by the partition and their items, in training order.
+    public let links: [(users: [Int32], items: [Int32])]
+    /// The ratings of each partition's links, in `links` order (the rating task's targets).
+    public let ratings: [[Float]]
+    /// Per partition: its users' training, validation and test links.
+    public let shares: [EvaluationShare]
+
+    /// The assignment of a worker owning `owned` and holding the adjacency of `held`.
+    func assignment(session: UInt64, owned: [Int], held: [Int], plan: TrainingPlan) -> Assignment {
+        let shard = GraphShard(graph: graph, book: plan.book, partitions: held)
+        return Assignment(
+            session: session, partitions: owned, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
+            values: shard.values, linkUsers: owned.map { links[$0].users }, linkItems: owned.map { links[$0].items },
+            linkRatings: plan.taskEntry.usesRatings ? owned.map { ratings[$0] } : [],
+            validLinks: owned.map { shares[$0].valid }, testLinks: owned.map { shares[$0].test })
+    }
 }

@@ -11,7 +11,9 @@ import TrellisTraining
 /// and the final test. The one-process engine and `trellis coordinator start` both drive one.
 public final class TrainingRun {
     public let plan: TrainingPlan
-    public let dataset: PreparedDataset
+    /// The dataset, where this process loaded it (nil for a coordinator reading a
+    /// partitioned folder, whose evaluation runs on the workers).
+    public let dataset: PreparedDataset?
     public let server: ParameterServer
     /// A model instance for evaluation (dense weights copied in from the server).
     let evaluationModel: SampledRecommender
@@ -33,7 +35,7 @@ public final class TrainingRun {
     /// of the config keys that define the run; written into every checkpoint.
     public internal(set) var identity: RunIdentity
 
-    public init(plan: TrainingPlan, dataset: PreparedDataset) throws {
+    public init(plan: TrainingPlan, dataset: PreparedDataset?) throws {
         ComputeThreads.configure(plan.config)
         self.plan = plan
         self.dataset = dataset
@@ -67,7 +69,7 @@ public final class TrainingRun {
     /// Whether the epoch ending now is evaluated on validation (every `eval_step` epochs and
     /// the last, when there is a validation part).
     public var validationDue: Bool {
-        dataset.validItems.nnz > 0 && (position.epoch % config.evaluation.evalStep == 0 || position.epoch == config.training.epochs)
+        plan.hasValidation && (position.epoch % config.evaluation.evalStep == 0 || position.epoch == config.training.epochs)
     }
 
     /// Ends the current epoch: evaluates here when due, updates early stopping, moves to the
@@ -100,7 +102,7 @@ public final class TrainingRun {
         } else {
             record = EpochRecord(epoch: epoch, split: "train", loss: loss, trainSeconds: seconds, evalSeconds: 0, metrics: [:], learningRate: rate)
             // Without a validation part every epoch is the best so far.
-            if dataset.validItems.nnz == 0 {
+            if !plan.hasValidation {
                 stopping.keep(epoch: epoch)
                 bestWeights = snapshot()
             }
@@ -115,8 +117,13 @@ public final class TrainingRun {
 
     // MARK: Evaluation
 
-    /// Every partition's held-out links (this process holds the dataset).
-    lazy var shares: [EvaluationShare] = plan.evaluationShares(dataset)
+    /// The layer the final outputs are at, and whether they come layer by layer from the
+    /// partitions (else from one forward over the whole graph, on a process that holds it).
+    var finalLayer: Int { evaluationModel.layerCount }
+    var isLayerwise: Bool { finalLayer == 0 || evaluationModel is LayerwiseRecommender }
+
+    /// Every partition's links and held-out links (a plan built from the dataset).
+    var shares: [EvaluationShare] { plan.whole?.shares ?? [] }
     /// Evaluation partition by partition over the whole graph, held here.
     lazy var partitionEvaluation = PartitionEvaluation(model: evaluationModel, relations: plan.graph.relations,
                                                        source: plan.graph, book: plan.book)
@@ -142,7 +149,7 @@ public final class TrainingRun {
     /// Every node's output, per node type ((count_t, d)), from the server's current weights.
     public func outputs() -> [Tensor] {
         let store = activations(), layer = partitionEvaluation.finalLayer
-        return plan.graph.nodeTypes.indices.map { try! store.whole(layer: layer, type: $0) }
+        return plan.schema.nodeTypes.indices.map { try! store.whole(layer: layer, type: $0) }
     }
 
     /// Every node's output from one forward pass over the whole graph: a whole-graph model's
@@ -186,13 +193,13 @@ public final class TrainingRun {
     /// per example, sampled candidates where the task draws them); nil for other tasks,
     /// whose yardstick ranks each user's held-out items (`PreparedDataset.popularityBaseline`).
     public func popularity(_ part: EvaluationPart) -> [String: Double]? {
-        guard let task = task as? NextItemTask else { return nil }
+        guard let task = task as? NextItemTask, let dataset else { return nil }
         let scores = PopularityRanker(trainItems: dataset.split.train.items, itemCount: task.itemCount).scores()
         return EvaluationSums.merged(shares.map { task.popularitySums(part, share: $0, scores: scores) })
     }
 
     /// The empty sums every partition's report must match (cut-offs, catalogue, task).
-    var emptySums: EvaluationSums { task.emptySums(itemCount: plan.graph.nodeCounts[GraphTopology.item]) }
+    var emptySums: EvaluationSums { task.emptySums(itemCount: plan.schema.nodeCounts[GraphTopology.item]) }
 
     /// Restores the best weights and tests them here, or takes `test`: their metrics as the
     /// workers computed them.
@@ -200,7 +207,7 @@ public final class TrainingRun {
         restoreWeights(bestWeights)
         let test = test ?? evaluate(.test)
         let valid = records.first { $0.epoch == stopping.bestEpoch && $0.split == "valid" }?.metrics ?? [:]
-        return RunSummary(model: evaluationModel.name, dataset: dataset.name, epochs: records.last?.epoch ?? 0,
+        return RunSummary(model: evaluationModel.name, dataset: plan.datasetName, epochs: records.last?.epoch ?? 0,
                           bestEpoch: stopping.bestEpoch,
                           secondsPerEpoch: trainingSeconds.reduce(0, +) / Double(max(1, trainingSeconds.count)),
                           medianSecondsPerEpoch: median(trainingSeconds), valid: valid, test: test, records: records)

@@ -55,7 +55,7 @@ public final class CoordinatorNode {
     let metrics: TextEndpoint?
     var metricsUpdated = 0.0
 
-    public init(plan: TrainingPlan, dataset: PreparedDataset, settings: Settings,
+    public init(plan: TrainingPlan, dataset: PreparedDataset?, settings: Settings,
                 logger: Logger = Logger(label: "trellis.coordinator")) throws {
         run = try TrainingRun(plan: plan, dataset: dataset)
         // Bound before the run is built further, so a taken port fails the start at once.
@@ -128,6 +128,8 @@ public final class CoordinatorNode {
             switch d {
             case .send(let message, let envelope):
                 try link.send(message, to: envelope)
+            case .assign(let partitions, let session, let envelope):
+                try link.send(.assignment(run.plan.assignment(session: session, partitions: partitions)), to: envelope)
             case .saveCheckpoint:
                 try checkpoints?.save(run, logger: logger)
                 if checkpoints != nil { record(.checkpoint, detail: String(format: "ckpt-%09d", run.globalStep)) }
@@ -186,8 +188,8 @@ extension WireLimits {
         tableKinds = run.plan.tables.map(\.kind)
         denseShapes = run.server.store.dense.map(\.shape)
         partitionCount = run.config.cluster.partitions
-        nodeCounts = run.plan.graph.nodeCounts
-        relationCount = run.plan.graph.relations.count
+        nodeCounts = run.plan.schema.nodeCounts
+        relationCount = run.plan.schema.relations.count
         shardCount = max(servers, 1)
         sizeFromShapes()
     }

@@ -9,15 +9,14 @@ extension CoordinatorRole {
     func startEvaluation(_ part: EvaluationPart, purpose: EvaluationRound.Purpose, now: Double) {
         if purpose == .finalTest { run.restoreWeights(run.bestWeights) }
         let store = LocalActivations(tables: run.inputs())
-        let layers = run.partitionEvaluation
         var first = 0
-        if !layers.isLayerwise {
+        if !run.isLayerwise {
             // Not layer-wise (LightGCN): one full-graph forward here; only the scoring is on the workers.
-            store.set(layer: layers.finalLayer, outputs: run.fullGraphOutputs())
-            first = layers.finalLayer
+            store.set(layer: run.finalLayer, outputs: run.fullGraphOutputs())
+            first = run.finalLayer
         }
         evaluation = EvaluationRound(id: nextRound, part: part, purpose: purpose, store: store,
-                                     dense: run.server.store.dense.map(\.value), finalLayer: layers.finalLayer,
+                                     dense: run.server.store.dense.map(\.value), finalLayer: run.finalLayer,
                                      firstStep: first, partitions: cluster.partitions, now: now)
         nextRound += 1
         outbox.append(.evaluationStarted(part))

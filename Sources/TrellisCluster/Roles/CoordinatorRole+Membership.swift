@@ -70,21 +70,14 @@ extension CoordinatorRole {
         let plan = run.plan
         send(.welcome(Welcome(
             session: w.session, rank: w.rank, spec: config.spec,
-            stepsPerEpoch: plan.stepsPerEpoch, exampleCounts: plan.exampleCounts, schema: plan.graph.schema,
+            stepsPerEpoch: plan.stepsPerEpoch, exampleCounts: plan.exampleCounts, schema: plan.schema,
             owners: plan.book.owners, tableRows: plan.tables.map(\.rows), tableDimensions: plan.tables.map(\.dimension), tableKinds: plan.tables.map(\.kind),
             codec: settings.codec, servers: servers.map { $0?.endpoint ?? "" },
             ratingMean: plan.ratingMean, ratingScale: plan.ratingScale)), to: w.envelope)
     }
 
     func sendAssignment(_ w: Worker) {
-        let plan = run.plan
-        let shard = GraphShard(graph: plan.graph, book: plan.book, partitions: plan.heldPartitions(w.partitions))
-        send(.assignment(Assignment(
-            session: w.session, partitions: w.partitions, targets: shard.targets, offsets: shard.offsets, sources: shard.sources,
-            values: shard.values,
-            linkUsers: w.partitions.map { plan.links[$0].users }, linkItems: w.partitions.map { plan.links[$0].items },
-            linkRatings: plan.taskEntry.usesRatings ? w.partitions.map { plan.ratings[$0] } : [],
-            validLinks: w.partitions.map { run.shares[$0].valid }, testLinks: w.partitions.map { run.shares[$0].test })), to: w.envelope)
+        outbox.append(.assign(partitions: w.partitions, session: w.session, to: w.envelope))
     }
 
     /// Declares silent workers dead, orphaning their partitions; after `takeover_ms` without a

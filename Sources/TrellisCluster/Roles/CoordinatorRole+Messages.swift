@@ -98,6 +98,7 @@ extension CoordinatorRole {
         case .sampleReply(_, let id, let sample):
             guard let pending = pendingSamples[id], pending.owner == session else { return }
             pendingSamples[id] = nil
+            if evaluation == nil { epochStats.remote.answered(sample) }
             send(.sampleReply(session: 0, requestID: pending.request.requestID, sample: sample), to: pending.requester)
         case .sampleRefused(_, let id, let reason):
             guard let pending = pendingSamples[id], pending.owner == session else { return }

@@ -108,11 +108,12 @@ extension CoordinatorRole {
             logger.warning("refused a sampling request", metadata: ["session": "\(r.session)", "reason": "\(why)"])
             return send(.sampleRefused(session: 0, requestID: r.requestID, reason: why), to: requester)
         }
+        if evaluation == nil { epochStats.remote.asked(r) }
         route(r, from: requester, since: now)
     }
 
     func problem(with r: SampleRequest) -> String? {
-        let relations = run.plan.graph.relations, book = run.plan.book
+        let relations = run.plan.schema.relations, book = run.plan.book
         guard r.relation < relations.count else { return "no relation \(r.relation)" }
         guard r.fanout == -1 || r.fanout >= 1 else { return "fanout \(r.fanout): expected -1 or at least 1" }
         let type = relations[r.relation].target

@@ -40,6 +40,9 @@ public final class CoordinatorRole {
 
     public enum Directive {
         case send(Message, to: [UInt8])
+        /// Send the worker of `session` its partitions' data (`TrainingPlan.assignment`: built
+        /// from the graph held here, or read from the partitioned folder).
+        case assign(partitions: [Int], session: UInt64, to: [UInt8])
         /// Write the run's state now; answer with `.checkpointSaved` (the run waits for it).
         case saveCheckpoint
         /// An epoch ended (evaluated when due), with its throughput figures.

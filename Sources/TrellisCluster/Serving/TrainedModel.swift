@@ -50,6 +50,7 @@ public final class TrainedModel {
         let dataset = try PreparedDataset.load(config.data, seed: config.seed)
         let plan = try TrainingPlan(config: config, dataset: dataset)
         let run = try TrainingRun(plan: plan, dataset: dataset)
+        self.dataset = dataset
         guard let path = try checkpoints.restoreLatest(into: run, logger: logger) else {
             throw ServingError("--checkpoint \(directory): no intact checkpoint (every one failed its checks; see the warnings above)")
         }
@@ -63,9 +64,9 @@ public final class TrainedModel {
     }
 
     public var config: TrainingConfig { run.config }
-    public var dataset: PreparedDataset { run.dataset }
+    public let dataset: PreparedDataset
     /// Node type names in table order (`user`, `item`).
-    public var nodeTypes: [String] { run.plan.graph.nodeTypes }
+    public var nodeTypes: [String] { run.plan.schema.nodeTypes.map(\.name) }
     /// The epoch whose weights these are (0 when no evaluation chose one).
     public var bestEpoch: Int { run.stopping.bestEpoch }
     /// Whether `outputs` come from message-passing layers (and so differ from `tables`).

@@ -23,11 +23,13 @@ public struct EvaluationShare: Sendable, Equatable {
 
 extension TrainingPlan {
     /// Every partition's share of `dataset`'s evaluation, split by the owner of each link's user
-    /// (in time order where the task reads sequences, as the training links are).
-    public func evaluationShares(_ dataset: PreparedDataset) -> [EvaluationShare] {
+    /// (in time order where the task reads sequences, as the training links are); `links` and
+    /// `ratings` are each partition's training links.
+    static func evaluationShares(_ dataset: PreparedDataset, links: [(users: [Int32], items: [Int32])], ratings: [[Float]],
+                                 book: PartitionBook, byTime: Bool) -> [EvaluationShare] {
         func byOwner(_ table: InteractionTable) -> [RatedPairs] {
-            var parts = [RatedPairs](repeating: RatedPairs(users: [], items: [], ratings: []), count: config.cluster.partitions)
-            for k in Self.rowOrder(table, byTime: taskEntry.timeOrdered) {
+            var parts = [RatedPairs](repeating: RatedPairs(users: [], items: [], ratings: []), count: links.count)
+            for k in Self.rowOrder(table, byTime: byTime) {
                 let p = book.owner(type: GraphTopology.user, node: table.users[k])
                 parts[p].users.append(table.users[k])
                 parts[p].items.append(table.items[k])
@@ -36,10 +38,9 @@ extension TrainingPlan {
             return parts
         }
         let valid = byOwner(dataset.split.valid), test = byOwner(dataset.split.test)
-        return (0..<config.cluster.partitions).map { p in
+        return links.indices.map { p in
             EvaluationShare(train: RatedPairs(users: links[p].users, items: links[p].items, ratings: ratings[p]),
                             valid: valid[p], test: test[p])
         }
     }
 }
-

@@ -1,0 +1,91 @@
+import Foundation
+import TrellisCluster
+import TrellisData
+import TrellisTraining
+import XCTest
+
+/// A partitioned folder (`trellis data partition`) plans and assigns exactly as the whole graph
+/// it was written from, and is refused when it belongs to other settings or its bytes changed.
+final class PartitionFolderTests: XCTestCase {
+    private var dir: String!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-parts-\(UUID().uuidString)").path
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    private func config(_ kind: String, rating: Bool = false) -> TrainingConfig {
+        var c = ClusterEngineTests.config(kind, partitions: 3)
+        if rating {
+            c.task.kind = .rating
+            c.evaluation.validMetric = "rmse"
+        }
+        return c
+    }
+
+    func testAFolderPlansAndAssignsAsTheWholeGraphDoes() throws {
+        // Link prediction, and ratings on the edges.
+        for (kind, rating) in [("sage", false), ("gatv2", true)] {
+            let c = config(kind, rating: rating)
+            let whole = try TrainingPlan(config: c, dataset: ClusterEngineTests.dataset())
+            try PartitionFolder.write(whole, to: dir)
+            let read = try TrainingPlan(config: c, partitioned: dir)
+            XCTAssertNil(read.whole)
+            XCTAssertEqual(read.schema, whole.schema)
+            XCTAssertEqual(read.book, whole.book)
+            XCTAssertEqual(read.report, whole.report)
+            XCTAssertEqual(read.exampleCounts, whole.exampleCounts)
+            XCTAssertEqual(read.stepsPerEpoch, whole.stepsPerEpoch)
+            XCTAssertEqual(read.tables, whole.tables)
+            XCTAssertEqual([read.ratingMean], [whole.ratingMean])
+            XCTAssertEqual(read.ratingScale, whole.ratingScale)
+            XCTAssertEqual([read.trainCount, read.hasValidation ? 1 : 0], [whole.trainCount, whole.hasValidation ? 1 : 0])
+            XCTAssertEqual(read.datasetName, whole.datasetName)
+            for owned in [[0], [1], [2], [0, 2], [2, 0, 1]] {
+                let expected = try whole.assignment(session: 9, partitions: owned)
+                XCTAssertEqual(try read.assignment(session: 9, partitions: owned), expected, "\(kind), partitions \(owned)")
+                XCTAssertGreaterThan(expected.sources.reduce(0) { $0 + $1.count }, 0)
+            }
+            try FileManager.default.removeItem(atPath: dir)
+        }
+        // A whole-graph model is evaluated by one forward over the whole graph on the coordinator.
+        let c = config("lightgcn")
+        try PartitionFolder.write(try TrainingPlan(config: c, dataset: ClusterEngineTests.dataset()), to: dir)
+        XCTAssertThrowsError(try TrainingPlan(config: c, partitioned: dir)) { XCTAssert("\($0)".contains("without --partitioned"), "\($0)") }
+    }
+
+    func testAFolderOfOtherSettingsOrWithChangedBytesIsRefused() throws {
+        let c = config("gatv2", rating: true)
+        try PartitionFolder.write(try TrainingPlan(config: c, dataset: ClusterEngineTests.dataset()), to: dir)
+        func refusal(_ c: TrainingConfig) -> String {
+            do {
+                _ = try TrainingPlan(config: c, partitioned: dir)
+                return "opened"
+            } catch { return "\(error)" }
+        }
+        var other = c
+        other.cluster.partitions = 2
+        XCTAssert(refusal(other).contains("differing: cluster.partitions=2, cluster.partitions=3"), refusal(other))
+        other = c
+        other.seed = 12
+        XCTAssert(refusal(other).contains("seed=12"), refusal(other))
+        // Training settings do not decide the partitions: the folder serves them.
+        other = c
+        other.training.learningRate = 0.5
+        other.model.embeddingSize = 8
+        XCTAssertEqual(refusal(other), "opened")
+
+        let part = "\(dir!)/part-00001.frame"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: part)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: part))
+        XCTAssert(refusal(c).contains("part-00001.frame") && refusal(c).contains("crc32"), refusal(c))
+        try FileManager.default.removeItem(atPath: part)
+        XCTAssert(refusal(c).contains("part-00001.frame"), refusal(c))
+        try Data("{\"format\": 1}".utf8).write(to: URL(fileURLWithPath: "\(dir!)/partitions.json"))
+        XCTAssert(refusal(c).contains("partitions.json") && refusal(c).contains("trellis data partition"), refusal(c))
+    }
+}
