@@ -5,18 +5,24 @@
 # the tables on S `server start` processes (--servers S, default 2; 0 keeps them on the
 # coordinator). Writes data/letterboxd and its prepared folder first if they are missing
 # (--scale F for a smaller graph; --steps K cuts the epoch to K steps; --partitions P
-# overrides cluster.partitions, for the memory table of 1, 2 and 4 partitions). Prints per layout:
+# overrides cluster.partitions, for the memory table of 1, 2 and 4 partitions; --partitioned
+# writes the partitions once with `trellis data partition` and starts the coordinator with
+# --partitioned, so it never loads the graph). Prints per layout:
 # seconds of the epoch's training, rated edges trained per second, its ratio to the one
 # process, validation RMSE after the epoch (with the global-mean and planted noise-floor RMSE
 # of synth.json beside it) and the peak RSS of every process. --repeat R runs the whole
 # comparison R times and ends with each layout's median seconds and median ratio. The logs go
 # to $LOGS (runs/letterboxd-epoch).
-# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [--steps K] [--servers S] [--repeat R] [--partitions P] [WORKERS ...]
+# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [--steps K] [--servers S] [--repeat R] [--partitions P] [--partitioned] [WORKERS ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCALE=1 STEPS="" SERVERS=2 REPEAT=1 PARTITIONS=""
+TMP=$(mktemp -d)
+TMP_PARTS=$TMP/parts
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
+SCALE=1 STEPS="" SERVERS=2 REPEAT=1 PARTITIONS="" PARTITIONED=()
 while [[ ${1:-} == --* ]]; do
   case $1 in
+    --partitioned) PARTITIONED=(--partitioned "$TMP_PARTS"); shift; continue ;;
     --scale) SCALE=$2 ;;
     --steps) STEPS=$2 ;;
     --servers) SERVERS=$2 ;;
@@ -31,8 +37,6 @@ swift build -c release --product trellis >/dev/null
 BIN=.build/release/trellis
 DATA=data/letterboxd
 [[ $SCALE == 1 ]] || DATA=data/letterboxd-$SCALE
-TMP=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
 LOGS=${LOGS:-runs/letterboxd-epoch}   # every process's log is copied here at the end
 mkdir -p "$LOGS"
 
@@ -54,6 +58,10 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 row() {  # layout seconds ratio rmse peaks
   printf "%-36s %9.1f %14.0f %7s %11s  %s\n" "$1" "$2" "$(awk -v n="$train_edges" -v s="$2" 'BEGIN{print n/s}')" "$3" "$4" "$5"
 }
+if (( ${#PARTITIONED[@]} )); then
+  "$BIN" data partition --config "$CONFIG" --out "$TMP_PARTS" > "$TMP/partition.log" 2>&1
+  echo "data partition: $(tail -2 "$TMP/partition.log" | head -1)"
+fi
 declare -A times ratios
 port=5800
 printf "%-36s %9s %14s %7s %11s  %s\n" layout "epoch s" "rated edges/s" "ratio" "valid RMSE" "peak RSS per process (MB)"
@@ -69,13 +77,13 @@ for run in $(seq 1 "$REPEAT"); do
     port=$((port + 1 + SERVERS))
     name="c$n-r$run"
     "$BIN" coordinator start --config "$CONFIG" --epochs 1 --listen "tcp://127.0.0.1:$port" --workers "$n" \
-      --servers "$SERVERS" --output "$TMP/$name" > "$TMP/$name.log" 2>&1 &
+      --servers "$SERVERS" --output "$TMP/$name" "${PARTITIONED[@]}" > "$TMP/$name.log" 2>&1 &
     c=$!
     for k in $(seq 1 "$SERVERS"); do
       "$BIN" server start --coordinator "tcp://127.0.0.1:$port" --listen "tcp://127.0.0.1:$((port + k))" > "$TMP/$name-s$k.log" 2>&1 &
     done
     for k in $(seq 1 "$n"); do "$BIN" worker join --coordinator "tcp://127.0.0.1:$port" --name "w$k" > "$TMP/$name-w$k.log" 2>&1 & done
-    wait "$c"
+    wait "$c" || { echo "coordinator failed: $(tail -3 "$TMP/$name.log")" >&2; exit 1; }
     wait
     # "epoch 1  loss L  S s  ...  valid rmse R"
     seconds=$(grep '^epoch ' "$TMP/$name.log" | head -1 | awk '{print $5}')

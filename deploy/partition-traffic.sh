@@ -50,7 +50,7 @@ for p in $PARTS; do
     "$BIN" coordinator start --config "$config" --listen "tcp://127.0.0.1:$port" --workers "$p" > "$TMP/$name.log" 2>&1 &
     c=$!
     for k in $(seq 1 "$p"); do "$BIN" worker join --coordinator "tcp://127.0.0.1:$port" --name "w$k" > "$TMP/$name-w$k.log" 2>&1 & done
-    wait "$c"
+    wait "$c" || { echo "coordinator failed: $(tail -3 "$TMP/$name.log")" >&2; exit 1; }
     wait
     # "partitioning greedy into 2 in 3.1 s: edge cut 48.2%, node balance 1.000/1.000, edge balance 1.420, largest halo 80123 nodes"
     part=$(grep -m1 '^partitioning ' "$TMP/$name.log")

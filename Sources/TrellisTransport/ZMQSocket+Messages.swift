@@ -18,21 +18,49 @@ extension ZMQSocket {
     @discardableResult
     public func send(parts: [[UInt8]], dontWait: Bool = false) throws -> Bool {
         precondition(!parts.isEmpty, "ZMQSocket.send: a message needs at least one part")
+        let last = parts[parts.count - 1]
+        return try send(parts: parts.dropLast(), last: last.count, dontWait: dontWait) { buffer in
+            last.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        }
+    }
+
+    /// Sends `parts` and then a last part of `count` bytes that `fill` writes in place, in
+    /// libzmq's own buffer, so a large part is copied once (a partition read from its file).
+    /// A throw from `fill` sends nothing.
+    @discardableResult
+    public func send(parts: ArraySlice<[UInt8]>, last count: Int, dontWait: Bool = false,
+                     fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> Bool {
         let socket = try open("send")
-        for (i, part) in parts.enumerated() {
+        var last = zmq_msg_t()
+        guard zmq_msg_init_size(&last, count) == 0 else { throw TransportError.last("zmq_msg_init_size \(count) bytes") }
+        do {
+            if count > 0 { try fill(UnsafeMutableRawBufferPointer(start: zmq_msg_data(&last), count: count)) }
+        } catch {
+            zmq_msg_close(&last)
+            throw error
+        }
+        let total = parts.count + 1
+        for i in 0..<total {
             var message = zmq_msg_t()
-            guard zmq_msg_init_size(&message, part.count) == 0 else {
-                throw TransportError.last("zmq_msg_init_size \(part.count) bytes")
+            if i < parts.count {
+                let part = parts[parts.startIndex + i]
+                guard zmq_msg_init_size(&message, part.count) == 0 else {
+                    zmq_msg_close(&last)
+                    throw TransportError.last("zmq_msg_init_size \(part.count) bytes")
+                }
+                if !part.isEmpty {
+                    part.withUnsafeBytes { zmq_msg_data(&message).copyMemory(from: $0.baseAddress!, byteCount: part.count) }
+                }
+            } else {
+                message = last
             }
-            if !part.isEmpty {
-                part.withUnsafeBytes { zmq_msg_data(&message).copyMemory(from: $0.baseAddress!, byteCount: part.count) }
-            }
-            var flags: Int32 = i < parts.count - 1 ? ZMQ_SNDMORE : 0
+            var flags: Int32 = i < total - 1 ? ZMQ_SNDMORE : 0
             if dontWait { flags |= ZMQ_DONTWAIT }
             while zmq_msg_send(&message, socket, flags) < 0 {
-                let error = TransportError.last("send part \(i + 1) of \(parts.count)")
+                let error = TransportError.last("send part \(i + 1) of \(total)")
                 if error.errno == EINTR { continue }
                 zmq_msg_close(&message)
+                if i < total - 1 { zmq_msg_close(&last) }
                 // Once the first part is queued libzmq accepts the rest, so only it can say "later".
                 if error.isWouldBlock && dontWait && i == 0 { return false }
                 throw error

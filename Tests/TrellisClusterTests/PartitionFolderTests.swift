@@ -1,7 +1,8 @@
 import Foundation
-import TrellisCluster
+@testable import TrellisCluster
 import TrellisData
 import TrellisTraining
+import TrellisWire
 import XCTest
 
 /// A partitioned folder (`trellis data partition`) plans and assigns exactly as the whole graph
@@ -44,6 +45,14 @@ final class PartitionFolderTests: XCTestCase {
             XCTAssertEqual(read.ratingScale, whole.ratingScale)
             XCTAssertEqual([read.trainCount, read.hasValidation ? 1 : 0], [whole.trainCount, whole.hasValidation ? 1 : 0])
             XCTAssertEqual(read.datasetName, whole.datasetName)
+            // A worker owning one partition is sent the file itself, its session written in.
+            guard case .folder(let folder) = read.source else { return XCTFail("not read from the folder") }
+            for p in 0..<3 {
+                var bytes = [UInt8](repeating: 0, count: folder.frameBytes(p))
+                try bytes.withUnsafeMutableBytes { try folder.frame(p, session: 9, into: $0) }
+                let message = try Message.decode(try Frame.decode(bytes, maxBodyBytes: 1 << 30, maxHeaderBytes: 1 << 30), limits: WireLimits())
+                XCTAssertEqual(message, .assignment(try whole.assignment(session: 9, partitions: [p])), "\(kind), partition \(p)")
+            }
             for owned in [[0], [1], [2], [0, 2], [2, 0, 1]] {
                 let expected = try whole.assignment(session: 9, partitions: owned)
                 XCTAssertEqual(try read.assignment(session: 9, partitions: owned), expected, "\(kind), partitions \(owned)")
@@ -55,6 +64,23 @@ final class PartitionFolderTests: XCTestCase {
         let c = config("lightgcn")
         try PartitionFolder.write(try TrainingPlan(config: c, dataset: ClusterEngineTests.dataset()), to: dir)
         XCTAssertThrowsError(try TrainingPlan(config: c, partitioned: dir)) { XCTAssert("\($0)".contains("without --partitioned"), "\($0)") }
+    }
+
+    /// A part is one frame whose header holds everything: far beyond a message header's 1 MiB.
+    func testAPartOfSeveralMegabytesIsRead() throws {
+        var users: [Int32] = [], items: [Int32] = []
+        for u in 0..<2_000 { for k in 0..<150 { users.append(Int32(u)); items.append(Int32((u * 7 + k * 13) % 3_000)) } }
+        let table = InteractionTable(users: users, items: items, ratings: users.map { _ in 1 }, timestamps: users.indices.map(Double.init),
+                                     userIDs: IDMap((0..<2_000).map { "u\($0)" }), itemIDs: IDMap((0..<3_000).map { "i\($0)" }))
+        let dataset = PreparedDataset(name: "large", split: DatasetSplit.randomRatio(table, ratios: [0.8, 0.1, 0.1], seed: 1))
+        var c = config("sage")
+        c.cluster.partitions = 1
+        let whole = try TrainingPlan(config: c, dataset: dataset)
+        try PartitionFolder.write(whole, to: dir)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: "\(dir!)/part-00000.frame")[.size] as? Int)
+        XCTAssertGreaterThan(size, 4 << 20)
+        XCTAssertEqual(try TrainingPlan(config: c, partitioned: dir).assignment(session: 1, partitions: [0]),
+                       try whole.assignment(session: 1, partitions: [0]))
     }
 
     func testAFolderOfOtherSettingsOrWithChangedBytesIsRefused() throws {

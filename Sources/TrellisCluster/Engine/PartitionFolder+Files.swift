@@ -126,8 +126,9 @@ extension PartitionFolder {
             return TrainingPlan.PretrainedRows(nodeType: type, path: path, rows: rows, values: values, unknown: unknown)
         }
         try r.expectEnd("tables")
-        // Every part once, before the run starts: a bad file fails the start, not a worker's join.
-        for p in 0..<partitions { _ = try folder.part(p, book: book) }
+        // Every part's size and checksum before the run starts: a changed file fails the start,
+        // not a worker's join. (The worker decodes its part against the run's shapes.)
+        for p in 0..<partitions { try folder.check(partFile(p)) }
         return Contents(folder: folder, book: book, featureValues: featureValues, pretrained: pretrained)
     }
 }

@@ -16,9 +16,11 @@ import TrellisWire
 ///     part-NNNNN.frame   each partition's assignment frame: its adjacency rows with their edge
 ///                        attributes, its training links (and ratings), validation and test links
 ///
-/// `open` checks the manifest against the config, then every file's size and checksum, and
-/// decodes each part once (one at a time) before anything is built; a folder that does not
-/// match is refused with the file and what differs. Files are written to `.tmp` and renamed,
+/// `open` checks the manifest against the config, then every file's size and checksum (the
+/// parts streamed, never held), and decodes the book and tables before anything is built; a
+/// folder that does not match is refused with the file and what differs. A worker owning one
+/// partition is sent its file as it is, with its session written in; several are decoded and
+/// merged. Files are written to `.tmp` and renamed,
 /// the manifest last.
 public struct PartitionFolder: Sendable {
     public static let format = "trellis-partitions", version = 1
@@ -85,11 +87,57 @@ public struct PartitionFolder: Sendable {
 
     static let manifestName = "partitions.json"
 
+    /// Checks `name`'s size and CRC-32 against the manifest, reading it 4 MiB at a time: a part
+    /// can be hundreds of MB, and this process need not hold it.
+    func check(_ name: String) throws {
+        guard let entry = manifest.files[name] else { throw fail(Self.manifestName, "files.\(name)", "a size and a checksum", "none") }
+        let (bytes, crc) = try Self.stream("\(path)/\(name)", into: nil)
+        guard bytes == entry.bytes else { throw fail(name, "bytes", "\(entry.bytes) bytes (the manifest's)", "\(bytes) bytes") }
+        guard crc == entry.crc32 else { throw fail(name, "crc32", "crc32 \(entry.crc32) (the manifest's)", "crc32 \(crc): the file changed") }
+    }
+
+    /// The bytes of partition `p`'s frame, for `frame(_:session:into:)`.
+    func frameBytes(_ p: Int) -> Int { manifest.files[Self.partFile(p)]?.bytes ?? 0 }
+
+    /// Writes partition `p`'s assignment frame into `buffer` (`frameBytes(p)` long) as the file
+    /// holds it, checked against the manifest, with `session` written in and the frame's CRC
+    /// made again: the one copy of the partition this process makes (`open` checked it once).
+    func frame(_ p: Int, session: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
+        let name = Self.partFile(p), entry = manifest.files[name]!
+        let (bytes, crc) = try Self.stream("\(path)/\(name)", into: buffer)
+        guard bytes == entry.bytes, crc == entry.crc32 else {
+            throw fail(name, "crc32", "crc32 \(entry.crc32) over \(entry.bytes) bytes (the manifest's)", "crc32 \(crc) over \(bytes): the file changed")
+        }
+        // The header starts with the session; the CRC closes the frame.
+        buffer.storeBytes(of: session.littleEndian, toByteOffset: Frame.prefixSize, as: UInt64.self)
+        let checked = UnsafeRawBufferPointer(rebasing: buffer[0..<(bytes - Frame.trailerSize)])
+        buffer.storeBytes(of: CRC32.checksum(checked).littleEndian, toByteOffset: bytes - Frame.trailerSize, as: UInt32.self)
+    }
+
+    /// Reads the file at `path` 4 MiB at a time, into `buffer` when given (as far as it goes);
+    /// returns its size and CRC-32.
+    static func stream(_ path: String, into buffer: UnsafeMutableRawBufferPointer?) throws -> (bytes: Int, crc: UInt32) {
+        guard let file = FileHandle(forReadingAtPath: path) else { throw DataError.missingFile(path) }
+        defer { try? file.close() }
+        var bytes = 0, crc: UInt32 = 0
+        while let chunk = try file.read(upToCount: 4 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { raw in
+                crc = CRC32.update(crc, with: raw)
+                if let buffer, bytes + raw.count <= buffer.count {
+                    UnsafeMutableRawBufferPointer(rebasing: buffer[bytes..<(bytes + raw.count)]).copyMemory(from: raw)
+                }
+            }
+            bytes += chunk.count
+        }
+        return (bytes, crc)
+    }
+
     /// Partition `p`'s single-partition assignment (session 0), checked against the manifest
     /// and the book: its rows are of nodes it owns, its links of users it owns.
     func part(_ p: Int, book: PartitionBook) throws -> Assignment {
         let name = Self.partFile(p)
-        let frame = try Frame.decode(try read(name), maxBodyBytes: Int(UInt32.max))
+        // The whole assignment is the frame's header; the manifest's size and CRC already bound it.
+        let frame = try Frame.decode(try read(name), maxBodyBytes: Int(UInt32.max), maxHeaderBytes: Int(UInt32.max))
         guard case .assignment(let a) = try Message.decode(frame, limits: limits) else {
             throw fail(name, "kind", "an assignment frame", "another message")
         }

@@ -129,7 +129,14 @@ public final class CoordinatorNode {
             case .send(let message, let envelope):
                 try link.send(message, to: envelope)
             case .assign(let partitions, let session, let envelope):
-                try link.send(.assignment(run.plan.assignment(session: session, partitions: partitions)), to: envelope)
+                if case .folder(let folder) = run.plan.source, partitions.count == 1 {
+                    // Its file as it is, the session written in: one copy here, however large the partition.
+                    try link.send(frameBytes: folder.frameBytes(partitions[0]), to: envelope) {
+                        try folder.frame(partitions[0], session: session, into: $0)
+                    }
+                } else {
+                    try link.send(.assignment(run.plan.assignment(session: session, partitions: partitions)), to: envelope)
+                }
             case .saveCheckpoint:
                 try checkpoints?.save(run, logger: logger)
                 if checkpoints != nil { record(.checkpoint, detail: String(format: "ckpt-%09d", run.globalStep)) }

@@ -57,6 +57,12 @@ public final class Link {
         _ = try socket.send(parts: envelope.map { [$0, bytes] } ?? [bytes])
     }
 
+    /// Sends a frame of `count` bytes that `fill` writes in place (see `ZMQSocket.send(parts:last:fill:)`).
+    public func send(frameBytes count: Int, to envelope: [UInt8]? = nil, fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        _ = try socket.send(parts: ArraySlice(envelope.map { [$0] } ?? []), last: count, fill: fill)
+        bytesSent += count
+    }
+
     /// The next valid message within `timeout` ms, with the sender's envelope (ROUTER) — nil on
     /// timeout. A malformed frame is logged, counted and skipped: never a crash.
     public func receive(timeoutMilliseconds timeout: Int) throws -> (message: Message, envelope: [UInt8]?)? {
