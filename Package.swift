@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisGraph", dependencies: ["CMetis", "TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
-        .target(name: "TrellisCheckpoint", dependencies: ["TrellisCore", "TrellisTensor"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisCheckpoint", dependencies: ["CZlib", "TrellisCore", "TrellisTensor"], swiftSettings: optimisedKernels),
         .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData", "TrellisGraph"], swiftSettings: optimisedKernels),
         .target(name: "TrellisWire", dependencies: ["CLZ4", "CZlib", "CHalf", "TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisTransport", dependencies: [
