@@ -5,7 +5,8 @@
 # the tables on S `server start` processes (--servers S, default 2; 0 keeps them on the
 # coordinator). Writes data/letterboxd and its prepared folder first if they are missing
 # (--scale F for a smaller graph; --steps K cuts the epoch to K steps; --partitions P
-# overrides cluster.partitions, for the memory table of 1, 2 and 4 partitions; --partitioned
+# overrides cluster.partitions, for the memory table of 1, 2 and 4 partitions, and
+# --partitioner M cluster.partitioner; --partitioned
 # writes the partitions once with `trellis data partition` and starts the coordinator with
 # --partitioned, so it never loads the graph). Prints per layout:
 # seconds of the epoch's training, rated edges trained per second, its ratio to the one
@@ -13,13 +14,13 @@
 # of synth.json beside it) and the peak RSS of every process. --repeat R runs the whole
 # comparison R times and ends with each layout's median seconds and median ratio. The logs go
 # to $LOGS (runs/letterboxd-epoch).
-# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [--steps K] [--servers S] [--repeat R] [--partitions P] [--partitioned] [WORKERS ...]
+# Usage: bash deploy/letterboxd-epoch.sh [--scale F] [--steps K] [--servers S] [--repeat R] [--partitions P] [--partitioner M] [--partitioned] [WORKERS ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TMP=$(mktemp -d)
 TMP_PARTS=$TMP/parts
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$TMP"' EXIT
-SCALE=1 STEPS="" SERVERS=2 REPEAT=1 PARTITIONS="" PARTITIONED=()
+SCALE=1 STEPS="" SERVERS=2 REPEAT=1 PARTITIONS="" PARTITIONER="" PARTITIONED=()
 while [[ ${1:-} == --* ]]; do
   case $1 in
     --partitioned) PARTITIONED=(--partitioned "$TMP_PARTS"); shift; continue ;;
@@ -28,6 +29,7 @@ while [[ ${1:-} == --* ]]; do
     --servers) SERVERS=$2 ;;
     --repeat) REPEAT=$2 ;;
     --partitions) PARTITIONS=$2 ;;
+    --partitioner) PARTITIONER=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -46,6 +48,7 @@ sed "s#path: data/letterboxd/letterboxd.inter#path: $DATA/letterboxd.inter#" con
 CONFIG=$TMP/letterboxd.yaml
 sed "s#  path: .*letterboxd.inter#  format: prepared\n  path: $DATA-prepared#" "$TMP/text.yaml" > "$CONFIG"
 if [[ -n $PARTITIONS ]]; then sed -i "s/^  partitions: .*/  partitions: $PARTITIONS/" "$CONFIG"; fi
+if [[ -n $PARTITIONER ]]; then sed -i -e '/^  partitioner:/d' -e "s/^cluster:.*/&\n  partitioner: $PARTITIONER/" "$CONFIG"; fi
 if [[ -n $STEPS ]]; then sed -i -e '/^ *steps_per_epoch:/d' -e "s/^training:.*/&\n  steps_per_epoch: $STEPS/" "$CONFIG"; fi
 
 train_edges=$(python3 -c "import json; print(json.load(open('$DATA-prepared/manifest.json'))['rows']['train'])")
