@@ -69,10 +69,26 @@ public struct Frame: Sendable, Equatable {
 
     // MARK: Decoding
 
+    /// Where a checked frame's header and body lie in its bytes, with its kind and flags.
+    public struct Layout: Sendable, Equatable {
+        public let kind: UInt16
+        public let flags: UInt16
+        public let header: Range<Int>
+        public let body: Range<Int>
+    }
+
     /// Parses and validates `bytes`: magic, version, header and body lengths against the
     /// limits, the total length (exactly), and the CRC. Throws `WireError`, never traps.
     public static func decode(_ bytes: [UInt8], maxBodyBytes: Int,
                               maxHeaderBytes: Int = Frame.defaultMaxHeaderBytes) throws -> Frame {
+        let layout = try check(bytes, maxBodyBytes: maxBodyBytes, maxHeaderBytes: maxHeaderBytes)
+        return Frame(kind: layout.kind, flags: layout.flags, header: Array(bytes[layout.header]), body: Array(bytes[layout.body]))
+    }
+
+    /// `decode`'s checks, without copying the header and body out: a reader of a frame of
+    /// hundreds of MB (an assignment) reads it where it lies.
+    public static func check(_ bytes: [UInt8], maxBodyBytes: Int,
+                             maxHeaderBytes: Int = Frame.defaultMaxHeaderBytes) throws -> Layout {
         var r = ByteReader(bytes)
         let magic = try r.bytes("frame.magic", count: 4)
         guard magic == Frame.magic else {
@@ -104,8 +120,8 @@ public struct Frame: Sendable, Equatable {
             throw WireError(kind: .trailingBytes, field: "frame",
                             reason: "expected \(expected) bytes in all, found \(bytes.count)")
         }
-        let header = try r.bytes("frame.header", count: headerLength)
-        let body = try r.bytes("frame.body", count: bodyLength)
+        try r.skip("frame.header", count: headerLength)
+        try r.skip("frame.body", count: bodyLength)
         let stored = try r.u32("frame.crc")
         try r.expectEnd("frame")
         let computed = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(expected - trailerSize)])) }
@@ -113,9 +129,8 @@ public struct Frame: Sendable, Equatable {
             throw WireError(kind: .checksum, field: "frame.crc",
                             reason: "expected \(hex32(computed)) (computed), found \(hex32(stored))")
         }
-        var frame = Frame(kind: kind, flags: flags, header: header, body: body)
-        frame.version = version
-        return frame
+        let header = prefixSize..<(prefixSize + headerLength)
+        return Layout(kind: kind, flags: flags, header: header, body: header.upperBound..<(header.upperBound + bodyLength))
     }
 
     // MARK: Internals

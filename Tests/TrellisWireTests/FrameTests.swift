@@ -31,6 +31,19 @@ final class FrameTests: XCTestCase {
         XCTAssertEqual(try Frame.decode(empty.encode(), maxBodyBytes: 0), empty)
     }
 
+    /// `check` finds the parts where `decode` copies them from, without copying.
+    func testCheckLocatesTheHeaderAndBodyDecodeCopies() throws {
+        let frame = Frame(kind: 3, flags: 1, header: Array(0..<40), body: Array(100..<107))
+        let bytes = frame.encode()
+        let layout = try Frame.check(bytes, maxBodyBytes: 1 << 10)
+        XCTAssertEqual([layout.kind, layout.flags], [3, 1])
+        XCTAssertEqual(Array(bytes[layout.header]), frame.header)
+        XCTAssertEqual(Array(bytes[layout.body]), frame.body)
+        var flipped = bytes
+        flipped[Frame.prefixSize + 5] ^= 1
+        XCTAssertThrowsError(try Frame.check(flipped, maxBodyBytes: 1 << 10))
+    }
+
     func testTruncatedAtEveryOffsetThrows() {
         let bytes = sample.encode()
         for n in 0..<bytes.count {

@@ -137,8 +137,9 @@ public struct PartitionFolder: Sendable {
     func part(_ p: Int, book: PartitionBook) throws -> Assignment {
         let name = Self.partFile(p)
         // The whole assignment is the frame's header; the manifest's size and CRC already bound it.
-        let frame = try Frame.decode(try read(name), maxBodyBytes: Int(UInt32.max), maxHeaderBytes: Int(UInt32.max))
-        guard case .assignment(let a) = try Message.decode(frame, limits: limits) else {
+        let bytes = try read(name)
+        let layout = try Frame.check(bytes, maxBodyBytes: Int(UInt32.max), maxHeaderBytes: Int(UInt32.max))
+        guard case .assignment(let a) = try Message.decode(bytes, layout: layout, limits: limits) else {
             throw fail(name, "kind", "an assignment frame", "another message")
         }
         let relations = manifest.schema.relations

@@ -74,17 +74,18 @@ public final class Link {
             guard let bytes = parts.last else { continue }
             bytesReceived += bytes.count
             do {
-                let frame = try Frame.decode(bytes, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxBodyBytes)
-                guard let kind = Message.Kind(rawValue: frame.kind) else {
-                    throw WireError.outOfRange("message.kind", what: "kind", found: "\(frame.kind)", allowed: "1...\(Message.Kind.allCases.count)")
+                // Read where it lies: an assignment frame can be hundreds of MB.
+                let layout = try Frame.check(bytes, maxBodyBytes: limits.maxBodyBytes, maxHeaderBytes: limits.maxBodyBytes)
+                guard let kind = Message.Kind(rawValue: layout.kind) else {
+                    throw WireError.outOfRange("message.kind", what: "kind", found: "\(layout.kind)", allowed: "1...\(Message.Kind.allCases.count)")
                 }
-                if let admit, case .refuse(let reply) = admit(Peek(kind: kind, session: Message.peekSession(kind: kind, header: frame.header),
-                                                                    bytes: bytes.count, envelope: envelope)) {
+                let session = Message.peekSession(kind: kind, header: ByteReader(bytes, range: layout.header))
+                if let admit, case .refuse(let reply) = admit(Peek(kind: kind, session: session, bytes: bytes.count, envelope: envelope)) {
                     rejected += 1
                     if let reply { try send(reply, to: envelope) }
                     continue
                 }
-                let message = try Message.decode(frame, limits: limits)
+                let message = try Message.decode(bytes, layout: layout, limits: limits)
                 if case .push(_, _, let c, _, _) = message {
                     let raw = c.rows.reduce(0) { $0 + 4 * ($1.rowIDs.count + $1.values.count) } + c.dense.reduce(0) { $0 + 4 * ($1?.count ?? 0) }
                     payload = payload + EncodedStats(rawBytes: raw, encodedBytes: bytes.count)

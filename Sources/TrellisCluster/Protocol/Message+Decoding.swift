@@ -9,10 +9,19 @@ extension Message {
     /// Parses a frame received from a peer, checking every count, id and shape against
     /// `limits`. Throws `WireError` naming the field; never traps.
     public static func decode(_ frame: Frame, limits: WireLimits) throws -> Message {
-        guard let kind = Kind(rawValue: frame.kind) else {
-            throw WireError.outOfRange("message.kind", what: "kind", found: "\(frame.kind)", allowed: "1...\(Kind.allCases.count)")
+        try decode(kind: frame.kind, header: ByteReader(frame.header), limits: limits)
+    }
+
+    /// The same from a frame's bytes and its `Frame.check` layout, read where they lie.
+    public static func decode(_ bytes: [UInt8], layout: Frame.Layout, limits: WireLimits) throws -> Message {
+        try decode(kind: layout.kind, header: ByteReader(bytes, range: layout.header), limits: limits)
+    }
+
+    static func decode(kind raw: UInt16, header: ByteReader, limits: WireLimits) throws -> Message {
+        guard let kind = Kind(rawValue: raw) else {
+            throw WireError.outOfRange("message.kind", what: "kind", found: "\(raw)", allowed: "1...\(Kind.allCases.count)")
         }
-        var r = ByteReader(frame.header)
+        var r = header
         r.decodeBudget = limits.maxDecodedBytes
         let n = limits.maxItems
         let message: Message

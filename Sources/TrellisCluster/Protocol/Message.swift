@@ -122,11 +122,11 @@ public enum Message: Equatable {
 
     /// The session a frame of `kind` claims, read without decoding the rest: every message
     /// that names a session names it in its first eight bytes.
-    public static func peekSession(kind: Kind, header: [UInt8]) -> UInt64? {
+    public static func peekSession(kind: Kind, header: ByteReader) -> UInt64? {
         switch kind {
         case .taskRequest, .task, .pull, .push, .sampleRequest, .sampleReply, .sampleRefused, .heartbeat,
              .layerTask, .scoreTask, .activationPull, .activationPush, .layerDone, .evaluationSums:
-            var r = ByteReader(header)
+            var r = header
             return try? r.u64("session")
         default:
             return nil
