@@ -54,11 +54,23 @@ public enum InputTables {
     /// Table name of node type `type`.
     public static func name(_ nodeType: String) -> String { "\(nodeType).embedding" }
 
-    /// Initial (count, dimension) tables for the node types, one stream of the run seed.
+    /// Initial (count, dimension) tables for the node types, one stream of the run seed; the
+    /// types in `empty` get (0, dimension) tables, their draws skipped so that the other
+    /// tables are what they would be beside full ones.
     public static func initial(nodeTypes: [String], nodeCounts: [Int], dimension: Int, seed: UInt64,
-                               distribution: Distribution = .xavierNormal) -> [(String, Tensor)] {
+                               distribution: Distribution = .xavierNormal, empty: Set<Int> = []) -> [(String, Tensor)] {
         var rng = SeededGenerator(seed: seed, stream: [0x6D66])  // "mf"
-        return zip(nodeTypes, nodeCounts).map { type, count in
+        return zip(nodeTypes, nodeCounts).enumerated().map { t, pair in
+            let (type, count) = pair
+            if empty.contains(t) {
+                for _ in 0..<(count * dimension) {
+                    switch distribution {
+                    case .xavierNormal: _ = rng.nextNormal()
+                    case .xavierUniform: _ = rng.nextFloat()
+                    }
+                }
+                return (name(type), Tensor(shape: [0, dimension], data: []))
+            }
             switch distribution {
             case .xavierNormal: return (name(type), .xavierNormal([count, dimension], using: &rng))
             case .xavierUniform: return (name(type), .xavierUniform([count, dimension], using: &rng))

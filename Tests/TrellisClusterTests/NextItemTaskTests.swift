@@ -173,6 +173,19 @@ final class NextItemTaskTests: XCTestCase {
         XCTAssertEqual(try TrainingConfig.parse(yaml: c.spec).training.stepsPerEpoch, 2)
     }
 
+    /// A sequence batch reads no user rows, so the user table is empty; the item table is
+    /// drawn as it would be beside a full one.
+    func testTheUnreadUserTableIsEmptyAndTheItemTableDrawnAsBefore() throws {
+        let plan = try TrainingPlan(config: Self.config(), dataset: Self.chains())
+        let counts = plan.schema.nodeCounts
+        XCTAssertEqual(plan.tables.prefix(2).map(\.rows), [0, counts[GraphTopology.item]])
+        let store = plan.initialParameters()
+        XCTAssertEqual(store.tables[GraphTopology.user].weights.shape, [0, plan.config.model.embeddingSize])
+        let full = InputTables.initial(nodeTypes: plan.schema.nodeTypes.map(\.name), nodeCounts: counts,
+                                       dimension: plan.config.model.embeddingSize, seed: plan.config.seed, distribution: plan.modelEntry.tables)
+        XCTAssertEqual(store.tables[GraphTopology.item].weights, full[GraphTopology.item].1)
+    }
+
     func testASequenceModelAndAPairTaskRefuseEachOther() {
         var pair = Self.config()
         pair.task.kind = .linkPrediction

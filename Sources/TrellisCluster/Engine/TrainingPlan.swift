@@ -36,7 +36,8 @@ public struct TrainingPlan: Sendable {
     /// where that is fewer (the epoch then trains the first of its batches, in its order).
     public let stepsPerEpoch: Int
     /// Every table the parameter server holds: one trainable embedding per node type (in
-    /// node-type order), then one frozen feature table per `schema.features` entry.
+    /// node-type order; empty for a type the task never reads), then one frozen feature table
+    /// per `schema.features` entry.
     public let tables: [TableSpec]
     /// The frozen tables' rows, in `schema.features` order ((n_t, width), row-major).
     public let featureValues: [[Float]]
@@ -156,8 +157,10 @@ public struct TrainingPlan: Sendable {
             throw ConfigError(file: "<config>", key: "model.kind", message: problem)
         }
         let counts = schema.nodeCounts
-        tables = zip(schema.nodeTypes, counts).map {
-            TableSpec(name: InputTables.name($0.name), rows: $1, dimension: config.model.embeddingSize)
+        let unread = taskEntry.unreadTypes
+        tables = schema.nodeTypes.indices.map { t in
+            TableSpec(name: InputTables.name(schema.nodeTypes[t].name), rows: unread.contains(t) ? 0 : counts[t],
+                      dimension: config.model.embeddingSize)
         } + zip(schema.features, featureEncodings).map {
             TableSpec(name: $0.name, rows: counts[$0.nodeType], dimension: $0.width, kind: .frozen, encoding: $1)
         }
@@ -255,7 +258,7 @@ public struct TrainingPlan: Sendable {
         let store = ParameterStore()
         for (name, t) in InputTables.initial(nodeTypes: schema.nodeTypes.map(\.name), nodeCounts: schema.nodeCounts,
                                              dimension: config.model.embeddingSize, seed: config.seed,
-                                             distribution: modelEntry.tables) {
+                                             distribution: modelEntry.tables, empty: taskEntry.unreadTypes) {
             var table = t
             for p in pretrained where InputTables.name(schema.nodeTypes[p.nodeType].name) == name {
                 let d = table.shape[1]

@@ -1,3 +1,4 @@
+import TrellisGraph
 import TrellisModels
 import TrellisTraining
 
@@ -12,6 +13,9 @@ public struct TaskEntry: Sendable {
     /// Whether the task reads each user's links as a sequence: the plan then lists links (and
     /// held-out links) in time order, ties in file order, instead of file order.
     public let timeOrdered: Bool
+    /// Node types whose rows its batches never read (a sequence batch reads items only): their
+    /// embedding tables are kept empty, so no process stores, pulls or checkpoints them.
+    public let unreadTypes: Set<Int>
     /// The examples one partition's training links (their users, in link order) make: the
     /// links themselves, or a sequence task's windows. Steps per epoch and the loss's
     /// normalisation count these.
@@ -22,13 +26,14 @@ public struct TaskEntry: Sendable {
     /// The task of a process that holds `inputs`; throws when the inputs lack what it needs.
     public let make: @Sendable (_ config: TrainingConfig, _ inputs: TaskInputs) throws -> TrainingTask
 
-    public init(name: String, usesRatings: Bool = false, timeOrdered: Bool = false,
+    public init(name: String, usesRatings: Bool = false, timeOrdered: Bool = false, unreadTypes: Set<Int> = [],
                 examples: @escaping @Sendable (TrainingConfig, [Int32]) -> Int = { _, users in users.count },
                 accepts: @escaping @Sendable (SampledRecommender) -> String? = TaskEntry.pairModels,
                 make: @escaping @Sendable (TrainingConfig, TaskInputs) throws -> TrainingTask) {
         self.name = name
         self.usesRatings = usesRatings
         self.timeOrdered = timeOrdered
+        self.unreadTypes = unreadTypes
         self.examples = examples
         self.accepts = accepts
         self.make = make
@@ -56,6 +61,7 @@ extension TaskEntry {
     public static let nextItem = TaskEntry(
         name: "next_item",
         timeOrdered: true,
+        unreadTypes: [GraphTopology.user],
         examples: { config, users in SequenceWindows.count(users: users, maxLength: config.model.maxLength, positions: config.task.positions) },
         accepts: { $0 is SequenceRecommender ? nil : "\($0.name) is not a sequence model; task.kind next_item trains one (sasrec)" },
         make: { config, inputs in NextItemTask(config: config, inputs: inputs) })
