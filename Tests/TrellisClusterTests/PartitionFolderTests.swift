@@ -104,10 +104,17 @@ final class PartitionFolderTests: XCTestCase {
         other.model.embeddingSize = 8
         XCTAssertEqual(refusal(other), "opened")
 
+        let opened = try TrainingPlan(config: c, partitioned: dir)
+        guard case .folder(let folder) = opened.source else { return XCTFail("not read from the folder") }
         let part = "\(dir!)/part-00001.frame"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: part)))
         bytes[bytes.count / 2] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: part))
+        // Changed after the start: the worker's assignment is refused, not sent.
+        var buffer = [UInt8](repeating: 0, count: folder.frameBytes(1))
+        XCTAssertThrowsError(try buffer.withUnsafeMutableBytes { try folder.frame(1, session: 9, into: $0) }) {
+            XCTAssert("\($0)".contains("part-00001.frame") && "\($0)".contains("the file changed"), "\($0)")
+        }
         XCTAssert(refusal(c).contains("part-00001.frame") && refusal(c).contains("crc32"), refusal(c))
         try FileManager.default.removeItem(atPath: part)
         XCTAssert(refusal(c).contains("part-00001.frame"), refusal(c))

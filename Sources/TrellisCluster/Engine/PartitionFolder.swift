@@ -73,54 +73,47 @@ public struct PartitionFolder: Sendable {
         DataError(kind: .invalidValue, file: "\(path)/\(file)", line: 0, field: field, expected: expected, found: found)
     }
 
+    static let manifestName = "partitions.json"
+
     /// `name`'s bytes, checked against the manifest's size and CRC-32.
     func read(_ name: String) throws -> [UInt8] {
-        let file = "\(path)/\(name)"
-        guard let entry = manifest.files[name] else { throw fail(Self.manifestName, "files.\(name)", "a size and a checksum", "none") }
-        guard FileManager.default.fileExists(atPath: file) else { throw DataError.missingFile(file) }
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
-        guard bytes.count == entry.bytes else { throw fail(name, "bytes", "\(entry.bytes) bytes (the manifest's)", "\(bytes.count) bytes") }
-        let crc = CRC32.checksum(bytes)
-        guard crc == entry.crc32 else { throw fail(name, "crc32", "crc32 \(entry.crc32) (the manifest's)", "crc32 \(crc): the file changed") }
+        var bytes = [UInt8](repeating: 0, count: try entry(name).bytes)
+        try bytes.withUnsafeMutableBytes { try load(name, into: $0) }
         return bytes
     }
 
-    static let manifestName = "partitions.json"
+    /// Checks `name`'s size and CRC-32 against the manifest without holding it.
+    func check(_ name: String) throws { try load(name, into: nil) }
 
-    /// Checks `name`'s size and CRC-32 against the manifest, reading it 4 MiB at a time: a part
-    /// can be hundreds of MB, and this process need not hold it.
-    func check(_ name: String) throws {
-        guard let entry = manifest.files[name] else { throw fail(Self.manifestName, "files.\(name)", "a size and a checksum", "none") }
-        let (bytes, crc) = try Self.stream("\(path)/\(name)", into: nil)
-        guard bytes == entry.bytes else { throw fail(name, "bytes", "\(entry.bytes) bytes (the manifest's)", "\(bytes) bytes") }
-        guard crc == entry.crc32 else { throw fail(name, "crc32", "crc32 \(entry.crc32) (the manifest's)", "crc32 \(crc): the file changed") }
-    }
-
-    /// The bytes of partition `p`'s frame, for `frame(_:session:into:)`.
-    func frameBytes(_ p: Int) -> Int { manifest.files[Self.partFile(p)]?.bytes ?? 0 }
+    /// The bytes of partition `p`'s frame, for `frame(_:session:into:)` (`open` found every
+    /// part in the manifest).
+    func frameBytes(_ p: Int) -> Int { manifest.files[Self.partFile(p)]!.bytes }
 
     /// Writes partition `p`'s assignment frame into `buffer` (`frameBytes(p)` long) as the file
     /// holds it, checked against the manifest, with `session` written in and the frame's CRC
-    /// made again: the one copy of the partition this process makes (`open` checked it once).
+    /// made again: the one copy of the partition this process makes.
     func frame(_ p: Int, session: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
-        let name = Self.partFile(p), entry = manifest.files[name]!
-        let (bytes, crc) = try Self.stream("\(path)/\(name)", into: buffer)
-        guard bytes == entry.bytes, crc == entry.crc32 else {
-            throw fail(name, "crc32", "crc32 \(entry.crc32) over \(entry.bytes) bytes (the manifest's)", "crc32 \(crc) over \(bytes): the file changed")
-        }
+        try load(Self.partFile(p), into: buffer)
         // The header starts with the session; the CRC closes the frame.
         buffer.storeBytes(of: session.littleEndian, toByteOffset: Frame.prefixSize, as: UInt64.self)
-        let checked = UnsafeRawBufferPointer(rebasing: buffer[0..<(bytes - Frame.trailerSize)])
-        buffer.storeBytes(of: CRC32.checksum(checked).littleEndian, toByteOffset: bytes - Frame.trailerSize, as: UInt32.self)
+        let end = buffer.count - Frame.trailerSize
+        buffer.storeBytes(of: CRC32.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<end])).littleEndian,
+                          toByteOffset: end, as: UInt32.self)
     }
 
-    /// Reads the file at `path` 4 MiB at a time, into `buffer` when given (as far as it goes);
-    /// returns its size and CRC-32.
-    static func stream(_ path: String, into buffer: UnsafeMutableRawBufferPointer?) throws -> (bytes: Int, crc: UInt32) {
-        guard let file = FileHandle(forReadingAtPath: path) else { throw DataError.missingFile(path) }
-        defer { try? file.close() }
+    func entry(_ name: String) throws -> FileEntry {
+        guard let entry = manifest.files[name] else { throw fail(Self.manifestName, "files.\(name)", "a size and a checksum", "none") }
+        return entry
+    }
+
+    /// Reads `name` 4 MiB at a time (a part can be hundreds of MB), into `buffer` when given
+    /// (the manifest's size long), and checks its size and CRC-32 against the manifest.
+    func load(_ name: String, into buffer: UnsafeMutableRawBufferPointer?) throws {
+        let entry = try entry(name), file = "\(path)/\(name)"
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw DataError.missingFile(file) }
+        defer { try? handle.close() }
         var bytes = 0, crc: UInt32 = 0
-        while let chunk = try file.read(upToCount: 4 << 20), !chunk.isEmpty {
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
             chunk.withUnsafeBytes { raw in
                 crc = CRC32.update(crc, with: raw)
                 if let buffer, bytes + raw.count <= buffer.count {
@@ -129,7 +122,8 @@ public struct PartitionFolder: Sendable {
             }
             bytes += chunk.count
         }
-        return (bytes, crc)
+        guard bytes == entry.bytes else { throw fail(name, "bytes", "\(entry.bytes) bytes (the manifest's)", "\(bytes) bytes") }
+        guard crc == entry.crc32 else { throw fail(name, "crc32", "crc32 \(entry.crc32) (the manifest's)", "crc32 \(crc): the file changed") }
     }
 
     /// Partition `p`'s single-partition assignment (session 0), checked against the manifest
