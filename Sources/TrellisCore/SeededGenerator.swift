@@ -5,8 +5,9 @@
 /// derived with `init(seed:stream:)` let independent parties (rank r, epoch e, step s) draw
 /// the same numbers no matter which process runs them.
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
-    /// The four 64-bit words of xoshiro256** state; exported for checkpoints.
-    public private(set) var state: (UInt64, UInt64, UInt64, UInt64)
+    /// The four 64-bit words of xoshiro256** state (`stateWords` exports them for checkpoints);
+    /// visible to inlined code so `next()` inlines into hot loops (dropout masks) elsewhere.
+    @usableFromInline var state: (UInt64, UInt64, UInt64, UInt64)
 
     /// A generator for `seed`.
     public init(seed: UInt64) {
@@ -52,6 +53,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     // MARK: Drawing
 
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
@@ -106,8 +108,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     // MARK: Internals
 
-    @inline(__always)
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always)
+    func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     private static func splitMix(_ x: inout UInt64) -> UInt64 {
         x &+= 0x9E37_79B9_7F4A_7C15

@@ -86,11 +86,20 @@ extension Variable {
         precondition(rate < 1, "dropout rate must be < 1")
         let keep = 1 / (1 - rate)
         let x = value.data, n = x.count
-        var y = Self.geluValues(x)
         let mask = Self.dropoutMask(n, rate: rate, using: &rng)
-        y.withUnsafeMutableBufferPointer { py in mask.withUnsafeBufferPointer { pm in
-            for i in 0..<n { py[i] = Self.dropped(py[i], pm[i], keep: keep) }
-        } }
+        let c = Self.geluScale
+        let y = [Float].uninitialized(count: n) { py in
+            x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in
+                guard n > 0 else { return }
+                let (xb, mb, yb) = (px.baseAddress!, pm.baseAddress!, py.baseAddress!)
+                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
+                    for i in range {
+                        let v = xb[i]
+                        yb[i] = Self.dropped(0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v))), mb[i], keep: keep)
+                    }
+                }
+            } }
+        }
         return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
             var out = g.data
             x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in out.withUnsafeMutableBufferPointer { po in

@@ -56,13 +56,15 @@ extension Variable {
         let n = value.shape[0], c = value.shape[1]
         for t in targets where t != ignoring { precondition(t >= 0 && Int(t) < c, "crossEntropy: target \(t) out of 0..<\(c)") }
         // Softmax per counted row, then (backward) its gradient in place: one (N, C) buffer.
-        var probabilities = [Float](repeating: 0, count: n * c)
         var losses = [Double](repeating: 0, count: n)
-        value.data.withUnsafeBufferPointer { px in probabilities.withUnsafeMutableBufferPointer { pp in losses.withUnsafeMutableBufferPointer { pl in
+        var probabilities = [Float].uninitialized(count: n * c) { pp in
+            value.data.withUnsafeBufferPointer { px in losses.withUnsafeMutableBufferPointer { pl in
+            guard n * c > 0 else { return }
             let (x, p, l) = (px.baseAddress!, pp.baseAddress!, pl.baseAddress!)
             Parallel.forEachChunk(n, minimumChunk: Swift.max(1, 8192 / Swift.max(1, c))) { rows in
-                for r in rows where targets[r] != ignoring {
+                for r in rows {
                     let row = x + r * c, out = p + r * c
+                    guard targets[r] != ignoring else { out.initialize(repeating: 0, count: c); continue }
                     let m = FastMath.max(row, c)
                     for j in 0..<c { out[j] = FastMath.exp(row[j] - m) }
                     let s = FastMath.sum(out, c), inverse = 1 / s
@@ -161,17 +163,25 @@ extension Variable {
     /// per feed-forward layer at 2,048 sequences of 50).
     static func dropoutMask(_ n: Int, rate: Float, using rng: inout SeededGenerator) -> [UInt8] {
         let threshold = UInt64(Double(rate) * 4_294_967_296)
-        var mask = [UInt8](repeating: 0, count: n)
-        mask.withUnsafeMutableBufferPointer { pm in
+        return [UInt8](unsafeUninitializedCapacity: n) { pm, initialised in
             var i = 0
-            while i < n {
+            while i + 1 < n {
                 let bits = rng.next()
                 pm[i] = bits & 0xFFFF_FFFF < threshold ? 0 : 1
-                if i + 1 < n { pm[i + 1] = bits >> 32 < threshold ? 0 : 1 }
+                pm[i + 1] = bits >> 32 < threshold ? 0 : 1
                 i += 2
             }
+            if i < n { pm[i] = rng.next() & 0xFFFF_FFFF < threshold ? 0 : 1 }
+            initialised = n
         }
-        return mask
+    }
+
+    /// out[i] = dropped(x[i], mask[i]) over n values, on the compute threads.
+    static func applyMask(_ x: UnsafePointer<Float>?, _ mask: UnsafePointer<UInt8>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int, keep: Float) {
+        guard n > 0, let x, let mask, let out else { return }
+        Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
+            for i in range { out[i] = dropped(x[i], mask[i], keep: keep) }
+        }
     }
 
     /// x through keep flag m: 0 (as x · 0, so the sign and NaN of x carry) or x / (1 − rate).
@@ -188,14 +198,14 @@ extension Variable {
         let mask = Self.dropoutMask(n, rate: rate, using: &rng)
         let y = [Float].uninitialized(count: n) { py in
             value.data.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in
-                for i in 0..<n { py[i] = Self.dropped(px[i], pm[i], keep: keep) }
+                Self.applyMask(px.baseAddress, pm.baseAddress, py.baseAddress, n, keep: keep)
             } }
         }
         let shape = value.shape
         return Variable(Tensor(shape: shape, data: y), inputs: [self]) { [self] g in
             let dx = [Float].uninitialized(count: n) { out in
                 g.data.withUnsafeBufferPointer { pg in mask.withUnsafeBufferPointer { pm in
-                    for i in 0..<n { out[i] = Self.dropped(pg[i], pm[i], keep: keep) }
+                    Self.applyMask(pg.baseAddress, pm.baseAddress, out.baseAddress, n, keep: keep)
                 } }
             }
             accumulate(Tensor(shape: shape, data: dx))
