@@ -12,8 +12,8 @@ public protocol SequenceRecommender: SampledRecommender {
     /// States of every position: `items` (R, d) are the rows the sequences index, `sequences`
     /// (B·L, L = maxLength) holds row indices into `items` or -1 for left padding. Dropout
     /// draws from `rng` only when `training`; `attention`, if given, receives block k's
-    /// attention as (B, H, L, L). Result (B·L, d): row b·L + i is position i of sequence b;
-    /// with `lastOnly`, (B, d): only each sequence's last position, computed as such (the final
+    /// attention as (B, H, L, L). Result (B·L, d): row b·L + i is position i of sequence b
+    /// (a padded position's state is zero and must not be scored); with `lastOnly`, (B, d): only each sequence's last position, computed as such (the final
     /// block's other positions are skipped).
     func encode(items: Variable, sequences: [Int32], training: Bool, lastOnly: Bool, rng: inout SeededGenerator,
                 attention: ((_ block: Int, _ weights: Tensor) -> Void)?) -> Variable
@@ -23,13 +23,13 @@ public protocol SequenceRecommender: SampledRecommender {
 /// embeddings, causal Transformer blocks, a final layer norm; an item is scored by the dot
 /// product of a position's state with its embedding (the item table is the output layer too).
 ///
-///     x = Drop(E[seq] + P)                     (B·L, d)   E: the engine's item rows, P (L, d)
+///     x = Drop(E[seq] + P)                     (R, d)    E: the engine's item rows, P (L, d)
 ///     x = Block_k(x) for k in 0..<blocks       causal, key-padding masked (`TransformerBlock`)
-///     h = LN(x)                                (B·L, d)
+///     h = LN(x)                                (R, d), returned as (B·L, d) with padding 0
 ///     score(b, i, item) = h[b·L + i] · E[item]
 ///
-/// Padded positions read item row 0 but are never attended to and never scored, so no
-/// gradient reaches the row through them. Dense weights: `position.weight`, `blocks.<k>.*`,
+/// Padded positions are never attended to and never scored, so they are not computed: the
+/// blocks run on the (R, d) rows of real positions (plus each sequence's last), R <= B·L. Dense weights: `position.weight`, `blocks.<k>.*`,
 /// `norm.{weight,bias}`.
 public final class SASRec: SequenceRecommender {
     public let name = "sasrec"
@@ -66,14 +66,20 @@ public final class SASRec: SequenceRecommender {
         let L = maxLength, rows = sequences.count, count = rows / L
         precondition(rows % L == 0, "SASRec: \(rows) positions are not whole sequences of \(L)")
         let padding = sequences.map { $0 < 0 }
-        let e = items.gather(rows: sequences.map { Swift.max($0, 0) })                 // (B·L, d)
-        let p = positions.gather(rows: (0..<rows).map { Int32($0 % L) })               // (B·L, d)
+        // The blocks run on the kept positions only, packed (R, d): every item, and each
+        // sequence's last position (padding or not, so every sequence has a state to return).
+        // Padding is never attended to, so no kept state depends on a padded one.
+        let kept = (0..<rows).filter { !padding[$0] || $0 % L == L - 1 }.map { Int32($0) }
+        let e = items.gather(rows: kept.map { Swift.max(sequences[Int($0)], 0) })        // (R, d)
+        let p = positions.gather(rows: kept.map { $0 % Int32(L) })                       // (R, d)
         var x = (e + p).dropout(rate: dropout, training: training, using: &rng)
+        let packing = TransformerBlock.Packing(rows: kept, sequences: count, length: L)
         for (k, block) in blocks.enumerated() {
-            x = block(x, sequences: count, length: L, padding: padding, training: training, rng: &rng,
+            x = block(x, packing: packing, padding: padding, training: training, rng: &rng,
                       lastOnly: lastOnly && k == blocks.count - 1, weights: attention.map { report in { report(k, $0) } })
         }
-        if lastOnly && blocks.isEmpty { x = x.gather(rows: (0..<count).map { Int32($0 * L + L - 1) }) }
-        return x.layerNorm(gamma: norm.gamma, beta: norm.beta)                         // (B·L, d) or (B, d)
+        if lastOnly && blocks.isEmpty { x = x.gather(rows: packing.last) }
+        let h = x.layerNorm(gamma: norm.gamma, beta: norm.beta)                          // (R, d) or (B, d)
+        return lastOnly ? h : h.scatterAdd(rows: kept, rowCount: rows)                   // (B·L, d), padding 0
     }
 }

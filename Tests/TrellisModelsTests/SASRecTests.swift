@@ -1,7 +1,7 @@
 import XCTest
 import TrellisCore
 import TrellisTensor
-import TrellisModels
+@testable import TrellisModels
 import TestSupport
 
 /// SASRec's encoder: every dense weight and the item rows against finite differences, and a
@@ -58,5 +58,26 @@ final class SASRecTests: XCTestCase {
         let items = Variable(GradientCheck.input([5, 6], seed: 6))
         XCTAssertNotEqual(encode(m, items, training: true).value, encode(m, items).value)
         XCTAssertEqual(encode(m, items, training: true).value, encode(m, items, training: true).value, "seeded")
+    }
+
+    /// The blocks skip padded positions (packed rows); every real state equals the blocks run
+    /// over all B·L positions, padded ones included, and padded states are 0.
+    func testPackedRowsGiveTheStatesOfEveryPosition() {
+        for norm in [TransformerBlock.Norm.pre, .post] {
+            let m = model(norm)
+            let items = Variable(GradientCheck.input([5, 6], seed: 8))
+            let padding = sequences.map { $0 < 0 }
+            var rng = SeededGenerator(seed: 1)
+            var x = items.gather(rows: sequences.map { max($0, 0) }) + m.positions.gather(rows: (0..<8).map { Int32($0 % 4) })
+            for block in m.blocks { x = block(x, sequences: 2, length: 4, padding: padding, training: false, rng: &rng) }
+            let dense = x.layerNorm(gamma: m.norm.gamma, beta: m.norm.beta).value.data
+            let packed = encode(m, items).value.data
+            for r in 0..<8 {
+                for c in 0..<6 {
+                    if padding[r] { XCTAssertEqual(packed[r * 6 + c], 0, "padded row \(r)") }
+                    else { XCTAssertEqual(packed[r * 6 + c], dense[r * 6 + c], accuracy: 1e-5, "row \(r)") }
+                }
+            }
+        }
     }
 }

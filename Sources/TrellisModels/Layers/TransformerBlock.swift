@@ -3,7 +3,8 @@ import TrellisTensor
 
 /// One Transformer encoder block over a batch of left-padded sequences, as PyTorch's
 /// `nn.TransformerEncoderLayer(batch_first=True, activation=gelu)` with a causal mask and a key
-/// padding mask (SASRec's block). x is (B·L, d), row b·L + i holding position i of sequence b:
+/// padding mask (SASRec's block). x is (B·L, d), row b·L + i holding position i of sequence b,
+/// or packed (R, d), padded positions left out (see `Packing`):
 ///
 ///     pre-norm:   x = x + Drop(Attn(LN1(x)));   x = x + Drop(FFN(LN2(x)))      (the PyTorch peer)
 ///     post-norm:  x = LN1(x + Drop(Attn(x)));   x = LN2(x + Drop(FFN(x)))      (PyTorch's default, seed 003)
@@ -41,18 +42,49 @@ public struct TransformerBlock {
         norm2 = layerNorm("norm2")
     }
 
-    /// x (B·L, d) -> (B·L, d), or (B, d) with `lastOnly`: only each sequence's last position
-    /// is computed (every position still serves as a key and value), all a final block owes a
-    /// prediction from the last position. `padding[b·L + j]` marks padded positions (never
-    /// attended to); dropout draws from `rng` only when `training`; `weights` receives each
-    /// head's attention ((B, H, L, L), or (B, H, 1, L) with `lastOnly`).
-    public func callAsFunction(_ x: Variable, sequences: Int, length: Int, padding: [Bool]?, training: Bool,
+    /// Where the rows of a packed batch sit: `rows[r]` is the position b·L + i that packed row r
+    /// holds (ascending, each sequence's last position among them), so row-wise layers skip
+    /// padding; attention scatters its inputs back to (B·L, ·) and gathers its output.
+    public struct Packing {
+        public let rows: [Int32]
+        public let sequences: Int
+        public let length: Int
+        /// The packed row of each sequence's last position (B).
+        public let last: [Int32]
+
+        public init(rows: [Int32], sequences: Int, length: Int) {
+            self.rows = rows
+            self.sequences = sequences
+            self.length = length
+            var last = [Int32](repeating: -1, count: sequences)
+            for (r, position) in rows.enumerated() where Int(position) % length == length - 1 { last[Int(position) / length] = Int32(r) }
+            precondition(!last.contains(-1), "Packing: every sequence's last position must be a row")
+            self.last = last
+        }
+
+        /// Every position of every sequence (nothing skipped).
+        public static func dense(sequences: Int, length: Int) -> Packing {
+            Packing(rows: (0..<Int32(sequences * length)).map { $0 }, sequences: sequences, length: length)
+        }
+    }
+
+    /// x (R, d) -> (R, d), or (B, d) with `lastOnly`: only each sequence's last position is
+    /// computed (every position still serves as a key and value), all a final block owes a
+    /// prediction from the last position. `packing` says which position each row of x holds;
+    /// `padding[b·L + j]` marks padded positions (never attended to); dropout draws from `rng`
+    /// only when `training`; `weights` receives each head's attention ((B, H, L, L), or
+    /// (B, H, 1, L) with `lastOnly`).
+    public func callAsFunction(_ x: Variable, packing: Packing, padding: [Bool]?, training: Bool,
                                rng: inout SeededGenerator, lastOnly: Bool = false, weights: ((Tensor) -> Void)? = nil) -> Variable {
-        let last: [Int32]? = lastOnly ? (0..<sequences).map { Int32($0 * length + length - 1) } : nil
-        func queries(_ h: Variable) -> Variable { last.map { h.gather(rows: $0) } ?? h }
+        let (B, L) = (packing.sequences, packing.length), all = B * L
+        let dense = packing.rows.count == all
+        func queries(_ h: Variable) -> Variable { lastOnly ? h.gather(rows: packing.last) : h }
+        func unpacked(_ h: Variable) -> Variable { dense ? h : h.scatterAdd(rows: packing.rows, rowCount: all) }   // (B·L, ·)
         func attention(_ h: Variable) -> Variable {
-            out(.causalSelfAttention(query: query(queries(h)), key: key(h), value: value(h), sequences: sequences, length: length,
-                                     heads: heads, padding: padding, weights: weights))
+            let q = query(queries(h))
+            let o = Variable.causalSelfAttention(query: lastOnly ? q : unpacked(q), key: unpacked(key(h)), value: unpacked(value(h)),
+                                                 sequences: B, length: L, heads: heads, padding: padding, weights: weights)
+            return out(lastOnly || dense ? o : o.gather(rows: packing.rows))
         }
         func feedForward(_ h: Variable, _ rng: inout SeededGenerator) -> Variable {
             linear2(linear1(h).geluDropout(rate: dropout, training: training, using: &rng))
@@ -66,5 +98,13 @@ public struct TransformerBlock {
             let h = ln(queries(x) + attention(x).dropout(rate: dropout, training: training, using: &rng), norm1)
             return ln(h + feedForward(h, &rng).dropout(rate: dropout, training: training, using: &rng), norm2)
         }
+    }
+
+    /// x (B·L, d) over every position (nothing packed): as `callAsFunction(_:packing:…)` with
+    /// `Packing.dense`.
+    public func callAsFunction(_ x: Variable, sequences: Int, length: Int, padding: [Bool]?, training: Bool,
+                               rng: inout SeededGenerator, lastOnly: Bool = false, weights: ((Tensor) -> Void)? = nil) -> Variable {
+        callAsFunction(x, packing: .dense(sequences: sequences, length: length), padding: padding, training: training,
+                       rng: &rng, lastOnly: lastOnly, weights: weights)
     }
 }
