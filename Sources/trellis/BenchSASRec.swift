@@ -28,7 +28,7 @@ extension Trellis {
         ]
         static let settings = ["peer", "recbole", "paper", "seed"]
 
-        @Option(name: .long, help: "Training steps timed per setting (after one warm-up step); the peer setting times the rest of its epoch.")
+        @Option(name: .long, help: "Training steps timed per setting (after two warm-up steps); the peer setting times the rest of its epoch.")
         var steps = 10
         @Option(name: .long, help: "Compute threads.")
         var threads = 2
@@ -83,16 +83,23 @@ extension Trellis {
             let engine: EmbeddedEngine
             do { engine = try EmbeddedEngine(config: c, dataset: dataset) } catch { throw RunError(error) }
             let epoch = engine.run.stepsPerEpoch
-            // One epoch's steps, the first untimed (warm-up): the peer setting times all the rest.
-            let count = setting == "peer" ? epoch - 1 : min(steps, epoch - 1)
-            try engine.trainStep()
-            var sequences = 0
-            let timed = ResourceUsage.now()
-            for _ in 0..<count { sequences += try engine.trainStep().reduce(0) { $0 + $1.triples } }
-            let seconds = ResourceUsage.now() - timed
-            return ["sequences_per_s": Double(sequences) / seconds, "seconds_per_step": seconds / Double(count),
+            // The first two steps are untimed (warm-up: they create the optimiser's moments and
+            // fault in the activations' memory); the peer setting times the rest of its epoch.
+            let warmUp = 2
+            guard epoch > warmUp else { throw RunError(message: "bench sasrec: the \(setting) setting has \(epoch) steps an epoch, fewer than \(warmUp + 1)") }
+            let count = setting == "peer" ? epoch - warmUp : min(steps, epoch - warmUp)
+            for _ in 0..<warmUp { try engine.trainStep() }
+            var sequences = 0, times: [Double] = []
+            for _ in 0..<count {
+                let start = ResourceUsage.now()
+                sequences += try engine.trainStep().reduce(0) { $0 + $1.triples }
+                times.append(ResourceUsage.now() - start)
+            }
+            let total = times.reduce(0, +), median = times.sorted()[count / 2]
+            let perStep = Double(sequences) / Double(count)
+            return ["sequences_per_s": perStep / median, "seconds_per_step": median, "mean_seconds_per_step": total / Double(count),
                     "steps_timed": Double(count), "steps_per_epoch": Double(epoch),
-                    "seconds_per_epoch": seconds / Double(count) * Double(epoch), "load_seconds": load,
+                    "seconds_per_epoch": total / Double(count) * Double(epoch), "load_seconds": load,
                     "peak_rss_mb": Double(ResourceUsage.peakResidentBytes()) / 1e6]
         }
 
@@ -123,7 +130,7 @@ extension Trellis {
                 }
                 print(line)
             }
-            print("s/epoch: projected from the timed steps (all but the first of the epoch for peer, \(steps) otherwise); memory: peer MB / ours")
+            print("s/step: the median timed step (after 2 untimed); sequences/s: a step's sequences over it; s/epoch: the mean timed step times the epoch's steps (peer: every step of the epoch but the first 2 timed); memory: peer MB / ours")
             if let output {
                 let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
                 do { try json.write(to: URL(fileURLWithPath: output), options: .atomic) } catch { throw RunError(error) }
