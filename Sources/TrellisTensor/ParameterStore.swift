@@ -54,7 +54,7 @@ public final class ParameterStore {
             t.setGradient(g)
             squared += g.squaredNorm
         }
-        for p in dense { if let g = p.grad { for v in g.data { squared += v * v } } }
+        for p in dense { if let g = p.grad { squared += FastMath.squaredSum(g.data) } }
         let norm = squared.squareRoot()
         if let maxNorm, norm > maxNorm, norm > 0 {
             let factor = maxNorm / norm

@@ -116,9 +116,5 @@ public struct RowGradient: Sendable, Equatable {
     }
 
     /// Sum of squares of the values (after coalescing, for a true norm).
-    public var squaredNorm: Float {
-        var s: Float = 0
-        for v in values { s += v * v }
-        return s
-    }
+    public var squaredNorm: Float { FastMath.squaredSum(values) }
 }
