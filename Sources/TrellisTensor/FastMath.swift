@@ -21,7 +21,9 @@ public enum FastMath {
     public static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var lanes = SIMD8<Float>(repeating: -.infinity), j = 0
         while j + 8 <= n {
-            lanes = pointwiseMax(lanes, UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self))
+            // `replacing(with:where:)` inlines to a vector max; the stdlib's `pointwiseMax` stayed a call.
+            let x = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
+            lanes = lanes.replacing(with: x, where: x .> lanes)
             j += 8
         }
         var m = lanes.max()

@@ -48,7 +48,10 @@ extension Variable {
             precondition(b.shape == [width], "linear: bias \(b.shape) for \(width) outputs")
             y.data.withUnsafeMutableBufferPointer { py in
                 b.data.withUnsafeBufferPointer { pb in
-                    for r in 0..<rows { for j in 0..<width { py[r * width + j] = py[r * width + j] + pb[j] } }
+                    guard let (y, b) = py.baseAddress.flatMap({ y in pb.baseAddress.map { (y, $0) } }) else { return }
+                    Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, 16_384 / Swift.max(1, width))) { range in
+                        for r in range { for j in 0..<width { y[r * width + j] += b[j] } }
+                    }
                 }
             }
         }
@@ -58,15 +61,23 @@ extension Variable {
             if requiresGrad { accumulate(Self.product(g2, w, transposeA: false, transposeB: false).reshaped(x.shape)) }   // (N, in)
             if weight.requiresGrad { weight.accumulate(Self.product(g2, flat, transposeA: true, transposeB: false)) }   // (out, in)
             if let bias, bias.requiresGrad {
-                var sums = [Float](repeating: 0, count: width)
-                g2.data.withUnsafeBufferPointer { pg in
-                    sums.withUnsafeMutableBufferPointer { s in
-                        for r in 0..<rows { for j in 0..<width { s[j] += pg[r * width + j] } }
-                    }
-                }
-                bias.accumulate(Tensor(shape: [width], data: sums))
+                bias.accumulate(Tensor(shape: [width], data: Self.columnSums(g2.data, rows: rows, width: width)))
             }
         }
+    }
+
+    /// The sums of the columns of a (rows, width) matrix, each over the rows in order (as the
+    /// broadcast add's reduction, bit for bit), the columns split over the compute threads.
+    static func columnSums(_ x: [Float], rows: Int, width: Int) -> [Float] {
+        var sums = [Float](repeating: 0, count: width)
+        guard rows > 0, width > 0 else { return sums }
+        x.withUnsafeBufferPointer { px in sums.withUnsafeMutableBufferPointer { ps in
+            let (x, s) = (px.baseAddress!, ps.baseAddress!)
+            Parallel.forEachChunk(width, minimumChunk: Swift.max(16, 16_384 / rows)) { columns in
+                for r in 0..<rows { for j in columns { s[j] += x[r * width + j] } }
+            }
+        } }
+        return sums
     }
 
     /// Gradients of a shared (un-batched) operand are summed over the batch.
