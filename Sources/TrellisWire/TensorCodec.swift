@@ -42,8 +42,9 @@ public enum TensorCodec {
                               into writer: inout ByteWriter) -> EncodedStats {
         precondition(values.count <= Int(UInt32.max), "TensorCodec: \(values.count) values do not fit a block")
         let before = writer.count
-        if !options.shuffle && !options.lz4 {
-            // Raw values go straight into the writer: no payload array between.
+        if !options.lz4 {
+            // Raw values go straight into the writer: no payload array between (a shuffle
+            // only serves LZ4, so without it the bytes are not shuffled).
             let size = values.count * options.encoding.byteWidth
             header(count: values.count, encoding: options.encoding, flags: 0, stored: size, into: &writer)
             writeValues(values, encoding: options.encoding, into: &writer)

@@ -157,6 +157,14 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    func testAShuffleWithoutLZ4SendsTheRawBytes() {
+        var g = SeededGenerator(seed: 10)
+        let values = g.gradient(300)
+        let raw = TensorCodec.encode(values, options: CodecOptions(shuffle: false, lz4: false))
+        XCTAssert(TensorCodec.encode(values, options: CodecOptions(shuffle: true, lz4: false)) == raw, "a shuffle without LZ4 changed the bytes")
+        XCTAssertEqual(try TensorCodec.decode(raw, maxCount: 300), values)
+    }
+
     func testRowValueCountMustMatchShape() {
         // Hand-build a block whose value tensor holds one value too few.
         var w = ByteWriter()
