@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 //
 // The folder layout is the architecture (see README.md, "Layout"):
-//   C shims (COpenBLAS, CZeroMQ, CLZ4, CZlib, CHalf)  ->  TrellisCore (RNG, shared utilities)
+//   C shims (COpenBLAS, CZeroMQ, CLZ4, CDeflate, CZlib, CHalf)  ->  TrellisCore (RNG, shared utilities)
 //   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
 //   TrellisEval (ranking and rating metrics)   TrellisModels (BPR-MF, LightGCN)
 //   TrellisCheckpoint (safetensors files, crash-safe checkpoint store)
@@ -34,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CGlibcMalloc"),
         .systemLibrary(name: "CHalf"),
@@ -46,7 +47,7 @@ let package = Package(
         .target(name: "TrellisGraph", dependencies: ["CMetis", "TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
         .target(name: "TrellisCheckpoint", dependencies: ["CZlib", "TrellisCore", "TrellisTensor"], swiftSettings: optimisedKernels),
         .target(name: "TrellisModels", dependencies: ["TrellisTensor", "TrellisData", "TrellisGraph"], swiftSettings: optimisedKernels),
-        .target(name: "TrellisWire", dependencies: ["CLZ4", "CZlib", "CHalf", "TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisWire", dependencies: ["CLZ4", "CDeflate", "CHalf", "TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisTransport", dependencies: [
             "CZeroMQ", "TrellisWire",
             .product(name: "Logging", package: "swift-log"),
@@ -80,7 +81,7 @@ let package = Package(
                                                              .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TrellisCLITests", dependencies: ["trellis", "TrellisCluster", "TrellisCore", "TrellisTensor", "TrellisTraining", "TrellisTransport", "TrellisWire", "TestSupport"]),
         .testTarget(name: "TrellisCheckpointTests", dependencies: ["TrellisCheckpoint", "TrellisTensor", "TrellisCore"]),
-        .testTarget(name: "TrellisWireTests", dependencies: ["TrellisWire", "TrellisCore"]),
+        .testTarget(name: "TrellisWireTests", dependencies: ["TrellisWire", "TrellisCore", "CZlib"]),
         .testTarget(name: "TrellisTransportTests", dependencies: ["TrellisTransport", "TrellisWire"]),
     ],
     swiftLanguageModes: [.v5]

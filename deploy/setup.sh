@@ -5,7 +5,7 @@
 # Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs="libzmq3-dev libopenblas-dev liblz4-dev libmetis-dev zlib1g-dev pkg-config librsvg2-bin chromium"
+pkgs="libzmq3-dev libopenblas-dev liblz4-dev libdeflate-dev libmetis-dev zlib1g-dev pkg-config librsvg2-bin chromium"
 if ! dpkg -s $pkgs >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

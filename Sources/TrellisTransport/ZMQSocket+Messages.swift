@@ -71,7 +71,7 @@ extension ZMQSocket {
 
     /// Sends one frame's bytes as a single part.
     public func send(frame: Frame, dontWait: Bool = false) throws -> Bool {
-        try send(parts: [frame.encode()], dontWait: dontWait)
+        try send(parts: [], last: frame.encodedSize, dontWait: dontWait) { frame.write(into: $0) }
     }
 
     /// The next multipart message, or nil if none arrives within `timeoutMilliseconds`

@@ -54,17 +54,30 @@ public struct Frame: Sendable, Equatable {
 
     /// The frame's bytes, ready to send.
     public func encode() -> [UInt8] {
-        var w = ByteWriter(capacity: encodedSize)
-        w.raw(Frame.magic)
-        w.u16(version)
-        w.u16(kind)
-        w.u16(flags)
-        w.length(header.count)
-        w.length(body.count)
-        w.raw(header)
-        w.raw(body)
-        w.u32(CRC32.checksum(w.bytes))
-        return w.bytes
+        [UInt8](unsafeUninitializedCapacity: encodedSize) { buffer, initialised in
+            write(into: UnsafeMutableRawBufferPointer(buffer))
+            initialised = encodedSize
+        }
+    }
+
+    /// Writes the frame's `encodedSize` bytes at the start of `buffer` (a socket's own message
+    /// buffer, so a large body is copied once on its way out).
+    public func write(into buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count >= encodedSize, "Frame.write: \(buffer.count) bytes for a frame of \(encodedSize)")
+        var prefix = ByteWriter(capacity: Frame.prefixSize)
+        prefix.raw(Frame.magic)
+        prefix.u16(version)
+        prefix.u16(kind)
+        prefix.u16(flags)
+        prefix.length(header.count)
+        prefix.length(body.count)
+        var at = 0
+        for part in [prefix.bytes, header, body] {
+            part.withUnsafeBytes { if $0.count > 0 { (buffer.baseAddress! + at).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+            at += part.count
+        }
+        let crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<at]))
+        for i in 0..<Frame.trailerSize { buffer[at + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
     }
 
     // MARK: Decoding

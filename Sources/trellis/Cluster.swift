@@ -65,7 +65,7 @@ extension Trellis {
             }
 
             private func coordinate(_ cfg: TrainingConfig, security: SocketSecurity, out: RunOutput?) throws {
-                MemoryTuning.keepFreedBuffers()
+                MemoryTuning.keepFreedBuffersInOneArena()
                 var dataset: PreparedDataset?
                 let plan: TrainingPlan
                 do {

@@ -1,3 +1,4 @@
+import CZlib
 import XCTest
 import TrellisWire
 import TrellisCore
@@ -19,6 +20,16 @@ final class FrameTests: XCTestCase {
             let a = bytes.withUnsafeBytes { CRC32.update(0, with: UnsafeRawBufferPointer(rebasing: $0[0..<cut])) }
             let ab = bytes.withUnsafeBytes { CRC32.update(a, with: UnsafeRawBufferPointer(rebasing: $0[cut...])) }
             XCTAssertEqual(ab, whole, "cut at \(cut)")
+        }
+    }
+
+    func testCRC32MatchesZlib() {
+        // libdeflate's vector path runs on long buffers only: lengths around its block sizes.
+        var g = SeededGenerator(seed: 4)
+        let bytes = g.bytes(1 << 20)
+        for n in [1, 15, 16, 63, 64, 65, 255, 256, 4_097, 65_535, 1 << 20] {
+            let zlib = bytes.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32_z(0, $0.baseAddress!, n)) }
+            XCTAssertEqual(bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }, zlib, "\(n) bytes")
         }
     }
 

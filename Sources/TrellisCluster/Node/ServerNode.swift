@@ -46,7 +46,7 @@ public final class ServerNode {
 
     /// Serves until the coordinator says the run is finished.
     public func run() throws {
-        MemoryTuning.keepFreedBuffers()
+        MemoryTuning.keepFreedBuffersInOneArena()
         BLAS.setThreadCount(1)
         let router = try ZMQSocket(.router)
         try settings.workerSecurity.apply(to: router)

@@ -72,7 +72,7 @@ public final class WorkerNode {
     /// Works until the coordinator says the run is finished. A coordinator that restarts
     /// (with `--resume`) is re-joined with a new role.
     public func run() throws {
-        MemoryTuning.keepFreedBuffers()
+        MemoryTuning.keepFreedBuffersInOneArena()
         BLAS.setThreadCount(1)
         while true {
             do {
