@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Trellis needs on a fresh Debian machine with Swift 6.3: the five C libraries
-# (ZeroMQ, OpenBLAS, LZ4, METIS, zlib), rsvg-convert for the report's PNG images, headless Chromium for
+# Installs what Trellis needs on a fresh Debian machine with Swift 6.3: the six C libraries
+# (ZeroMQ, OpenBLAS, LZ4, libdeflate, METIS, zlib), rsvg-convert for the report's PNG images, headless Chromium for
 # the report's screenshot test, NumPy for the export tests, and the MovieLens-100K data.
 # Safe to re-run.
 set -euo pipefail

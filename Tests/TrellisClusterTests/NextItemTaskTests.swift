@@ -132,7 +132,7 @@ final class NextItemTaskTests: XCTestCase {
         c.data.split = .users
         c.data.ratios = [0.6, 0.2, 0.2]
         let engine = try EmbeddedEngine(config: c, dataset: PreparedDataset(name: "chains", split: split))
-        let untrained = try engine.run.evaluate(.test)
+        let untrained = engine.run.evaluate(.test)
         let lengths = Dictionary(grouping: split.test.users, by: { $0 }).values.map(\.count)
         XCTAssertEqual(lengths.count, 10)
         XCTAssertEqual(untrained["users"], Double(lengths.reduce(0) { $0 + $1 - 1 }), "every item but a user's first")
@@ -149,8 +149,8 @@ final class NextItemTaskTests: XCTestCase {
         var c = Self.config()
         c.evaluation.sampledNegatives = 10
         let engine = try EmbeddedEngine(config: c, dataset: Self.chains())
-        let untrained = try engine.run.evaluate(.test)
-        XCTAssertEqual(try engine.run.evaluate(.test), untrained)
+        let untrained = engine.run.evaluate(.test)
+        XCTAssertEqual(engine.run.evaluate(.test), untrained)
         XCTAssertEqual(try XCTUnwrap(untrained["hit@5"]), 5.0 / 11, accuracy: 0.2)
         let trained = try XCTUnwrap(try engine.fit().test["hit@5"])
         XCTAssertGreaterThan(trained, try XCTUnwrap(untrained["hit@5"]) + 0.25)
