@@ -78,9 +78,10 @@ extension Variable {
         return 0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v)
     }
 
-    /// `gelu().dropout(rate:training:using:)` as one node, bit for bit (the same draws, the
-    /// same products): the GELU output, which only the dropout read, is never kept, a
-    /// (N, hidden) tensor less per feed-forward layer.
+    /// `gelu().dropout(rate:training:using:)` as one node, forward bit for bit (the same
+    /// draws, the same products). The forward pass keeps each value's derivative through both,
+    /// dropped(GELU'(x), mask), and not x: the backward pass is one product per value instead
+    /// of a second tanh, and the GELU output, which only the dropout read, is never kept.
     public func geluDropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
         guard training, rate > 0 else { return gelu() }
         precondition(rate < 1, "dropout rate must be < 1")
@@ -88,27 +89,32 @@ extension Variable {
         let x = value.data, n = x.count
         let mask = Self.dropoutMask(n, rate: rate, using: &rng)
         let c = Self.geluScale
+        var slope = [Float].uninitialized(count: n) { _ in }
         let y = [Float].uninitialized(count: n) { py in
-            x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in
+            x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in slope.withUnsafeMutableBufferPointer { ps in
                 guard n > 0 else { return }
-                let (xb, mb, yb) = (px.baseAddress!, pm.baseAddress!, py.baseAddress!)
+                let (xb, mb, yb, sb) = (px.baseAddress!, pm.baseAddress!, py.baseAddress!, ps.baseAddress!)
                 Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
                     for i in range {
-                        let v = xb[i]
-                        yb[i] = Self.dropped(0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v))), mb[i], keep: keep)
+                        let v = xb[i], t = FastMath.tanh(c * (v + 0.044715 * v * v * v))
+                        yb[i] = Self.dropped(0.5 * v * (1 + t), mb[i], keep: keep)
+                        sb[i] = Self.dropped(0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v), mb[i], keep: keep)
                     }
                 }
-            } }
-        }
-        return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
-            var out = g.data
-            x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in out.withUnsafeMutableBufferPointer { po in
-                let (xb, mb, ob) = (px.baseAddress!, pm.baseAddress!, po.baseAddress!)
-                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                    for i in range { ob[i] = Self.dropped(ob[i], mb[i], keep: keep) * Self.geluSlope(xb[i]) }
-                }
             } } }
-            accumulate(Tensor(shape: g.shape, data: out))
+        }
+        let derivative = slope
+        return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
+            let dx = [Float].uninitialized(count: n) { po in
+                g.data.withUnsafeBufferPointer { pg in derivative.withUnsafeBufferPointer { ps in
+                    guard n > 0 else { return }
+                    let (gb, sb, ob) = (pg.baseAddress!, ps.baseAddress!, po.baseAddress!)
+                    Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
+                        for i in range { ob[i] = gb[i] * sb[i] }
+                    }
+                } }
+            }
+            accumulate(Tensor(shape: g.shape, data: dx))
         }
     }
 

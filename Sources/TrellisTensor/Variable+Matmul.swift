@@ -35,25 +35,35 @@ extension Variable {
 
     /// x (N, in) · weightᵀ + bias, weight (out, in), bias (out): PyTorch's `linear` as one
     /// node, so a layer keeps one (N, out) tensor where a product and a broadcast add kept
-    /// two. The same arithmetic as `matmul(weight, transposeOther: true) + bias`, bit for bit:
-    /// the bias is added to each product, and its gradient sums the rows in order.
+    /// two. The same arithmetic as `matmul(weight, transposeOther: true) + bias` (bit for bit
+    /// where OpenBLAS sums the inner dimension in one block, as every layer here): the bias
+    /// is added to each product, and its gradient sums the rows in order.
     public func linear(weight: Variable, bias: Variable?) -> Variable {
         let x = value, w = weight.value
         precondition(x.rank >= 1 && w.rank == 2 && x.shape.last == w.shape[1],
                      "linear: input \(x.shape) does not fit weight \(w.shape)")
         let width = w.shape[0], rows = x.count / w.shape[1]
         let flat = x.rank == 2 ? x : x.reshaped([rows, w.shape[1]])
-        var y = Self.product(flat, w, transposeA: false, transposeB: true)                       // (N, out)
+        let y: Tensor
         if let b = bias?.value {
             precondition(b.shape == [width], "linear: bias \(b.shape) for \(width) outputs")
-            y.data.withUnsafeMutableBufferPointer { py in
-                b.data.withUnsafeBufferPointer { pb in
-                    guard let (y, b) = py.baseAddress.flatMap({ y in pb.baseAddress.map { (y, $0) } }) else { return }
-                    Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, 16_384 / Swift.max(1, width))) { range in
-                        for r in range { for j in 0..<width { y[r * width + j] += b[j] } }
+            // Every row starts as the bias and the product adds to it (beta 1): one pass over
+            // the output where a zero fill and an add were two.
+            let k = w.shape[1]
+            let out = [Float].uninitialized(count: rows * width) { py in
+                b.data.withUnsafeBufferPointer { pb in flat.data.withUnsafeBufferPointer { px in w.data.withUnsafeBufferPointer { pw in
+                    guard rows > 0, width > 0, let (y, b) = py.baseAddress.flatMap({ y in pb.baseAddress.map { (y, $0) } }) else { return }
+                    Parallel.forEachChunk(rows, minimumChunk: Swift.max(1, 16_384 / width)) { range in
+                        for r in range { (y + r * width).update(from: b, count: width) }
                     }
-                }
+                    guard k > 0 else { return }
+                    BLAS.parallelGemm(transposeA: false, transposeB: true, m: rows, n: width, k: k,
+                                      a: px.baseAddress!, b: pw.baseAddress!, beta: 1, c: y)
+                } } }
             }
+            y = Tensor(shape: [rows, width], data: out)
+        } else {
+            y = Self.product(flat, w, transposeA: false, transposeB: true)                           // (N, out)
         }
         let outShape = Array(x.shape.dropLast()) + [width]
         return Variable(y.reshaped(outShape), inputs: [self, weight] + (bias.map { [$0] } ?? [])) { [self] g in
@@ -67,15 +77,12 @@ extension Variable {
     }
 
     /// The sums of the columns of a (rows, width) matrix, each over the rows in order (as the
-    /// broadcast add's reduction, bit for bit), the columns split over the compute threads.
+    /// broadcast add's reduction, bit for bit; `FastMath.addColumns`).
     static func columnSums(_ x: [Float], rows: Int, width: Int) -> [Float] {
         var sums = [Float](repeating: 0, count: width)
         guard rows > 0, width > 0 else { return sums }
         x.withUnsafeBufferPointer { px in sums.withUnsafeMutableBufferPointer { ps in
-            let (x, s) = (px.baseAddress!, ps.baseAddress!)
-            Parallel.forEachChunk(width, minimumChunk: Swift.max(16, 16_384 / rows)) { columns in
-                for r in 0..<rows { for j in columns { s[j] += x[r * width + j] } }
-            }
+            FastMath.addColumns(px.baseAddress!, nil, rows: rows, width: width, into: ps.baseAddress!)
         } }
         return sums
     }

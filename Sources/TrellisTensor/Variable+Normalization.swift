@@ -101,9 +101,10 @@ extension Variable {
         let c = value.shape.last!
         precondition(gamma.shape == [c] && beta.shape == [c], "layerNorm: gamma/beta must be [\(c)]")
         let rows = value.count / Swift.max(1, c), chunk = Swift.max(1, 4096 / Swift.max(1, c))
-        var normalised = [Float](repeating: 0, count: value.count)
-        var inverseStd = [Float](repeating: 0, count: rows)
-        var out = [Float](repeating: 0, count: value.count)
+        // Every row of these is written below.
+        var normalised = [Float].uninitialized(count: value.count) { _ in }
+        var inverseStd = [Float].uninitialized(count: rows) { _ in }
+        var out = [Float].uninitialized(count: value.count) { _ in }
         value.data.withUnsafeBufferPointer { px in gamma.value.data.withUnsafeBufferPointer { pg in beta.value.data.withUnsafeBufferPointer { pb in
         normalised.withUnsafeMutableBufferPointer { pn in inverseStd.withUnsafeMutableBufferPointer { pi in out.withUnsafeMutableBufferPointer { po in
             let (x, g, b, n, inv, y) = (px.baseAddress!, pg.baseAddress!, pb.baseAddress!, pn.baseAddress!, pi.baseAddress!, po.baseAddress!)
@@ -111,8 +112,15 @@ extension Variable {
                 for r in range {
                     let row = x + r * c
                     let mean = FastMath.sum(row, c) / Float(c)
-                    var variance: Float = 0
-                    for j in 0..<c { let d = row[j] - mean; variance += d * d }
+                    // Σ (x − mean)², eight lanes at a time: a scalar sum waits on each add.
+                    var lanes = SIMD8<Float>(repeating: 0), j = 0
+                    while j + 8 <= c {
+                        let d = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) - mean
+                        lanes += d * d
+                        j += 8
+                    }
+                    var variance = lanes.sum()
+                    while j < c { let d = row[j] - mean; variance += d * d; j += 1 }
                     let i = 1 / (variance / Float(c) + epsilon).squareRoot()
                     inv[r] = i
                     for j in 0..<c {
@@ -125,7 +133,7 @@ extension Variable {
         } } } } } }
         return Variable(Tensor(shape: value.shape, data: out), inputs: [self, gamma, beta]) { [self] grad in
             var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
-            var gx = [Float](repeating: 0, count: value.count)
+            var gx = [Float].uninitialized(count: value.count) { _ in }   // every row written below
             grad.data.withUnsafeBufferPointer { pd in gamma.value.data.withUnsafeBufferPointer { pg in normalised.withUnsafeBufferPointer { pn in
             inverseStd.withUnsafeBufferPointer { pi in gx.withUnsafeMutableBufferPointer { px in
             dGamma.withUnsafeMutableBufferPointer { pdg in dBeta.withUnsafeMutableBufferPointer { pdb in
@@ -133,10 +141,20 @@ extension Variable {
                 // dxhat = d * gamma; dx = inv/C * (C*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat))
                 Parallel.forEachChunk(rows, minimumChunk: chunk) { range in
                     for r in range {
-                        var sum: Float = 0, sumX: Float = 0
-                        for j in 0..<c {
+                        // Σ dxhat and Σ dxhat·xhat, eight lanes at a time.
+                        var lanes = SIMD8<Float>(repeating: 0), lanesX = lanes, j = 0
+                        while j + 8 <= c {
+                            let dxhat = UnsafeRawPointer(d + r * c + j).loadUnaligned(as: SIMD8<Float>.self)
+                                * UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self)
+                            lanes += dxhat
+                            lanesX += dxhat * UnsafeRawPointer(n + r * c + j).loadUnaligned(as: SIMD8<Float>.self)
+                            j += 8
+                        }
+                        var sum = lanes.sum(), sumX = lanesX.sum()
+                        while j < c {
                             let dxhat = d[r * c + j] * g[j]
                             sum += dxhat; sumX += dxhat * n[r * c + j]
+                            j += 1
                         }
                         let scale = inv[r] / Float(c)
                         for j in 0..<c {
@@ -144,13 +162,8 @@ extension Variable {
                         }
                     }
                 }
-                let (dg, db) = (pdg.baseAddress!, pdb.baseAddress!)
-                for r in 0..<rows {
-                    for j in 0..<c {
-                        dg[j] += d[r * c + j] * n[r * c + j]
-                        db[j] += d[r * c + j]
-                    }
-                }
+                FastMath.addColumns(d, n, rows: rows, width: c, into: pdg.baseAddress!)
+                FastMath.addColumns(d, nil, rows: rows, width: c, into: pdb.baseAddress!)
             } } } } } } }
             accumulate(Tensor(shape: value.shape, data: gx))
             gamma.accumulate(Tensor(shape: [c], data: dGamma))

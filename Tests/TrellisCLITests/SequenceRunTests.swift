@@ -8,11 +8,11 @@ import XCTest
 /// processes whose coordinator is SIGKILLed and resumed.
 final class SequenceRunTests: XCTestCase {
     /// A small SASRec on MovieLens-100K leave-one-out, 4 partitions.
-    private func harness(_ name: String, epochs: Int, split: String = "leave_one_out", training: String = "learning_rate: 0.002",
+    private func harness(_ name: String, epochs: Int, seed: Int = 5, split: String = "leave_one_out", training: String = "learning_rate: 0.002",
                          cluster: String = "") throws -> Harness {
         let h = try Harness(name: name)
         try """
-        seed: 5
+        seed: \(seed)
         task: {kind: next_item, loss: softmax}
         model: {kind: sasrec, embedding_size: 16, max_length: 20, blocks: 1, heads: 2, dropout: 0.2}
         data: {name: ml-100k, path: \(try TestData.movieLens100K()), split: \(split)}
@@ -43,19 +43,20 @@ final class SequenceRunTests: XCTestCase {
         XCTAssertEqual(try h.runTwoWorkers(servers: 0, output: "cluster"), reference)
     }
 
-    /// seed 003's ReduceLROnPlateau: validation NDCG@10 falls after epochs 2 and 4 and the
-    /// rate is halved from epoch 3 and again from epoch 5. The coordinator counts the cuts from
-    /// its validation history and every task's grant carries them to the shards, so 2 workers
-    /// + 2 server processes give one process's numbers, also across a coordinator SIGKILLed in
-    /// epoch 4 and resumed from its checkpoint (the first cut comes back with the history it is
-    /// counted from; the second is counted by the resumed coordinator).
+    /// seed 003's ReduceLROnPlateau: with seed 25, validation NDCG@10 falls after epochs 3 and
+    /// 4 and the rate is halved from epoch 4 and again from epoch 5. The coordinator counts the
+    /// cuts from its validation history and every task's grant carries them to the shards, so
+    /// 2 workers + 2 server processes give one process's numbers, also across a coordinator
+    /// SIGKILLed in epoch 4 and resumed from its checkpoint (the first cut comes back with the
+    /// history it is counted from; the second is counted by the resumed coordinator). The seed
+    /// is picked for that pattern of falls: a change to the kernels' rounding can move it.
     func testAPlateauCutReachesTheServersAndSurvivesACoordinatorRestart() throws {
-        let h = try harness("sasrec-plateau", epochs: 5, training: "learning_rate: 0.1, schedule: plateau, plateau_patience: 0",
+        let h = try harness("sasrec-plateau", epochs: 5, seed: 25, training: "learning_rate: 0.1, schedule: plateau, plateau_patience: 0",
                             cluster: ", checkpoint_every: 5")
         let reference = try h.trainOneProcess()
         let rates = try String(contentsOf: h.dir.appendingPathComponent("reference/metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").compactMap { line in (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["learning_rate"] as? Double }
-        XCTAssertEqual(rates.map { Float($0) }, [0.1, 0.1, 0.05, 0.05, 0.025], "cuts after epochs 2 and 4")
+        XCTAssertEqual(rates.map { Float($0) }, [0.1, 0.1, 0.1, 0.05, 0.025], "cuts after epochs 3 and 4")
         try h.runWithTheCoordinatorKilled(checkpoint: "checkpoint written", after: "epoch 3 ")
         let resumed = try XCTUnwrap(try h.log("coordinator2").split(separator: "\n").first { $0.contains("] resumed") })
         XCTAssert(resumed.contains("epoch=4 "), "\(resumed)")

@@ -59,6 +59,16 @@ final class GradientCheckTests: XCTestCase {
             return [y.value, a.grad!, w.grad!, b.grad!]
         }
         XCTAssertEqual(run(true), run(false))
+        // A SASRec feed-forward's inner width (256): the bias is where the product starts; 67
+        // outputs sum their bias gradient in four groups of 16 columns and three alone.
+        func wide(_ fused: Bool) -> [Tensor] {
+            let (a, w, b) = (Variable(x([300, 256], 4), requiresGrad: true), Variable(x([67, 256], 5), requiresGrad: true),
+                             Variable(x([67], 6), requiresGrad: true))
+            let y = fused ? a.linear(weight: w, bias: b) : a.matmul(w, transposeOther: true) + b
+            y.backward(seed: x([300, 67], 7))
+            return [y.value, a.grad!, w.grad!, b.grad!]
+        }
+        XCTAssertEqual(wide(true), wide(false))
     }
 
     /// A backward that releases the graph as it goes gives the same gradients, keeps the
@@ -147,6 +157,27 @@ final class GradientCheckTests: XCTestCase {
         GradientCheck.check([x([4, 5], 8)]) { $0[0].crossEntropy(targets: [1, 0, 0, 2], ignoring: 0) }
     }
 
+    /// The output layer and its loss as one node: by finite differences, and against the
+    /// product and `crossEntropy` it replaces over rows that take several chunks.
+    func testCrossEntropyScoredAgainstATable() {
+        GradientCheck.check([x([4, 3], 8), x([6, 3], 9)]) { $0[0].crossEntropy(scoredAgainst: $0[1], targets: [5, 0, 2, 2]) }
+        GradientCheck.check([x([5, 3], 8), x([6, 3], 9)]) { ($0[0].crossEntropy(scoredAgainst: $0[1], targets: [1, 0, 3, 2, 5])) * 2.5 }
+        let (T, I, d) = (40, 20_000, 8)   // 16 rows a chunk: three chunks, the last of 8
+        let targets = (0..<T).map { Int32($0 * 499 % I) }
+        func run(_ fused: Bool) -> [Tensor] {
+            let h = Variable(x([T, d], 10), requiresGrad: true), e = Variable(x([I, d], 11), requiresGrad: true)
+            let loss = fused ? h.crossEntropy(scoredAgainst: e, targets: targets)
+                             : h.matmul(e, transposeOther: true).crossEntropy(targets: targets)
+            (loss * 3).backward()
+            return [loss.value, h.grad!, e.grad!]
+        }
+        let (fused, plain) = (run(true), run(false))
+        for (a, b) in zip(fused, plain) {
+            XCTAssertEqual(a.shape, b.shape)
+            for (u, v) in zip(a.data, b.data) { XCTAssertEqual(u, v, accuracy: 1e-6 + 1e-5 * abs(v)) }
+        }
+    }
+
     func testLayerNorm() {
         GradientCheck.check([x([3, 6], 9), x([6], 10), x([6], 11)]) {
             $0[0].layerNorm(gamma: $0[1], beta: $0[2])
@@ -161,8 +192,9 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
-    /// `geluDropout` (one node) by finite differences, and bit for bit `gelu().dropout()`:
-    /// values, gradient, and the generator left in the same state.
+    /// `geluDropout` (one node) by finite differences, and `gelu().dropout()`: the values and
+    /// the generator's state bit for bit, the gradient to rounding (the node multiplies by its
+    /// kept dropped(slope) once where the pair scaled and multiplied in turn).
     func testGeluDropoutIsGeluThenDropout() {
         GradientCheck.check([x([4, 5], 12)]) { v in
             var rng = SeededGenerator(seed: 5)
@@ -176,7 +208,12 @@ final class GradientCheckTests: XCTestCase {
             y.backward(seed: seed)
             return [y.value, a.grad!, Tensor(shape: [1], data: [Float(rng.next() % 1000)])]
         }
-        XCTAssertEqual(run(true), run(false))
+        let (fused, pair) = (run(true), run(false))
+        XCTAssertEqual(fused[0], pair[0])
+        XCTAssertEqual(fused[2], pair[2])
+        XCTAssertEqual(fused[1].shape, pair[1].shape)
+        for (u, v) in zip(fused[1].data, pair[1].data) { XCTAssertEqual(u, v, accuracy: 1e-6 * Swift.max(1, abs(v))) }
+        XCTAssertEqual(fused[1].data.map { $0 == 0 }, pair[1].data.map { $0 == 0 })
         var rng = SeededGenerator(seed: 5)
         XCTAssertEqual(Variable(x([3], 1)).geluDropout(rate: 0.3, training: false, using: &rng).value, Variable(x([3], 1)).gelu().value)
     }

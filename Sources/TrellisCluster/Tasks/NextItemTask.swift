@@ -125,11 +125,11 @@ public final class NextItemTask: TrainingTask {
         let mean: Variable
         switch loss {
         case .softmax:
-            mean = states.matmul(items, transposeOther: true).crossEntropy(targets: targets)   // (T, R) -> mean CE
+            mean = states.crossEntropy(scoredAgainst: items, targets: targets)                  // (T, R) scores -> mean CE
         case .sampledSoftmax:
             // Each target's class is its place among the candidates: (T, C) logits.
             let place = Dictionary(uniqueKeysWithValues: batch.candidates.enumerated().map { ($1, Int32($0)) })
-            mean = states.matmul(items.gather(rows: batch.candidates), transposeOther: true).crossEntropy(targets: targets.map { place[$0]! })
+            mean = states.crossEntropy(scoredAgainst: items.gather(rows: batch.candidates), targets: targets.map { place[$0]! })
         case .bce:
             let negatives = scored.map { batch.negatives[Int($0)] }
             let positive = (states * items.gather(rows: targets)).sum(axis: 1)           // (T)
