@@ -9,14 +9,14 @@ import Foundation
 ///
 /// the same arithmetic as `matmul(table, transposeOther: true).crossEntropy(targets:)`, but
 /// the loss is the end of the graph, so dS is known when the scores are: the forward pass
-/// computes dH and dE and frees S. Rows go in chunks small enough that a chunk's scores
-/// stay in the core's cache from the product that writes them through the softmax to dH;
-/// dE is one product over every row, split over the table's rows. The (T, I) scores are
-/// never alive during the rest of the backward pass, and never read from memory twice.
-/// A chunk's products run on one thread, chunks in parallel: each row's figures do not
-/// depend on the thread count.
+/// computes dH and dE and frees S, which is never alive during the rest of the backward
+/// pass. For a catalogue of up to 8,192 items, rows go in chunks small enough that a chunk's
+/// scores stay in the core's cache from the product that writes them through the softmax to
+/// dH, chunks in parallel, each on one thread; a larger one takes one product over every
+/// row (each chunk would pack the whole table again). dE is one product over every row,
+/// split over the table's rows.
 extension Variable {
-    /// Scores per chunk of rows: about 1 MiB of them (a core's L2), at least 16 rows.
+    /// Scores per chunk of rows: about 1 MiB of them (a core's L2).
     static let scoreChunkBytes = 1 << 20
 
     public func crossEntropy(scoredAgainst table: Variable, targets: [Int32]) -> Variable {
@@ -31,28 +31,41 @@ extension Variable {
         var dh = [Float](repeating: 0, count: T * d), de = [Float](repeating: 0, count: I * d)
         // dS for every row: (T, I). Written chunk by chunk, read once more for dE, then freed.
         var ds = [Float].uninitialized(count: T * I) { _ in }
-        let rows = Swift.max(16, Self.scoreChunkBytes / (4 * I)), chunks = (T + rows - 1) / rows
+        let rows = Self.scoreChunkBytes / (4 * I)
         h.data.withUnsafeBufferPointer { ph in e.data.withUnsafeBufferPointer { pe in
         ds.withUnsafeMutableBufferPointer { ps in dh.withUnsafeMutableBufferPointer { pdh in
         losses.withUnsafeMutableBufferPointer { pl in
             let (hb, eb, sb, dhb, lb) = (ph.baseAddress!, pe.baseAddress!, ps.baseAddress!, pdh.baseAddress!, pl.baseAddress!)
-            Parallel.forEachChunk(chunks, minimumChunk: 1) { range in
-                for chunk in range {
-                    let first = chunk * rows, count = Swift.min(rows, T - first), s = sb + first * I
-                    BLAS.gemm(transposeA: false, transposeB: true, m: count, n: I, k: d, a: hb + first * d, lda: d,
-                              b: eb, ldb: d, c: s, ldc: I)                                           // S (count, I)
-                    for r in 0..<count {
-                        let row = s + r * I, target = Int(targets[first + r])
-                        let top = FastMath.max(row, I), picked = row[target]
-                        for j in 0..<I { row[j] = FastMath.exp(row[j] - top) }
-                        let sum = FastMath.sum(row, I), factor = scale / sum
-                        for j in 0..<I { row[j] *= factor }
-                        row[target] -= scale
-                        lb[first + r] = Double(top + Foundation.log(sum) - picked)
-                    }
-                    BLAS.gemm(transposeA: false, transposeB: false, m: count, n: d, k: I, a: s, lda: I,
-                              b: eb, ldb: d, c: dhb + first * d, ldc: d)                              // dH (count, d)
+            /// Scores of `rows` -> their dS in place, and their losses.
+            func softmax(_ rows: Range<Int>) {
+                for t in rows {
+                    let row = sb + t * I, target = Int(targets[t])
+                    let top = FastMath.max(row, I), picked = row[target]
+                    for j in 0..<I { row[j] = FastMath.exp(row[j] - top) }
+                    let sum = FastMath.sum(row, I), factor = scale / sum
+                    for j in 0..<I { row[j] *= factor }
+                    row[target] -= scale
+                    lb[t] = Double(top + Foundation.log(sum) - picked)
                 }
+            }
+            if rows >= 32 {
+                let chunks = (T + rows - 1) / rows
+                Parallel.forEachChunk(chunks, minimumChunk: 1) { range in
+                    for chunk in range {
+                        let first = chunk * rows, count = Swift.min(rows, T - first)
+                        BLAS.gemm(transposeA: false, transposeB: true, m: count, n: I, k: d, a: hb + first * d, lda: d,
+                                  b: eb, ldb: d, c: sb + first * I, ldc: I)                          // S (count, I)
+                        softmax(first..<first + count)
+                        BLAS.gemm(transposeA: false, transposeB: false, m: count, n: d, k: I, a: sb + first * I, lda: I,
+                                  b: eb, ldb: d, c: dhb + first * d, ldc: d)                          // dH (count, d)
+                    }
+                }
+            } else {
+                // A catalogue whose 32 rows of scores outgrow the cache: chunks would only pack
+                // the table once each. One product over every row, split over the threads.
+                BLAS.parallelGemm(transposeA: false, transposeB: true, m: T, n: I, k: d, a: hb, b: eb, c: sb)       // S (T, I)
+                Parallel.forEachChunk(T, minimumChunk: 1) { softmax($0) }
+                BLAS.parallelGemm(transposeA: false, transposeB: false, m: T, n: d, k: I, a: sb, b: eb, c: dhb)     // dH (T, d)
             }
         } } } } }
         // dE = dSᵀ H, the table's rows split over the threads (each row over every T in order).

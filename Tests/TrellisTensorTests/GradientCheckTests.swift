@@ -162,19 +162,21 @@ final class GradientCheckTests: XCTestCase {
     func testCrossEntropyScoredAgainstATable() {
         GradientCheck.check([x([4, 3], 8), x([6, 3], 9)]) { $0[0].crossEntropy(scoredAgainst: $0[1], targets: [5, 0, 2, 2]) }
         GradientCheck.check([x([5, 3], 8), x([6, 3], 9)]) { ($0[0].crossEntropy(scoredAgainst: $0[1], targets: [1, 0, 3, 2, 5])) * 2.5 }
-        let (T, I, d) = (40, 20_000, 8)   // 16 rows a chunk: three chunks, the last of 8
-        let targets = (0..<T).map { Int32($0 * 499 % I) }
-        func run(_ fused: Bool) -> [Tensor] {
-            let h = Variable(x([T, d], 10), requiresGrad: true), e = Variable(x([I, d], 11), requiresGrad: true)
-            let loss = fused ? h.crossEntropy(scoredAgainst: e, targets: targets)
-                             : h.matmul(e, transposeOther: true).crossEntropy(targets: targets)
-            (loss * 3).backward()
-            return [loss.value, h.grad!, e.grad!]
-        }
-        let (fused, plain) = (run(true), run(false))
-        for (a, b) in zip(fused, plain) {
-            XCTAssertEqual(a.shape, b.shape)
-            for (u, v) in zip(a.data, b.data) { XCTAssertEqual(u, v, accuracy: 1e-6 + 1e-5 * abs(v)) }
+        // 2,000 items: chunks of 131 rows, three of them; 20,000: one product over all rows.
+        for (T, I) in [(300, 2_000), (40, 20_000)] {
+            let targets = (0..<T).map { Int32($0 * 499 % I) }
+            func run(_ fused: Bool) -> [Tensor] {
+                let h = Variable(x([T, 8], 10), requiresGrad: true), e = Variable(x([I, 8], 11), requiresGrad: true)
+                let loss = fused ? h.crossEntropy(scoredAgainst: e, targets: targets)
+                                 : h.matmul(e, transposeOther: true).crossEntropy(targets: targets)
+                (loss * 3).backward()
+                return [loss.value, h.grad!, e.grad!]
+            }
+            let (fused, plain) = (run(true), run(false))
+            for (a, b) in zip(fused, plain) {
+                XCTAssertEqual(a.shape, b.shape)
+                for (u, v) in zip(a.data, b.data) { XCTAssertEqual(u, v, accuracy: 1e-6 + 1e-5 * abs(v), "\(I) items") }
+            }
         }
     }
 
