@@ -32,28 +32,35 @@ extension Variable {
         precondition(padding == nil || padding!.count == rows, "causalSelfAttention: one padding flag per position")
         let dh = width / heads, L = length, scale = 1 / Float(dh).squareRoot()
         let blocks = sequences * heads, queryRows = sequences * Lq
-        var probabilities = [Float](repeating: 0, count: blocks * Lq * L)   // P per (b, h), row-major (Lq, L)
-        var out = [Float](repeating: 0, count: queryRows * width)
+        // Every (b, h) block writes all of its P and its output columns (products with beta 0).
+        var probabilities = [Float].uninitialized(count: blocks * Lq * L) { _ in }   // P per (b, h), row-major (Lq, L)
+        var out = [Float].uninitialized(count: queryRows * width) { _ in }
         q.value.data.withUnsafeBufferPointer { qp in k.value.data.withUnsafeBufferPointer { kp in v.value.data.withUnsafeBufferPointer { vp in
             probabilities.withUnsafeMutableBufferPointer { pp in out.withUnsafeMutableBufferPointer { op in
-                let (qb, kb, vb, pb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, pp.baseAddress!, op.baseAddress!)
+            // A key's flag as a byte (1: attended to): the softmax's loops select without a
+            // branch or an optional array read per score.
+            let attended = padding.map { $0.map { $0 ? UInt8(0) : 1 } } ?? [UInt8](repeating: 1, count: rows)
+            attended.withUnsafeBufferPointer { ap in
+                let (qb, kb, vb, pb, ob, ab) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, pp.baseAddress!, op.baseAddress!, ap.baseAddress!)
                 Parallel.forEachChunk(blocks, minimumChunk: 1) { range in
                     for block in range {
                         let (b, h) = (block / heads, block % heads)
                         let head = b * L * width + h * dh, query = b * Lq * width + h * dh, p = pb + block * Lq * L
                         BLAS.gemm(transposeA: false, transposeB: true, m: Lq, n: L, k: dh, alpha: scale,
                                   a: qb + query, lda: width, b: kb + head, ldb: width, c: p, ldc: L)
-                        maskedSoftmax(p, queries: Lq, length: L, padding: padding, offset: b * L)
+                        maskedSoftmax(p, queries: Lq, length: L, attended: ab + b * L)
                         BLAS.gemm(transposeA: false, transposeB: false, m: Lq, n: dh, k: L,
                                   a: p, lda: L, b: vb + head, ldb: width, c: ob + query, ldc: width)
                     }
                 }
-            } }
+            } } }
         } } }
         weights?(Tensor(shape: [sequences, heads, Lq, L], data: probabilities))
         return Variable(Tensor(shape: [queryRows, width], data: out), inputs: [q, k, v]) { g in
-            var dq = [Float](repeating: 0, count: queryRows * width), dk = [Float](repeating: 0, count: rows * width), dv = dk
-            var scratch = [Float](repeating: 0, count: blocks * Lq * L)
+            // Written whole, block by block, as the forward's buffers.
+            var dq = [Float].uninitialized(count: queryRows * width) { _ in }, dk = [Float].uninitialized(count: rows * width) { _ in }
+            var dv = [Float].uninitialized(count: rows * width) { _ in }
+            var scratch = [Float].uninitialized(count: blocks * Lq * L) { _ in }
             g.data.withUnsafeBufferPointer { gp in q.value.data.withUnsafeBufferPointer { qp in
             k.value.data.withUnsafeBufferPointer { kp in v.value.data.withUnsafeBufferPointer { vp in
             probabilities.withUnsafeBufferPointer { pp in scratch.withUnsafeMutableBufferPointer { sp in
@@ -90,26 +97,23 @@ extension Variable {
     }
 
     /// Row i of the (Lq, L) scores at `p` (query position L − Lq + i) -> softmax over keys
-    /// j <= L − Lq + i that are not padding (`padding[offset + j]`); masked entries 0, a row
-    /// with no key all 0.
-    private static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, queries Lq: Int, length L: Int, padding: [Bool]?, offset: Int) {
+    /// j <= L − Lq + i with `attended[j]` 1; masked entries 0, a row with no key all 0.
+    private static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, queries Lq: Int, length L: Int, attended: UnsafePointer<UInt8>) {
         for q in 0..<Lq {
             let row = p + q * L, i = L - Lq + q
             var top = -Float.infinity
-            for j in 0...i where padding?[offset + j] != true { top = Swift.max(top, row[j]) }
+            for j in 0...i { top = Swift.max(top, attended[j] != 0 ? row[j] : -.infinity) }
             guard top > -Float.infinity else {
                 for j in 0..<L { row[j] = 0 }
                 continue
             }
             var sum: Float = 0
-            for j in 0..<L {
-                if j <= i, padding?[offset + j] != true {
-                    row[j] = FastMath.exp(row[j] - top)
-                    sum += row[j]
-                } else {
-                    row[j] = 0
-                }
+            for j in 0...i {
+                let e = attended[j] != 0 ? FastMath.exp(row[j] - top) : 0
+                row[j] = e
+                sum += e
             }
+            for j in (i + 1)..<L { row[j] = 0 }
             let inverse = 1 / sum
             for j in 0...i { row[j] *= inverse }
         }
