@@ -34,15 +34,22 @@ public final class Adam: DenseOptimizer {
             // Taken out of the dictionary so the update below does not copy them.
             var m = moments.first.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: g.count)
             var v = moments.second.removeValue(forKey: p.name) ?? [Float](repeating: 0, count: g.count)
-            p.value.data.withUnsafeMutableBufferPointer { w in
-                for i in 0..<g.count {
-                    var gi = g.data[i]
-                    if decoupledWeightDecay { w[i] -= learningRate * weightDecay * w[i] } else { gi += weightDecay * w[i] }
-                    m[i] = beta1 * m[i] + (1 - beta1) * gi
-                    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-                    w[i] -= stepSize * m[i] / (v[i].squareRoot() * root + epsilon)
+            precondition(p.value.count == g.count && m.count == g.count && v.count == g.count,
+                         "Adam: \(p.name) has \(p.value.count) values, \(g.count) gradients, \(m.count)/\(v.count) moments")
+            let (beta1, beta2, epsilon, learningRate, weightDecay, decoupled) = (beta1, beta2, epsilon, learningRate, weightDecay, decoupledWeightDecay)
+            // Through pointers, with the locals above, so the loop vectorises (it indexed the
+            // arrays with a bounds check per value).
+            p.value.data.withUnsafeMutableBufferPointer { pw in g.data.withUnsafeBufferPointer { pg in
+            m.withUnsafeMutableBufferPointer { pm in v.withUnsafeMutableBufferPointer { pv in
+                guard let w = pw.baseAddress, let gb = pg.baseAddress, let mb = pm.baseAddress, let vb = pv.baseAddress else { return }
+                for i in 0..<pg.count {
+                    var gi = gb[i]
+                    if decoupled { w[i] -= learningRate * weightDecay * w[i] } else { gi += weightDecay * w[i] }
+                    mb[i] = beta1 * mb[i] + (1 - beta1) * gi
+                    vb[i] = beta2 * vb[i] + (1 - beta2) * gi * gi
+                    w[i] -= stepSize * mb[i] / (vb[i].squareRoot() * root + epsilon)
                 }
-            }
+            } } } }
             moments.first[p.name] = m
             moments.second[p.name] = v
         }
