@@ -1,4 +1,4 @@
-/// Branch-free exp and tanh for the Transformer's element-wise kernels (GELU over every
+/// Branch-free exp and vector reductions for the Transformer's element-wise kernels (GELU over every
 /// feed-forward activation, softmax over every item's logit), where libm's calls cost more
 /// than the matrix products around them; written without calls so loops over them vectorise.
 public enum FastMath {
@@ -104,12 +104,5 @@ public enum FastMath {
                 }
             }
         }
-    }
-
-    /// tanh(x) = (e^2x − 1) / (e^2x + 1), within 1e-7 absolute; ±1 beyond |x| = 9.
-    @inlinable @inline(__always)
-    public static func tanh(_ x: Float) -> Float {
-        let e = exp(2 * Swift.min(Swift.max(x, -9), 9))
-        return (e - 1) / (e + 1)
     }
 }

@@ -32,50 +32,50 @@ extension Variable {
         unary({ $0 > 0 ? $0 : slope * $0 }, derivative: { x, _ in x > 0 ? 1 : slope })
     }
 
-    /// Gaussian error linear unit, tanh approximation (as in GPT-2 and SASRec code), with
-    /// tanh(u) kept from the forward pass for the backward:
+    /// Gaussian error linear unit, tanh approximation (as in GPT-2 and SASRec code):
     ///
-    ///     y = x/2 · (1 + t),  t = tanh(c(x + 0.044715 x³)),  dy/dx = (1 + t)/2 + x/2 · (1 − t²) · c(1 + 3·0.044715 x²)
+    ///     y = x/2 · (1 + t),  t = tanh(u),  u = c(x + 0.044715 x³)
+    ///     dy/dx = (1 + t)/2 + x/2 · (1 − t²) · c(1 + 3·0.044715 x²)
+    ///
+    /// computed from e = e^2u and r = 1 / (e + 1), one exponential and one division: 1 + t = 2er
+    /// and 1 − t² = 4er², so y = x·er and dy/dx = er · (1 + 2xr · c(1 + 3·0.044715 x²)).
     public func gelu() -> Variable {
         let x = value.data, n = x.count
-        // The tanh is computed again in the backward pass rather than kept: one (N, hidden)
-        // tensor less per feed-forward layer, for a vectorised tanh per value.
+        // The slope is computed again in the backward pass rather than kept: one (N, hidden)
+        // tensor less per feed-forward layer, for a vectorised exponential per value.
         return Variable(Tensor(shape: value.shape, data: Self.geluValues(x)), inputs: [self]) { [self] g in
             var out = g.data
             x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
                 let (xb, ob) = (px.baseAddress!, po.baseAddress!)
                 Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                    for i in range { ob[i] *= Self.geluSlope(xb[i]) }
+                    for i in range { ob[i] *= Self.gelu(xb[i]).slope }
                 }
             } }
             accumulate(Tensor(shape: g.shape, data: out))
         }
     }
 
-    /// sqrt(2 / pi), GELU's tanh approximation's scale.
-    private static let geluScale: Float = 0.797_884_56
-
     /// GELU of every value (tanh approximation), on the compute threads.
     static func geluValues(_ x: [Float]) -> [Float] {
-        let c = geluScale
-        return [Float].uninitialized(count: x.count) { py in
+        [Float].uninitialized(count: x.count) { py in
             x.withUnsafeBufferPointer { px in
                 let (xb, yb) = (px.baseAddress!, py.baseAddress!)
                 Parallel.forEachChunk(x.count, minimumChunk: 1 << 15) { range in
-                    for i in range {
-                        let v = xb[i]
-                        yb[i] = 0.5 * v * (1 + FastMath.tanh(c * (v + 0.044715 * v * v * v)))
-                    }
+                    for i in range { yb[i] = Self.gelu(xb[i]).value }
                 }
             }
         }
     }
 
-    /// d GELU(v) / dv (tanh approximation).
+    /// GELU(v) and its derivative (tanh approximation). u is clamped to ±20, where tanh(u) is
+    /// ±1 within 1e-17, so e^2u stays finite and the slope far left is ~e^-40, not the 6e-6 a
+    /// clamp at ±9 left at v = −12.
     @inline(__always)
-    static func geluSlope(_ v: Float) -> Float {
-        let c = geluScale, s = FastMath.tanh(c * (v + 0.044715 * v * v * v))
-        return 0.5 * (1 + s) + 0.5 * v * (1 - s * s) * c * (1 + 3 * 0.044715 * v * v)
+    static func gelu(_ v: Float) -> (value: Float, slope: Float) {
+        let c: Float = 0.797_884_56   // sqrt(2 / pi)
+        let u = Swift.min(Swift.max(c * (v + 0.044715 * v * v * v), -20), 20)
+        let e = FastMath.exp(2 * u), r = 1 / (e + 1), er = e * r
+        return (v * er, er * (1 + 2 * v * r * c * (1 + 3 * 0.044715 * v * v)))
     }
 
     /// `gelu().dropout(rate:training:using:)` as one node, forward bit for bit (the same
@@ -88,7 +88,6 @@ extension Variable {
         let keep = 1 / (1 - rate)
         let x = value.data, n = x.count
         let mask = Self.dropoutMask(n, rate: rate, using: &rng)
-        let c = Self.geluScale
         var slope = [Float].uninitialized(count: n) { _ in }
         let y = [Float].uninitialized(count: n) { py in
             x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in slope.withUnsafeMutableBufferPointer { ps in
@@ -96,9 +95,9 @@ extension Variable {
                 let (xb, mb, yb, sb) = (px.baseAddress!, pm.baseAddress!, py.baseAddress!, ps.baseAddress!)
                 Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
                     for i in range {
-                        let v = xb[i], t = FastMath.tanh(c * (v + 0.044715 * v * v * v))
-                        yb[i] = Self.dropped(0.5 * v * (1 + t), mb[i], keep: keep)
-                        sb[i] = Self.dropped(0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v), mb[i], keep: keep)
+                        let (value, slope) = Self.gelu(xb[i])
+                        yb[i] = Self.dropped(value, mb[i], keep: keep)
+                        sb[i] = Self.dropped(slope, mb[i], keep: keep)
                     }
                 }
             } } }
