@@ -11,8 +11,8 @@ import PackageDescription
 
 /// Numeric kernels are compiled optimised even in debug builds: a debug `-Onone` loop over
 /// float buffers is 20-50x slower, which would make the learning tests crawl.
-/// `TRELLIS_CPU=native swift build -c release` (or an LLVM CPU name such as `x86-64-v3`,
-/// `znver4`) compiles them for that CPU, wider vectors included; the default is baseline x86-64,
+/// `TRELLIS_CPU=native swift build -c release` (or an LLVM CPU name Swift accepts, such as `haswell`,
+/// `znver4`; not `x86-64-v3`) compiles them for that CPU, wider vectors included; the default is baseline x86-64,
 /// a binary any x86-64 host runs (see README, "SASRec (`trellis bench sasrec`)").
 let cpu = Context.environment["TRELLIS_CPU"].map { ["-target-cpu", $0] } ?? []
 let optimisedKernels: [SwiftSetting] = [.unsafeFlags(["-O"] + cpu)]

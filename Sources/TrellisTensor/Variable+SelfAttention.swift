@@ -32,25 +32,31 @@ extension Variable {
         precondition(padding == nil || padding!.count == rows, "causalSelfAttention: one padding flag per position")
         let dh = width / heads, L = length, scale = 1 / Float(dh).squareRoot()
         let blocks = sequences * heads, queryRows = sequences * Lq
-        // Every (b, h) block writes all of its P and its output columns (products with beta 0).
+        // A key's flag as a byte (1: attended to): the softmax's loops select without a branch
+        // or an optional array read per score.
+        let attended = padding.map { $0.map { $0 ? UInt8(0) : 1 } } ?? [UInt8](repeating: 1, count: rows)
+        // Each sequence's leading run of padded positions (left padding): no query attends to
+        // those keys, and a query among them attends to nothing, so the products skip them.
+        let leads = (0..<sequences).map { b in (0..<L).first { attended[b * L + $0] != 0 } ?? L }
+        // Every (b, h) block writes all of its P and its output columns.
         var probabilities = [Float].uninitialized(count: blocks * Lq * L) { _ in }   // P per (b, h), row-major (Lq, L)
         var out = [Float].uninitialized(count: queryRows * width) { _ in }
         q.value.data.withUnsafeBufferPointer { qp in k.value.data.withUnsafeBufferPointer { kp in v.value.data.withUnsafeBufferPointer { vp in
             probabilities.withUnsafeMutableBufferPointer { pp in out.withUnsafeMutableBufferPointer { op in
-            // A key's flag as a byte (1: attended to): the softmax's loops select without a
-            // branch or an optional array read per score.
-            let attended = padding.map { $0.map { $0 ? UInt8(0) : 1 } } ?? [UInt8](repeating: 1, count: rows)
             attended.withUnsafeBufferPointer { ap in
                 let (qb, kb, vb, pb, ob, ab) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, pp.baseAddress!, op.baseAddress!, ap.baseAddress!)
                 Parallel.forEachChunk(blocks, minimumChunk: 1) { range in
                     for block in range {
                         let (b, h) = (block / heads, block % heads)
                         let head = b * L * width + h * dh, query = b * Lq * width + h * dh, p = pb + block * Lq * L
-                        BLAS.gemm(transposeA: false, transposeB: true, m: Lq, n: L, k: dh, alpha: scale,
-                                  a: qb + query, lda: width, b: kb + head, ldb: width, c: p, ldc: L)
-                        maskedSoftmax(p, queries: Lq, length: L, attended: ab + b * L)
-                        BLAS.gemm(transposeA: false, transposeB: false, m: Lq, n: dh, k: L,
-                                  a: p, lda: L, b: vb + head, ldb: width, c: ob + query, ldc: width)
+                        // Keys o..<L; queries q0..<Lq (positions L − Lq + q0 ..< L).
+                        let o = leads[b], q0 = Swift.min(Lq, Swift.max(0, o - (L - Lq)))
+                        BLAS.gemm(transposeA: false, transposeB: true, m: Lq - q0, n: L - o, k: dh, alpha: scale,
+                                  a: qb + query + q0 * width, lda: width, b: kb + head + o * width, ldb: width, c: p + q0 * L + o, ldc: L)
+                        maskedSoftmax(p, queries: Lq, length: L, firstKey: o, attended: ab + b * L)
+                        zeroRows(ob + query, count: q0, width: dh, stride: width)
+                        BLAS.gemm(transposeA: false, transposeB: false, m: Lq - q0, n: dh, k: L - o,
+                                  a: p + q0 * L + o, lda: L, b: vb + head + o * width, ldb: width, c: ob + query + q0 * width, ldc: width)
                     }
                 }
             } } }
@@ -72,21 +78,33 @@ extension Variable {
                         let (b, h) = (block / heads, block % heads)
                         let head = b * L * width + h * dh, query = b * Lq * width + h * dh
                         let p = pb + block * Lq * L, ds = sb + block * Lq * L
-                        // dV = Pᵀ dO; dP = dO Vᵀ (into ds, then turned into dS in place).
-                        BLAS.gemm(transposeA: true, transposeB: false, m: L, n: dh, k: Lq,
-                                  a: p, lda: L, b: gb + query, ldb: width, c: dvb + head, ldc: width)
-                        BLAS.gemm(transposeA: false, transposeB: true, m: Lq, n: L, k: dh,
-                                  a: gb + query, lda: width, b: vb + head, ldb: width, c: ds, ldc: L)
-                        for i in 0..<Lq {
-                            let last = L - Lq + i
-                            var dot: Float = 0
-                            for j in 0...last { dot += ds[i * L + j] * p[i * L + j] }
-                            for j in 0..<L { ds[i * L + j] = j <= last ? p[i * L + j] * (ds[i * L + j] - dot) : 0 }
+                        let o = leads[b], q0 = Swift.min(Lq, Swift.max(0, o - (L - Lq)))
+                        // The skipped rows of the forward pass have no gradient.
+                        zeroRows(dvb + head, count: o, width: dh, stride: width)
+                        zeroRows(dkb + head, count: o, width: dh, stride: width)
+                        zeroRows(dqb + query, count: q0, width: dh, stride: width)
+                        guard q0 < Lq, o < L else {
+                            zeroRows(dvb + head + o * width, count: L - o, width: dh, stride: width)
+                            zeroRows(dkb + head + o * width, count: L - o, width: dh, stride: width)
+                            zeroRows(dqb + query + q0 * width, count: Lq - q0, width: dh, stride: width)
+                            continue
                         }
-                        BLAS.gemm(transposeA: false, transposeB: false, m: Lq, n: dh, k: L, alpha: scale,
-                                  a: ds, lda: L, b: kb + head, ldb: width, c: dqb + query, ldc: width)
-                        BLAS.gemm(transposeA: true, transposeB: false, m: L, n: dh, k: Lq, alpha: scale,
-                                  a: ds, lda: L, b: qb + query, ldb: width, c: dkb + head, ldc: width)
+                        let (pk, dsk) = (p + q0 * L + o, ds + q0 * L + o)   // the computed (Lq − q0, L − o) blocks
+                        // dV = Pᵀ dO; dP = dO Vᵀ (into ds, then turned into dS in place).
+                        BLAS.gemm(transposeA: true, transposeB: false, m: L - o, n: dh, k: Lq - q0,
+                                  a: pk, lda: L, b: gb + query + q0 * width, ldb: width, c: dvb + head + o * width, ldc: width)
+                        BLAS.gemm(transposeA: false, transposeB: true, m: Lq - q0, n: L - o, k: dh,
+                                  a: gb + query + q0 * width, lda: width, b: vb + head + o * width, ldb: width, c: dsk, ldc: L)
+                        for i in q0..<Lq {
+                            let last = L - Lq + i, row = i * L
+                            var dot: Float = 0
+                            for j in o...last { dot += ds[row + j] * p[row + j] }
+                            for j in o..<L { ds[row + j] = j <= last ? p[row + j] * (ds[row + j] - dot) : 0 }
+                        }
+                        BLAS.gemm(transposeA: false, transposeB: false, m: Lq - q0, n: dh, k: L - o, alpha: scale,
+                                  a: dsk, lda: L, b: kb + head + o * width, ldb: width, c: dqb + query + q0 * width, ldc: width)
+                        BLAS.gemm(transposeA: true, transposeB: false, m: L - o, n: dh, k: Lq - q0, alpha: scale,
+                                  a: dsk, lda: L, b: qb + query + q0 * width, ldb: width, c: dkb + head + o * width, ldc: width)
                     }
                 }
             } } } } } } } } }
@@ -96,26 +114,34 @@ extension Variable {
         }
     }
 
-    /// Row i of the (Lq, L) scores at `p` (query position L − Lq + i) -> softmax over keys
-    /// j <= L − Lq + i with `attended[j]` 1; masked entries 0, a row with no key all 0.
-    private static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, queries Lq: Int, length L: Int, attended: UnsafePointer<UInt8>) {
+    /// Row q of the (Lq, L) scores at `p` (query position i = L − Lq + q) -> softmax over keys
+    /// firstKey <= j <= i with `attended[j]` 1; every other entry 0, a row with no key all 0.
+    /// Only columns from `firstKey` of the rows from query position `firstKey` hold scores.
+    private static func maskedSoftmax(_ p: UnsafeMutablePointer<Float>, queries Lq: Int, length L: Int, firstKey o: Int,
+                                      attended: UnsafePointer<UInt8>) {
         for q in 0..<Lq {
             let row = p + q * L, i = L - Lq + q
             var top = -Float.infinity
-            for j in 0...i { top = Swift.max(top, attended[j] != 0 ? row[j] : -.infinity) }
+            if i >= o { for j in o...i { top = Swift.max(top, attended[j] != 0 ? row[j] : -.infinity) } }
             guard top > -Float.infinity else {
                 for j in 0..<L { row[j] = 0 }
                 continue
             }
             var sum: Float = 0
-            for j in 0...i {
+            for j in 0..<o { row[j] = 0 }
+            for j in o...i {
                 let e = attended[j] != 0 ? FastMath.exp(row[j] - top) : 0
                 row[j] = e
                 sum += e
             }
             for j in (i + 1)..<L { row[j] = 0 }
             let inverse = 1 / sum
-            for j in 0...i { row[j] *= inverse }
+            for j in o...i { row[j] *= inverse }
         }
+    }
+
+    /// `count` rows of `width` floats, `stride` apart, set to 0.
+    private static func zeroRows(_ base: UnsafeMutablePointer<Float>, count: Int, width: Int, stride: Int) {
+        for r in 0..<count { (base + r * stride).update(repeating: 0, count: width) }
     }
 }

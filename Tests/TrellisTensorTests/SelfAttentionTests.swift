@@ -86,4 +86,37 @@ final class SelfAttentionTests: XCTestCase {
             GradientCheck.check([queries, k, v], tolerance: 2e-2) { attention($0) }
         }
     }
+
+    /// Leading padded runs are skipped by the products (keys before a sequence's first item,
+    /// queries with no key): runs of 3 and of the whole sequence, and a hole after a run of
+    /// 1, against the formula for every number of last queries, with finite differences.
+    func testLeadingPaddingIsSkippedExactly() {
+        let (B, L, H, d) = (3, 5, 2, 2), width = H * d
+        let padding = [true, true, true, false, false, true, true, true, true, true, true, false, true, false, false]
+        let inputs = (0..<3).map { GradientCheck.input([B * L, width], low: -1.5, high: 1.5, seed: 30 + UInt64($0)) }
+        let (q, k, v) = (inputs[0], inputs[1], inputs[2])
+        for Lq in 1...L {
+            let rows = (0..<B).flatMap { b in (L - Lq..<L).map { b * L + $0 } }
+            let queries = Tensor(shape: [rows.count, width], data: rows.flatMap { q.data[$0 * width..<($0 + 1) * width] })
+            func op(_ v: [Variable]) -> Variable {
+                .causalSelfAttention(query: v[0], key: v[1], value: v[2], sequences: B, length: L, heads: H, padding: padding)
+            }
+            let out = op([Variable(queries), Variable(k), Variable(v)]).value.data
+            for (n, r) in rows.enumerated() {
+                let (b, i) = (r / L, r % L)
+                for h in 0..<H {
+                    let keys = (0...i).filter { !padding[b * L + $0] }
+                    var expected = [Float](repeating: 0, count: d)
+                    if !keys.isEmpty {
+                        let scores = keys.map { j in (0..<d).reduce(Float(0)) { $0 + q.data[r * width + h * d + $1] * k.data[(b * L + j) * width + h * d + $1] } / Float(d).squareRoot() }
+                        let top = scores.max()!, e = scores.map { Foundation.exp($0 - top) }, sum = e.reduce(0, +)
+                        for (m, j) in keys.enumerated() { for c in 0..<d { expected[c] += e[m] / sum * v.data[(b * L + j) * width + h * d + c] } }
+                    }
+                    for c in 0..<d { XCTAssertEqual(out[n * width + h * d + c], expected[c], accuracy: 1e-5, "Lq \(Lq), row \(r), head \(h)") }
+                }
+            }
+            if Lq == 2 || Lq == L { GradientCheck.check([queries, k, v], epsilon: 1e-2, tolerance: 2e-2) { op($0) } }
+        }
+    }
 }
+
