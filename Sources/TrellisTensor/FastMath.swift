@@ -72,6 +72,15 @@ public enum FastMath {
         return partial.reduce(0, +)
     }
 
+    /// out[j] = e^(x[j] − max x) over n floats (n >= 1; `out` may be `x`), returning the max
+    /// and the sum of the outs: a softmax's numerators and denominator.
+    @inlinable @inline(__always)
+    public static func exponentiate(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) -> (max: Float, sum: Float) {
+        let top = max(x, n)
+        for j in 0..<n { out[j] = exp(x[j] - top) }
+        return (top, sum(UnsafePointer(out), n))
+    }
+
     /// out[j] += the sum over rows r of x[r, j] (times y[r, j] when `y` is given), for a
     /// (rows, width) matrix: sixteen columns at a time in one vector register, each column's
     /// rows added in row order, so a sum is the scalar loop's bit for bit; column groups split

@@ -81,7 +81,7 @@ extension Variable {
     /// `gelu().dropout(rate:training:using:)` as one node, forward bit for bit (the same
     /// draws, the same products). The forward pass keeps each value's derivative through both,
     /// dropped(GELU'(x), mask), and not x: the backward pass is one product per value instead
-    /// of a second tanh, and the GELU output, which only the dropout read, is never kept.
+    /// of a second exponential, and the GELU output, which only the dropout read, is never kept.
     public func geluDropout(rate: Float, training: Bool, using rng: inout SeededGenerator) -> Variable {
         guard training, rate > 0 else { return gelu() }
         precondition(rate < 1, "dropout rate must be < 1")

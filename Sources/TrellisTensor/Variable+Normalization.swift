@@ -65,9 +65,8 @@ extension Variable {
                 for r in rows {
                     let row = x + r * c, out = p + r * c
                     guard targets[r] != ignoring else { out.initialize(repeating: 0, count: c); continue }
-                    let m = FastMath.max(row, c)
-                    for j in 0..<c { out[j] = FastMath.exp(row[j] - m) }
-                    let s = FastMath.sum(out, c), inverse = 1 / s
+                    let (m, s) = FastMath.exponentiate(row, into: out, c)
+                    let inverse = 1 / s
                     for j in 0..<c { out[j] *= inverse }
                     l[r] = Double(m + Foundation.log(s) - row[Int(targets[r])])
                 }

@@ -40,9 +40,9 @@ extension Variable {
             func softmax(_ rows: Range<Int>) {
                 for t in rows {
                     let row = sb + t * I, target = Int(targets[t])
-                    let top = FastMath.max(row, I), picked = row[target]
-                    for j in 0..<I { row[j] = FastMath.exp(row[j] - top) }
-                    let sum = FastMath.sum(row, I), factor = scale / sum
+                    let picked = row[target]
+                    let (top, sum) = FastMath.exponentiate(row, into: row, I)
+                    let factor = scale / sum
                     for j in 0..<I { row[j] *= factor }
                     row[target] -= scale
                     lb[t] = Double(top + Foundation.log(sum) - picked)
