@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 //
 // The folder layout is the architecture (see README.md, "Layout"):
-//   C shims (COpenBLAS, CZeroMQ, CLZ4, CDeflate, CZlib, CHalf)  ->  TrellisCore (RNG, shared utilities)
+//   C shims (COpenBLAS, CZeroMQ, CLZ4, CDeflate, CZlib, CHalf), CKernels (element-wise kernels)
+//     ->  TrellisCore (RNG, shared utilities)
 //   TrellisTensor (tensors, autograd, optimizers)   TrellisData (graph store, loaders, splits)
 //   TrellisEval (ranking and rating metrics)   TrellisModels (BPR-MF, LightGCN)
 //   TrellisCheckpoint (safetensors files, crash-safe checkpoint store)
@@ -19,7 +20,7 @@ let optimisedKernels: [SwiftSetting] = [.unsafeFlags(["-O"] + cpu)]
 
 let package = Package(
     name: "Trellis",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "trellis", targets: ["trellis"]),
     ],
@@ -38,10 +39,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CGlibcMalloc"),
         .systemLibrary(name: "CHalf"),
+        // Element-wise kernels for three instruction sets, one chosen at start (its header says how).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: Layers
         .target(name: "TrellisCore", dependencies: ["CGlibcMalloc"], swiftSettings: optimisedKernels),
-        .target(name: "TrellisTensor", dependencies: ["COpenBLAS", "TrellisCore"], swiftSettings: optimisedKernels),
+        .target(name: "TrellisTensor", dependencies: ["CKernels", "COpenBLAS", "TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisData", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisEval", dependencies: ["TrellisCore"], swiftSettings: optimisedKernels),
         .target(name: "TrellisGraph", dependencies: ["CMetis", "TrellisCore", "TrellisData"], swiftSettings: optimisedKernels),
@@ -71,7 +74,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["TrellisCore", "TrellisTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TrellisCoreTests", dependencies: ["TrellisCore", "TestSupport"]),
-        .testTarget(name: "TrellisTensorTests", dependencies: ["TrellisTensor", "TrellisCore", "TestSupport"]),
+        .testTarget(name: "TrellisTensorTests", dependencies: ["CKernels", "TrellisTensor", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisDataTests", dependencies: ["TrellisData", "TrellisCore", "TestSupport"]),
         .testTarget(name: "TrellisEvalTests", dependencies: ["TrellisEval"]),
         .testTarget(name: "TrellisGraphTests", dependencies: ["TrellisGraph", "TrellisData", "TrellisCore", "TestSupport"]),

@@ -68,7 +68,7 @@ public enum BLAS {
         func block(_ t: Int) -> Range<Int> { Swift.min(longest, t * size)..<Swift.min(longest, (t + 1) * size) }
         if longest == m {
             // Rows of C: rows of op(A).
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
+            Parallel.perform(threads) { t in
                 let r = block(t)
                 guard !r.isEmpty else { return }
                 gemm(transposeA: transposeA, transposeB: transposeB, m: r.count, n: n, k: k, alpha: alpha,
@@ -77,7 +77,7 @@ public enum BLAS {
             }
         } else if longest == n {
             // Columns of C: columns of op(B).
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
+            Parallel.perform(threads) { t in
                 let r = block(t)
                 guard !r.isEmpty else { return }
                 gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: r.count, k: k, alpha: alpha,
@@ -88,7 +88,7 @@ public enum BLAS {
             // Blocks of k: block 0 into C (with beta), the others into scratch, added in order.
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (threads - 1) * m * n)
             defer { scratch.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
+            Parallel.perform(threads) { t in
                 let r = block(t)
                 let out = t == 0 ? c : scratch + (t - 1) * m * n
                 guard !r.isEmpty else {

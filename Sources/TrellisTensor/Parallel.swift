@@ -14,10 +14,31 @@ public enum Parallel {
         let chunks = Swift.min(threadCount, Swift.max(1, count / Swift.max(1, minimumChunk)))
         if chunks <= 1 { body(0..<count); return }
         let size = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        perform(chunks) { c in
             let start = c * size
             let end = Swift.min(count, start + size)
             if start < end { body(start..<end) }
         }
+    }
+
+    /// Runs `body(i)` for i in 0..<count, concurrently: on the spinning pool (`SpinPool`) when
+    /// it is free and large enough, else on libdispatch's threads.
+    public static func perform(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 1 { if count == 1 { body(0) }; return }
+        if !pool(for: count).perform(count, body) { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
+    }
+
+    private static let poolLock = NSLock()
+    nonisolated(unsafe) private static var shared: SpinPool?
+
+    /// The pool, grown (a new one) when a kernel asks for more threads than it has; an
+    /// outgrown pool's helpers go to sleep for good.
+    private static func pool(for count: Int) -> SpinPool {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        if let shared, shared.helpers + 1 >= count { return shared }
+        let grown = SpinPool(helpers: Swift.max(count, threadCount) - 1)
+        shared = grown
+        return grown
     }
 }

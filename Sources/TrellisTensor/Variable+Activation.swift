@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import TrellisCore
 
@@ -32,7 +33,8 @@ extension Variable {
         unary({ $0 > 0 ? $0 : slope * $0 }, derivative: { x, _ in x > 0 ? 1 : slope })
     }
 
-    /// Gaussian error linear unit, tanh approximation (as in GPT-2 and SASRec code):
+    /// Gaussian error linear unit, tanh approximation (as in GPT-2 and SASRec code), by
+    /// `trellis_gelu` (CKernels):
     ///
     ///     y = x/2 · (1 + t),  t = tanh(u),  u = c(x + 0.044715 x³)
     ///     dy/dx = (1 + t)/2 + x/2 · (1 − t²) · c(1 + 3·0.044715 x²)
@@ -43,39 +45,26 @@ extension Variable {
         let x = value.data, n = x.count
         // The slope is computed again in the backward pass rather than kept: one (N, hidden)
         // tensor less per feed-forward layer, for a vectorised exponential per value.
-        return Variable(Tensor(shape: value.shape, data: Self.geluValues(x)), inputs: [self]) { [self] g in
+        let y = [Float].uninitialized(count: n) { py in
+            x.withUnsafeBufferPointer { px in
+                guard n > 0 else { return }
+                let (xb, yb) = (px.baseAddress!, py.baseAddress!)
+                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { r in
+                    trellis_gelu(xb + r.lowerBound, yb + r.lowerBound, nil, r.count)
+                }
+            }
+        }
+        return Variable(Tensor(shape: value.shape, data: y), inputs: [self]) { [self] g in
             var out = g.data
             x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
+                guard n > 0 else { return }
                 let (xb, ob) = (px.baseAddress!, po.baseAddress!)
-                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                    for i in range { ob[i] *= Self.gelu(xb[i]).slope }
+                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { r in
+                    trellis_gelu_backward(xb + r.lowerBound, ob + r.lowerBound, r.count)
                 }
             } }
             accumulate(Tensor(shape: g.shape, data: out))
         }
-    }
-
-    /// GELU of every value (tanh approximation), on the compute threads.
-    static func geluValues(_ x: [Float]) -> [Float] {
-        [Float].uninitialized(count: x.count) { py in
-            x.withUnsafeBufferPointer { px in
-                let (xb, yb) = (px.baseAddress!, py.baseAddress!)
-                Parallel.forEachChunk(x.count, minimumChunk: 1 << 15) { range in
-                    for i in range { yb[i] = Self.gelu(xb[i]).value }
-                }
-            }
-        }
-    }
-
-    /// GELU(v) and its derivative (tanh approximation). u is clamped to ±20, where tanh(u) is
-    /// ±1 within 1e-17, so e^2u stays finite and the slope far left is ~e^-40, not the 6e-6 a
-    /// clamp at ±9 left at v = −12.
-    @inline(__always)
-    static func gelu(_ v: Float) -> (value: Float, slope: Float) {
-        let c: Float = 0.797_884_56   // sqrt(2 / pi)
-        let u = Swift.min(Swift.max(c * (v + 0.044715 * v * v * v), -20), 20)
-        let e = FastMath.exp(2 * u), r = 1 / (e + 1), er = e * r
-        return (v * er, er * (1 + 2 * v * r * c * (1 + 3 * 0.044715 * v * v)))
     }
 
     /// `gelu().dropout(rate:training:using:)` as one node, forward bit for bit (the same
@@ -93,12 +82,9 @@ extension Variable {
             x.withUnsafeBufferPointer { px in mask.withUnsafeBufferPointer { pm in slope.withUnsafeMutableBufferPointer { ps in
                 guard n > 0 else { return }
                 let (xb, mb, yb, sb) = (px.baseAddress!, pm.baseAddress!, py.baseAddress!, ps.baseAddress!)
-                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-                    for i in range {
-                        let (value, slope) = Self.gelu(xb[i])
-                        yb[i] = Self.dropped(value, mb[i], keep: keep)
-                        sb[i] = Self.dropped(slope, mb[i], keep: keep)
-                    }
+                Parallel.forEachChunk(n, minimumChunk: 1 << 15) { r in
+                    let i = r.lowerBound
+                    trellis_gelu_dropout(xb + i, mb + i, keep, yb + i, sb + i, r.count)
                 }
             } } }
         }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import TrellisCore
 
@@ -188,17 +189,14 @@ extension Variable {
         }
     }
 
-    /// out[i] = dropped(x[i], mask[i]) over n values, on the compute threads.
+    /// out[i] = x[i] · keep where mask[i] is 1, x[i] · 0 (the sign and NaN of x carry) where it
+    /// is 0, over n values on the compute threads (`trellis_apply_mask`).
     static func applyMask(_ x: UnsafePointer<Float>?, _ mask: UnsafePointer<UInt8>?, _ out: UnsafeMutablePointer<Float>?, _ n: Int, keep: Float) {
         guard n > 0, let x, let mask, let out else { return }
-        Parallel.forEachChunk(n, minimumChunk: 1 << 15) { range in
-            for i in range { out[i] = dropped(x[i], mask[i], keep: keep) }
+        Parallel.forEachChunk(n, minimumChunk: 1 << 15) { r in
+            trellis_apply_mask(x + r.lowerBound, mask + r.lowerBound, keep, out + r.lowerBound, r.count)
         }
     }
-
-    /// x through keep flag m: 0 (as x · 0, so the sign and NaN of x carry) or x / (1 − rate).
-    @inline(__always)
-    static func dropped(_ x: Float, _ m: UInt8, keep: Float) -> Float { m == 0 ? x * 0 : x * keep }
 
     /// Inverted dropout: zeroes each element with probability `rate` and scales the rest by
     /// 1/(1-rate); the identity when not `training` or rate is 0.

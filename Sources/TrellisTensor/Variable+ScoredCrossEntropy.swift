@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// An output layer and its loss as one node: the mean cross-entropy of the scores of `self`'s
@@ -41,10 +42,8 @@ extension Variable {
                 for t in rows {
                     let row = sb + t * I, target = Int(targets[t])
                     let picked = row[target]
-                    let (top, sum) = FastMath.exponentiate(row, into: row, I)
-                    let factor = scale / sum
-                    for j in 0..<I { row[j] *= factor }
-                    row[target] -= scale
+                    var (top, sum): (Float, Float) = (0, 0)
+                    trellis_softmax_gradient(row, I, target, scale, &top, &sum)     // row: (softmax − onehot) · scale
                     lb[t] = Double(top + Foundation.log(sum) - picked)
                 }
             }

@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 import TrellisCore
 import TrellisTensor
@@ -159,8 +160,50 @@ final class FastMathTests: XCTestCase {
             XCTAssertEqual(Double(gelu.grad!.data[i]), slope, accuracy: 1e-6, "GELU'(\(x))")
         }
         let row: [Float] = [3, -1, 7.5, 2, 0, 1, 1, 1, 1, -9, 4]
-        XCTAssertEqual(FastMath.max(row, row.count), 7.5)
+        var out = row
+        let (top, sum) = FastMath.exponentiate(row, into: &out, row.count)
+        XCTAssertEqual(top, 7.5)
+        XCTAssertEqual(sum, row.map { Foundation.exp($0 - 7.5) }.reduce(0, +), accuracy: 1e-5)
         XCTAssertEqual(FastMath.sum(row, row.count), row.reduce(0, +), accuracy: 1e-5)
+    }
+
+    /// Every CKernels version this CPU runs (baseline always; AVX2, AVX-512 where present) gives
+    /// the same bits as the others and as the Swift exp, over lengths with every tail and
+    /// values past the clamps; a run's numbers do not depend on its host.
+    func testKernelVersionsGiveTheSameBits() throws {
+        let chosen = String(cString: trellis_kernels_name())
+        defer { XCTAssertEqual(trellis_kernels_select(chosen), 1) }
+        var rng = SeededGenerator(seed: 11)
+        let versions = ["baseline", "avx2", "avx512"].filter { (name: String) in trellis_kernels_select(name) == 1 }
+        XCTAssertTrue(versions.contains("baseline"))
+        XCTAssertEqual(trellis_kernels_select("avx1024"), 0, "an unknown name is refused")
+        for n in [1, 7, 8, 15, 16, 17, 33, 1683] {
+            let x = (0..<n).map { _ in Float(rng.nextDouble() * 60 - 30) }
+            let wide = x.map { $0 * 5 }                              // past GELU's and exp's clamps
+            let mask = (0..<n).map { _ in UInt8(rng.next() & 1) }
+            let target = n / 2
+            var results: [[UInt32]] = []
+            for version in versions {
+                XCTAssertEqual(trellis_kernels_select(version), 1)
+                var e = [Float](repeating: 0, count: n), top: Float = 0
+                let sum = trellis_exponentiate(x, &e, n, &top)
+                var grad = x, gtop: Float = 0, gsum: Float = 0
+                trellis_softmax_gradient(&grad, n, target, 0.25, &gtop, &gsum)
+                var y = [Float](repeating: 0, count: n), slope = y, dy = y, dslope = y, masked = y
+                trellis_gelu(wide, &y, &slope, n)
+                var g = x
+                trellis_gelu_backward(wide, &g, n)
+                trellis_gelu_dropout(wide, mask, 1.25, &dy, &dslope, n)
+                trellis_apply_mask(x, mask, 1.25, &masked, n)
+                let all = e + [top, sum] + grad + [gtop, gsum] + y + slope + g + dy + dslope + masked
+                results.append(all.map(\.bitPattern))
+                // The Swift exp, element for element, and the dropout's definition.
+                XCTAssertEqual(e.map(\.bitPattern), x.map { FastMath.exp($0 - top).bitPattern }, "\(version) n \(n)")
+                XCTAssertEqual(masked.map(\.bitPattern), zip(x, mask).map { ($1 == 0 ? $0 * 0 : $0 * 1.25).bitPattern })
+                XCTAssertEqual(dy.map(\.bitPattern), zip(y, mask).map { ($1 == 0 ? $0 * 0 : $0 * 1.25).bitPattern })
+            }
+            for (version, bits) in zip(versions, results) { XCTAssertEqual(bits, results[0], "\(version) vs baseline, n \(n)") }
+        }
     }
 
     func testAGenericCPUModelGetsTheKernelsItsFlagsAllow() {
