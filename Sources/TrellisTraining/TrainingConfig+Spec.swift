@@ -58,7 +58,8 @@ extension TrainingConfig {
         ])
         section("cluster", [
             ("partitions", "\(cluster.partitions)"), ("partitioner", cluster.partitioner.rawValue), ("mode", cluster.mode.rawValue),
-            ("staleness", "\(cluster.staleness)"), ("checkpoint_every", "\(cluster.checkpointEvery)"),
+            ("staleness", "\(cluster.staleness)"), ("table_staleness", cluster.tableStaleness == 0 ? nil : "\(cluster.tableStaleness)"),
+            ("checkpoint_every", "\(cluster.checkpointEvery)"),
             ("checkpoints_kept", "\(cluster.checkpointsKept)"), ("heartbeat_ms", "\(cluster.heartbeatMilliseconds)"),
             ("worker_timeout_ms", "\(cluster.workerTimeoutMilliseconds)"), ("task_timeout_ms", "\(cluster.taskTimeoutMilliseconds)"),
             ("takeover_ms", "\(cluster.takeoverMilliseconds)"), ("value_encoding", cluster.valueEncoding.rawValue),

@@ -33,6 +33,9 @@ extension TrainingConfig {
             }
         case .leaveOneOut: break
         }
+        if cluster.tableStaleness > 0, cluster.mode != .async {
+            throw fail("cluster.table_staleness", "only used by mode 'async' (sync reads one version a step), but cluster.mode is '\(cluster.mode.rawValue)'")
+        }
         // The row-block keys mean nothing to other splits; silently ignoring them would hide a mistake.
         if data.split != .rows {
             for (key, set) in [("data.test_rows", data.testRows != nil), ("data.test_start", data.testStart != 0),

@@ -135,13 +135,14 @@ extension TrainingConfig {
         }
         if let c = top["cluster"] {
             let day = 86_400_000  // milliseconds: the longest timeout or interval taken
-            let s = try reader.mapping(c, at: "cluster", allowed: ["partitions", "partitioner", "mode", "staleness", "checkpoint_every",
+            let s = try reader.mapping(c, at: "cluster", allowed: ["partitions", "partitioner", "mode", "staleness", "table_staleness", "checkpoint_every",
                                                                     "checkpoints_kept", "heartbeat_ms", "worker_timeout_ms", "task_timeout_ms", "takeover_ms",
                                                                     "value_encoding", "shuffle", "compress", "prefetch"])
             if let v = s["partitions"] { config.cluster.partitions = try reader.int(v, at: "cluster.partitions", min: 1, max: ClusterSettings.maxPartitions) }
             if let v = s["partitioner"] { config.cluster.partitioner = try reader.choice(v, at: "cluster.partitioner") }
             if let v = s["mode"] { config.cluster.mode = try reader.choice(v, at: "cluster.mode") }
             if let v = s["staleness"] { config.cluster.staleness = try reader.int(v, at: "cluster.staleness", min: 0, max: 1_000_000) }
+            if let v = s["table_staleness"] { config.cluster.tableStaleness = try reader.int(v, at: "cluster.table_staleness", min: 0, max: 1_000_000) }
             if let v = s["checkpoint_every"] { config.cluster.checkpointEvery = try reader.int(v, at: "cluster.checkpoint_every", min: 0) }
             if let v = s["checkpoints_kept"] { config.cluster.checkpointsKept = try reader.int(v, at: "cluster.checkpoints_kept", min: 1, max: 1000) }
             if let v = s["heartbeat_ms"] { config.cluster.heartbeatMilliseconds = try reader.int(v, at: "cluster.heartbeat_ms", min: 10, max: day) }

@@ -249,6 +249,11 @@ public struct ClusterSettings: Sendable, Equatable {
     public var mode: Mode = .sync
     /// Asynchronous mode: how many global steps the fastest partition may run ahead of the slowest.
     public var staleness = 2
+    /// Asynchronous mode: how many global steps old a worker's copy of a whole trainable table
+    /// (a full softmax's item table, a whole-graph model's tables) may be when it serves a
+    /// pull instead of the wire; 0 (the default): every such pull fetches the table. Sync mode
+    /// reuses a copy only within its global step, where it is never stale.
+    public var tableStaleness = 0
     /// Write a checkpoint every this many global steps (0: at the end of every epoch only).
     public var checkpointEvery = 0
     /// Checkpoints kept on disk.

@@ -5,11 +5,12 @@ import XCTest
 /// `task: {kind: next_item}` with SASRec through the real binary: 2 workers (also with 2
 /// parameter-server processes) give exactly the numbers of one process, and so does a run
 /// whose worker is SIGKILLed and replaced, and a plateau-scheduled run over parameter-server
-/// processes whose coordinator is SIGKILLed and resumed.
+/// processes whose coordinator is SIGKILLed and resumed; async workers reuse their copy of the
+/// item table within `cluster.table_staleness`.
 final class SequenceRunTests: XCTestCase {
     /// A small SASRec on MovieLens-100K leave-one-out, 4 partitions.
     private func harness(_ name: String, epochs: Int, seed: Int = 5, split: String = "leave_one_out", training: String = "learning_rate: 0.002",
-                         cluster: String = "") throws -> Harness {
+                         mode: String = "sync", cluster: String = "") throws -> Harness {
         let h = try Harness(name: name)
         try """
         seed: \(seed)
@@ -18,7 +19,7 @@ final class SequenceRunTests: XCTestCase {
         data: {name: ml-100k, path: \(try TestData.movieLens100K()), split: \(split)}
         training: {epochs: \(epochs), batch_size: 256, optimizer: adamw, \(training), threads: 1}
         evaluation: {valid_metric: ndcg@10, stopping_step: \(epochs)}
-        cluster: {partitions: 4, mode: sync, heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000\(cluster)}
+        cluster: {partitions: 4, mode: \(mode), heartbeat_ms: 100, worker_timeout_ms: 1000, takeover_ms: 20000\(cluster)}
         """.write(toFile: h.config, atomically: true, encoding: .utf8)
         return h
     }
@@ -61,6 +62,33 @@ final class SequenceRunTests: XCTestCase {
         let resumed = try XCTUnwrap(try h.log("coordinator2").split(separator: "\n").first { $0.contains("] resumed") })
         XCTAssert(resumed.contains("epoch=4 "), "\(resumed)")
         XCTAssertEqual(try h.result("run"), reference)
+    }
+
+    /// Async mode with `cluster.table_staleness: 2`: a worker's copy of the item table (the
+    /// full softmax pulls it whole) serves the step it was fetched for and the two after it,
+    /// so the coordinator sends well under the bytes of a run that fetches it every step
+    /// (fetching every step, as the default does, fails the bound), and both runs learn.
+    func testAsyncWorkersServeTheItemTableFromACopyWithinItsStaleness() throws {
+        var sent: [Int: [Double]] = [:]
+        for staleness in [0, 2] {
+            let h = try harness("sasrec-async\(staleness)", epochs: 3, mode: "async",
+                                cluster: staleness > 0 ? ", table_staleness: \(staleness)" : "")
+            let result = try h.runTwoWorkers(servers: 0, output: "run")
+            XCTAssertGreaterThan(try XCTUnwrap(result.test["hit@10"]), 0.02, "staleness \(staleness): far above chance (0.006)")
+            func records(_ file: String) throws -> [[String: Any]] {
+                try String(contentsOf: h.dir.appendingPathComponent("run/\(file)"), encoding: .utf8).split(separator: "\n")
+                    .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            }
+            let losses = try records("metrics.jsonl").filter { $0["split"] as? String == "valid" }.compactMap { $0["loss"] as? Double }
+            XCTAssertEqual(losses.count, 3)
+            XCTAssertLessThan(losses[2], losses[0] - 0.05, "staleness \(staleness): the loss falls, \(losses)")
+            sent[staleness] = try records("cluster.jsonl").filter { $0["kind"] as? String == "epoch" }.compactMap { $0["sent_bytes"] as? Double }
+            print("async, table_staleness \(staleness): coordinator sent \(sent[staleness]!) bytes by epoch, losses \(losses), test hit@10 \(result.test["hit@10"]!)")
+        }
+        // Epochs 2 and 3 (epoch 1 also carries the assignments).
+        let (every, stale) = (try XCTUnwrap(sent[0]), try XCTUnwrap(sent[2]))
+        XCTAssertEqual([every.count, stale.count], [3, 3])
+        for epoch in 1...2 { XCTAssertLessThan(stale[epoch], 0.6 * every[epoch], "epoch \(epoch + 1): \(stale) vs \(every) bytes") }
     }
 
     func testKilledWorkerIsReplacedAndTheRunMatchesOneProcess() throws {

@@ -4,7 +4,8 @@ import XCTest
 
 /// A worker's whole-table reads: in sync mode fetched once per global step whatever the number
 /// of its partitions, fetched again at the next step, never cached for a pull of some rows; a
-/// frozen table fetched once for the run, in either mode.
+/// frozen table fetched once for the run, in either mode; in async mode kept only where
+/// `cluster.table_staleness` allows, and then fetched once every staleness + 1 steps.
 final class WholeTableCacheTests: XCTestCase {
     /// Counts the pulls that reach it; row k of a table holds the global step.
     final class CountingParameters: ParameterClient {
@@ -55,5 +56,30 @@ final class WholeTableCacheTests: XCTestCase {
         for _ in 0..<2 { _ = try cache.pull(partition: 0, globalStep: 4, ids: [[0, 1, 2], [0, 1]]) }
         XCTAssertEqual(inner.pulls, 2)
         XCTAssertEqual([cache.fetched, cache.served], [1, 1])
+    }
+
+    func testAsyncCopiesServeWithinTheirStaleness() throws {
+        let inner = CountingParameters()
+        let cache = WholeTableCache(inner, tableRows: [3, 2], tableKinds: [.trainable, .trainable], sync: false, staleness: 2)
+        let whole: [[Int32]] = [[0, 1, 2], [0, 1]]
+        var seen: [Float] = []
+        for step in 4..<11 {
+            for partition in 0..<2 {
+                let r = try cache.pull(partition: partition, globalStep: step, ids: whole)
+                seen.append(r.rows[0].data[0])
+                XCTAssertEqual(r.dense[0].data, [Float(step)], "the dense weights are fetched with every pull")
+            }
+        }
+        // Fetched at steps 4, 7 and 10; each copy serves its step and the two after it.
+        XCTAssertEqual(seen, [4, 4, 4, 4, 4, 4, 7, 7, 7, 7, 7, 7, 10, 10])
+        XCTAssertEqual(inner.pulls, 14, "every pull still fetches the dense weights")
+        XCTAssertEqual([cache.fetched, cache.served], [6, 22])
+        // A pull of an earlier step than the copy's (a partition behind the others) fetches.
+        let behind = try cache.pull(partition: 1, globalStep: 9, ids: whole)
+        XCTAssertEqual(behind.rows[0].data, [9, 9, 9])
+        // Sync ignores the setting: a copy never serves another step.
+        let sync = WholeTableCache(CountingParameters(), tableRows: [3, 2], tableKinds: [.trainable, .trainable], sync: true, staleness: 2)
+        _ = try sync.pull(partition: 0, globalStep: 1, ids: whole)
+        XCTAssertEqual(try sync.pull(partition: 0, globalStep: 2, ids: whole).rows[0].data, [2, 2, 2])
     }
 }

@@ -49,6 +49,8 @@ final class ConfigTests: XCTestCase {
         assertConfigError("cluster: {mode: eventual}", key: "cluster.mode", contains: "expected one of")
         assertConfigError("cluster: {compress: maybe}", key: "cluster.compress", contains: "true or false")
         assertConfigError("cluster: {heartbeat: 5}", key: "cluster.heartbeat", contains: "unknown key")
+        assertConfigError("cluster: {table_staleness: 2}", key: "cluster.table_staleness", contains: "only used by mode 'async'")
+        assertConfigError("cluster: {mode: async, table_staleness: -1}", key: "cluster.table_staleness", contains: "at least 0")
     }
 
     /// The fingerprint covers what defines a run (seed, data, model, optimisation,
@@ -71,6 +73,7 @@ final class ConfigTests: XCTestCase {
             ("model.relation_fanouts.item->user", { $0.model.relationFanouts["item->user"] = [3, 3] }),
         ]
         changes.append(("training.clip_grad_norm", { $0.training.clipGradNorm = 1 }))
+        changes.append(("cluster.table_staleness", { $0.cluster.tableStaleness = 3 }))
         for (key, change) in changes {
             var c = base
             change(&c)

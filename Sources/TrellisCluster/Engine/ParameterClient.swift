@@ -31,28 +31,41 @@ public final class LocalParameters: ParameterClient {
 
 /// A worker's whole-table reads: a table asked for whole (every row, in order: a whole-graph
 /// model's pull, a full softmax's item table) is fetched once and handed to the worker's other
-/// pulls from a copy. A trainable table's copy serves the pulls of the same global step in
-/// sync mode, where every partition of step s reads parameter version s (in async mode it is
-/// not kept); a frozen table's copy serves every later pull, since it never changes. Tables
-/// asked for by row, the dense weights (unless every table came from copies in the same
-/// step) and every push pass straight through.
+/// pulls from a copy, keyed by the global step it was fetched for. A trainable table's copy
+/// serves
+///
+///     sync:   the pulls of the same global step (every partition of step s reads version s:
+///             never stale);
+///     async:  the pulls of steps s with s - fetched <= staleness, when staleness > 0
+///             (`cluster.table_staleness`): the rows a step reads miss at most the updates
+///             pushed since step s - staleness was pulled, and the table crosses the wire
+///             once every staleness + 1 steps instead of every step;
+///
+/// a frozen table's copy serves every later pull, since it never changes. Tables asked for
+/// by row, the dense weights (fetched with every pull unless every table came from copies in
+/// the same sync step) and every push pass straight through: a step still pushes its
+/// gradient for every row it touched.
 public final class WholeTableCache: ParameterClient {
     let inner: ParameterClient
     let tableRows: [Int]
     let tableKinds: [TableKind]
     let sync: Bool
+    /// Async mode: the oldest copy (in global steps) a pull may be served from; 0 keeps none.
+    let staleness: Int
     /// Per table: its whole copy and the global step it was fetched at.
     private var copies: [(globalStep: Int, rows: Tensor)?]
     private var dense: (globalStep: Int, values: [Tensor])?
     /// Whole tables fetched and served from a copy, for reports and tests.
     public private(set) var fetched = 0, served = 0
 
-    public init(_ inner: ParameterClient, tableRows: [Int], tableKinds: [TableKind], sync: Bool) {
+    public init(_ inner: ParameterClient, tableRows: [Int], tableKinds: [TableKind], sync: Bool, staleness: Int = 0) {
         precondition(tableRows.count == tableKinds.count, "WholeTableCache: one kind per table")
+        precondition(staleness >= 0, "WholeTableCache: staleness \(staleness) < 0")
         self.inner = inner
         self.tableRows = tableRows
         self.tableKinds = tableKinds
         self.sync = sync
+        self.staleness = sync ? 0 : staleness
         copies = tableRows.map { _ in nil }
     }
 
@@ -60,7 +73,7 @@ public final class WholeTableCache: ParameterClient {
         guard ids.count == tableRows.count else { return try inner.pull(partition: partition, globalStep: globalStep, ids: ids) }
         let whole = zip(ids, tableRows).map { list, n in list.count == n && list.enumerated().allSatisfy { Int($1) == $0 } }
         let fresh = (0..<ids.count).map { t -> Tensor? in
-            guard whole[t], let copy = copies[t], tableKinds[t] == .frozen || (sync && copy.globalStep == globalStep) else { return nil }
+            guard whole[t], let copy = copies[t], tableKinds[t] == .frozen || serves(copy.globalStep, globalStep) else { return nil }
             return copy.rows
         }
         if fresh.allSatisfy({ $0 != nil }), let d = dense, d.globalStep == globalStep {
@@ -76,7 +89,7 @@ public final class WholeTableCache: ParameterClient {
             if let copy = fresh[t] {
                 rows[t] = copy
                 served += 1
-            } else if whole[t], tableKinds[t] == .frozen || sync {
+            } else if whole[t], tableKinds[t] == .frozen || sync || staleness > 0 {
                 copies[t] = (globalStep, rows[t])
                 fetched += 1
             }
@@ -86,5 +99,10 @@ public final class WholeTableCache: ParameterClient {
 
     public func push(_ c: Contribution, globalStep: Int, grant: Grant) throws -> Contribution {
         try inner.push(c, globalStep: globalStep, grant: grant)
+    }
+
+    /// Whether a trainable copy fetched for step `fetched` may serve a pull of step `step`.
+    private func serves(_ fetched: Int, _ step: Int) -> Bool {
+        sync ? fetched == step : staleness > 0 && step >= fetched && step - fetched <= staleness
     }
 }

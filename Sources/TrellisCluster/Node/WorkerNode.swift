@@ -168,10 +168,12 @@ public final class WorkerNode {
             shards = links
             parameters = links
         }
-        // A whole-graph model pulls every row each task: once per step is enough in sync mode,
-        // and once per run for a frozen table.
+        // A whole-graph model or a full softmax pulls every row each task: once per step is
+        // enough in sync mode, once per `cluster.table_staleness` + 1 steps where async mode
+        // allows a stale copy, and once per run for a frozen table.
         if let inner = parameters {
-            parameters = WholeTableCache(inner, tableRows: w.tableRows, tableKinds: w.tableKinds, sync: cfg.cluster.mode == .sync)
+            parameters = WholeTableCache(inner, tableRows: w.tableRows, tableKinds: w.tableKinds, sync: cfg.cluster.mode == .sync,
+                                         staleness: cfg.cluster.tableStaleness)
         }
         logger.info("joined", metadata: ["session": "\(w.session)", "partitions": "\(w.exampleCounts.count)",
                                          "parameter_servers": "\(w.servers.count)"])
