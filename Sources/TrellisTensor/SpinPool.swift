@@ -31,7 +31,9 @@ final class SpinPool: @unchecked Sendable {
         self.helpers = helpers
         sleepers = (0..<helpers).map { _ in Sleeper() }
         for h in 0..<helpers {
-            let thread = Thread { [unowned(unsafe) self] in self.serve(helper: h) }
+            // The helpers keep their pool alive: an outgrown pool is dropped by `Parallel`
+            // while they still poll it.
+            let thread = Thread { self.serve(helper: h) }
             thread.name = "trellis-compute-\(h + 1)"
             thread.start()
         }
