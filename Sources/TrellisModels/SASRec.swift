@@ -9,14 +9,25 @@ import TrellisTensor
 public protocol SequenceRecommender: SampledRecommender {
     /// Positions a sequence holds (the most recent `maxLength` items are read).
     var maxLength: Int { get }
-    /// States of every position: `items` (R, d) are the rows the sequences index, `sequences`
+    /// States of `positions`: `items` (R, d) are the rows the sequences index, `sequences`
     /// (B·L, L = maxLength) holds row indices into `items` or -1 for left padding. Dropout
     /// draws from `rng` only when `training`; `attention`, if given, receives block k's
-    /// attention as (B, H, L, L). Result (B·L, d): row b·L + i is position i of sequence b
-    /// (a padded position's state is zero and must not be scored); with `lastOnly`, (B, d): only each sequence's last position, computed as such (the final
-    /// block's other positions are skipped).
-    func encode(items: Variable, sequences: [Int32], training: Bool, lastOnly: Bool, rng: inout SeededGenerator,
+    /// attention as (B, H, L, L) ((B, H, 1, L) for `.last`).
+    func encode(items: Variable, sequences: [Int32], training: Bool, positions: SequencePositions, rng: inout SeededGenerator,
                 attention: ((_ block: Int, _ weights: Tensor) -> Void)?) -> Variable
+}
+
+/// Which states `SequenceRecommender.encode` returns.
+public enum SequencePositions: Sendable, Equatable {
+    /// (B·L, d): row b·L + i is position i of sequence b; a padded position's state is zero
+    /// and must not be scored.
+    case every
+    /// (B, d): each sequence's last position, computed as such (the final block's other
+    /// positions are skipped).
+    case last
+    /// (T, d): the positions b·L + i listed, in order, none of them padding: what a loss
+    /// scores, with no (B·L, d) buffer of zeros between the encoder and it.
+    case rows([Int32])
 }
 
 /// SASRec (Kang & McAuley 2018; seed 003's notebook): item embeddings plus learned position
@@ -61,9 +72,9 @@ public final class SASRec: SequenceRecommender {
     /// The seeds' layer-0 rows are the outputs: the task encodes sequences over them.
     public func forward(_ subgraph: SampledSubgraph, inputs: [Variable]) -> [Variable] { inputs }
 
-    public func encode(items: Variable, sequences: [Int32], training: Bool, lastOnly: Bool = false, rng: inout SeededGenerator,
+    public func encode(items: Variable, sequences: [Int32], training: Bool, positions returned: SequencePositions = .every, rng: inout SeededGenerator,
                        attention: ((Int, Tensor) -> Void)? = nil) -> Variable {
-        let L = maxLength, rows = sequences.count, count = rows / L
+        let L = maxLength, rows = sequences.count, count = rows / L, lastOnly = returned == .last
         precondition(rows % L == 0, "SASRec: \(rows) positions are not whole sequences of \(L)")
         let padding = sequences.map { $0 < 0 }
         // The blocks run on the kept positions only, packed (R, d): every item, and each
@@ -80,6 +91,16 @@ public final class SASRec: SequenceRecommender {
         }
         if lastOnly && blocks.isEmpty { x = x.gather(rows: packing.last) }
         let h = x.layerNorm(gamma: norm.gamma, beta: norm.beta)                          // (R, d) or (B, d)
-        return lastOnly ? h : h.scatterAdd(rows: kept, rowCount: rows)                   // (B·L, d), padding 0
+        switch returned {
+        case .last: return h
+        case .every: return h.scatterAdd(rows: kept, rowCount: rows)                    // (B·L, d), padding 0
+        case .rows(let wanted):
+            var place = [Int32](repeating: -1, count: rows)                               // position -> its row of h
+            for (k, r) in kept.enumerated() where !padding[Int(r)] { place[Int(r)] = Int32(k) }
+            return h.gather(rows: wanted.map { r in                                        // (T, d)
+                precondition(r >= 0 && Int(r) < rows && place[Int(r)] >= 0, "SASRec: position \(r) is padding or outside 0..<\(rows)")
+                return place[Int(r)]
+            })
+        }
     }
 }

@@ -14,9 +14,10 @@ final class SASRecTests: XCTestCase {
         SASRec(dimension: 6, maxLength: 4, blocks: 2, heads: 2, inner: 8, dropout: dropout, norm: norm, seed: 7)
     }
 
-    func encode(_ m: SASRec, _ items: Variable, training: Bool = false, sequences: [Int32]? = nil, lastOnly: Bool = false) -> Variable {
+    func encode(_ m: SASRec, _ items: Variable, training: Bool = false, sequences: [Int32]? = nil,
+                positions: SequencePositions = .every) -> Variable {
         var rng = SeededGenerator(seed: 1)
-        return m.encode(items: items, sequences: sequences ?? self.sequences, training: training, lastOnly: lastOnly, rng: &rng, attention: nil)
+        return m.encode(items: items, sequences: sequences ?? self.sequences, training: training, positions: positions, rng: &rng, attention: nil)
     }
 
     func testGradientsOfEveryWeightAndTheItemRows() {
@@ -27,14 +28,39 @@ final class SASRecTests: XCTestCase {
             GradientCheck.checkParameters(m.parameters.dense, tolerance: 3e-2) { encode(m, Variable(items)) }
             GradientCheck.check([items], tolerance: 3e-2) { encode(m, $0[0]) }
             // Only the last positions: the full encoder's last rows, through their own backward.
-            let full = encode(m, Variable(items)).value.data, last = encode(m, Variable(items), lastOnly: true).value.data
+            let full = encode(m, Variable(items)).value.data, last = encode(m, Variable(items), positions: .last).value.data
             XCTAssertEqual(last.count, 12)
             for c in 0..<6 {
                 XCTAssertEqual(last[c], full[3 * 6 + c], accuracy: 1e-5)
                 XCTAssertEqual(last[6 + c], full[7 * 6 + c], accuracy: 1e-5)
             }
-            GradientCheck.checkParameters(m.parameters.dense, tolerance: 3e-2) { encode(m, Variable(items), lastOnly: true) }
-            GradientCheck.check([items], tolerance: 3e-2) { encode(m, $0[0], lastOnly: true) }
+            GradientCheck.checkParameters(m.parameters.dense, tolerance: 3e-2) { encode(m, Variable(items), positions: .last) }
+            GradientCheck.check([items], tolerance: 3e-2) { encode(m, $0[0], positions: .last) }
+        }
+    }
+
+    /// `.rows(p)` is `.every` gathered at p, forward and backward bit for bit (a loss reads
+    /// the scored states without the (B·L, d) buffer of zeros), under dropout too; the rows
+    /// pass finite differences.
+    func testListedPositionsAreEveryStateGathered() {
+        for norm in [TransformerBlock.Norm.pre, .post] {
+            let m = model(norm, dropout: 0.2)
+            let wanted: [Int32] = [7, 2, 4, 3]                          // sequence 0's padded rows 0 and 1 are not scoreable
+            let seed = GradientCheck.input([6], seed: 9)
+            var grads: [[Float]] = [], values: [[Float]] = []
+            for listed in [false, true] {
+                let items = Variable(GradientCheck.input([5, 6], seed: 11), requiresGrad: true)
+                m.parameters.zeroGrad()
+                let h = listed ? encode(m, items, training: true, positions: .rows(wanted))
+                               : encode(m, items, training: true).gather(rows: wanted)
+                values.append(h.value.data)
+                (h * Variable(seed)).sum().backward()
+                grads.append(items.grad!.data + m.parameters.dense.flatMap { $0.grad?.data ?? [] })
+            }
+            XCTAssertEqual(values[0].map(\.bitPattern), values[1].map(\.bitPattern), "\(norm)")
+            XCTAssertEqual(grads[0].map(\.bitPattern), grads[1].map(\.bitPattern), "\(norm)")
+            let plain = model(norm)
+            GradientCheck.check([GradientCheck.input([5, 6], seed: 12)], tolerance: 3e-2) { encode(plain, $0[0], positions: .rows(wanted)) }
         }
     }
 

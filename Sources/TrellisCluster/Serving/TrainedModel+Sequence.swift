@@ -35,7 +35,7 @@ extension TrainedModel {
         var rng = SeededGenerator(seed: config.seed)   // no dropout outside training
         // The heat-map needs every position's attention; a score only the last position's state.
         let h = model.encode(items: Variable(outputs[GraphTopology.item]), sequences: sequence, training: false,
-                             lastOnly: attention == nil, rng: &rng, attention: attention)          // (L, d) or (1, d)
+                             positions: attention == nil ? .last : .every, rng: &rng, attention: attention)   // (1, d) or (L, d)
         return (sequence, attention == nil ? h.value : h.gather(rows: [Int32(L - 1)]).value)
     }
 

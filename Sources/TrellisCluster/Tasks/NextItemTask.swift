@@ -12,7 +12,7 @@ import TrellisTraining
 ///     batch   windows of <= L targets, or prefixes with one (SequenceWindows), seeded per
 ///             (partition, epoch, step)
 ///     seeds   the items read: every item (softmax), or the windows' items and drawn ones
-///     h       model.encode(item rows, inputs)                           (B·L, d)
+///     h       model.encode(item rows, inputs) at the targets' positions     (T, d)
 ///     loss    softmax: CE of h_t · Eᵀ over every item, mean over the batch's targets
 ///             sampled_softmax: the same over the batch's targets and N drawn items only
 ///             bce:     −log σ(h_t · e_target) − log σ(−h_t · e_negative), mean over targets
@@ -115,11 +115,10 @@ public final class NextItemTask: TrainingTask {
         let states: Variable, scored: [Int32]
         if positions == .last {
             scored = (0..<batch.count).map { Int32($0 * batch.length + batch.length - 1) }
-            states = encoder.encode(items: items, sequences: batch.inputs, training: true, lastOnly: true, rng: &rng, attention: nil)
+            states = encoder.encode(items: items, sequences: batch.inputs, training: true, positions: .last, rng: &rng, attention: nil)
         } else {
             scored = batch.targets.indices.filter { batch.targets[$0] >= 0 }.map { Int32($0) }
-            states = encoder.encode(items: items, sequences: batch.inputs, training: true, lastOnly: false, rng: &rng, attention: nil)
-                .gather(rows: scored)
+            states = encoder.encode(items: items, sequences: batch.inputs, training: true, positions: .rows(scored), rng: &rng, attention: nil)
         }
         let targets = scored.map { batch.targets[Int($0)] }
         let mean: Variable
@@ -150,7 +149,7 @@ public final class NextItemTask: TrainingTask {
         let table = Variable(items)
         var rng = SeededGenerator(seed: seed)   // unused: no dropout in evaluation
         return rank(part, share: share, items: items) { sequences in
-            encoder.encode(items: table, sequences: sequences, training: false, lastOnly: true, rng: &rng, attention: nil).value
+            encoder.encode(items: table, sequences: sequences, training: false, positions: .last, rng: &rng, attention: nil).value
         }
     }
 
