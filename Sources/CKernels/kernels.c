@@ -131,6 +131,71 @@ INLINE void apply_mask_body(const float *x, const uint8_t *mask, float keep, flo
     if (j < n) store_part(out + j, load_part(x + j, n - j) * factors(mask + j, n - j, keep), n - j);
 }
 
+/// The sum of eight lanes in lane order from -0, as Swift's SIMD8.sum().
+INLINE float lanes_sum(v8 lanes) {
+    float s = -0.0f;
+    for (int i = 0; i < 8; i++) s += lanes[i];
+    return s;
+}
+
+INLINE void layer_norm_body(const float *x, const float *gamma, const float *beta, float epsilon, long rows, long c,
+                            float *normalised, float *inverse, float *y) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * c;
+        v8 acc = {0};
+        long j = 0;
+        for (; j + 8 <= c; j += 8) acc += load8(row + j);
+        float sum = lanes_sum(acc);
+        for (; j < c; j++) sum += row[j];
+        float mean = sum / (float)c;
+        v8 sq = {0};
+        j = 0;
+        for (; j + 8 <= c; j += 8) { v8 d = load8(row + j) - mean; sq += d * d; }
+        float variance = lanes_sum(sq);
+        for (; j < c; j++) { float d = row[j] - mean; variance += d * d; }
+        float inv = 1.0f / __builtin_sqrtf(variance / (float)c + epsilon);
+        inverse[r] = inv;
+        float *n = normalised + r * c, *out = y + r * c;
+        j = 0;
+        for (; j + 16 <= c; j += 16) {
+            v16 xhat = (load(row + j) - mean) * inv;
+            store(n + j, xhat);
+            store(out + j, xhat * load(gamma + j) + load(beta + j));
+        }
+        for (; j < c; j++) {
+            float xhat = (row[j] - mean) * inv;
+            n[j] = xhat;
+            out[j] = xhat * gamma[j] + beta[j];
+        }
+    }
+}
+
+INLINE void layer_norm_backward_body(const float *d, const float *gamma, const float *normalised, const float *inverse,
+                                     long rows, long c, float *dx) {
+    const float fc = (float)c;
+    for (long r = 0; r < rows; r++) {
+        const float *dr = d + r * c, *n = normalised + r * c;
+        v8 lanes = {0}, lanesX = {0};
+        long j = 0;
+        for (; j + 8 <= c; j += 8) {
+            v8 dxhat = load8(dr + j) * load8(gamma + j);
+            lanes += dxhat;
+            lanesX += dxhat * load8(n + j);
+        }
+        float sum = lanes_sum(lanes), sumX = lanes_sum(lanesX);
+        for (; j < c; j++) {
+            float dxhat = dr[j] * gamma[j];
+            sum += dxhat;
+            sumX += dxhat * n[j];
+        }
+        float scale = inverse[r] / fc;
+        float *out = dx + r * c;
+        j = 0;
+        for (; j + 16 <= c; j += 16) store(out + j, scale * (fc * load(dr + j) * load(gamma + j) - sum - load(n + j) * sumX));
+        for (; j < c; j++) out[j] = scale * (fc * dr[j] * gamma[j] - sum - n[j] * sumX);
+    }
+}
+
 typedef struct {
     const char *name;
     float (*exponentiate)(const float *, float *, long, float *);
@@ -139,6 +204,8 @@ typedef struct {
     void (*gelu_backward)(const float *, float *, long);
     void (*gelu_dropout)(const float *, const uint8_t *, float, float *, float *, long);
     void (*apply_mask)(const float *, const uint8_t *, float, float *, long);
+    void (*layer_norm)(const float *, const float *, const float *, float, long, long, float *, float *, float *);
+    void (*layer_norm_backward)(const float *, const float *, const float *, const float *, long, long, float *);
 } Kernels;
 
 #define VERSION(suffix, attributes)                                                                          \
@@ -161,9 +228,18 @@ typedef struct {
     attributes static void apply_mask_##suffix(const float *x, const uint8_t *m, float k, float *out, long n) { \
         apply_mask_body(x, m, k, out, n);                                                                    \
     }                                                                                                        \
+    attributes static void layer_norm_##suffix(const float *x, const float *g, const float *b, float e, long rows, \
+                                               long c, float *n, float *inv, float *y) {                      \
+        layer_norm_body(x, g, b, e, rows, c, n, inv, y);                                                     \
+    }                                                                                                        \
+    attributes static void layer_norm_backward_##suffix(const float *d, const float *g, const float *n,       \
+                                                        const float *inv, long rows, long c, float *dx) {    \
+        layer_norm_backward_body(d, g, n, inv, rows, c, dx);                                                 \
+    }                                                                                                        \
     static const Kernels kernels_##suffix = {#suffix, exponentiate_##suffix, softmax_gradient_##suffix,      \
                                              gelu_##suffix, gelu_backward_##suffix, gelu_dropout_##suffix,   \
-                                             apply_mask_##suffix};
+                                             apply_mask_##suffix, layer_norm_##suffix,                       \
+                                             layer_norm_backward_##suffix};
 
 VERSION(baseline, )
 #if defined(__x86_64__)
@@ -227,4 +303,14 @@ void trellis_gelu_dropout(const float *x, const uint8_t *mask, float keep, float
 
 void trellis_apply_mask(const float *x, const uint8_t *mask, float keep, float *out, long n) {
     kernels()->apply_mask(x, mask, keep, out, n);
+}
+
+void trellis_layer_norm(const float *x, const float *gamma, const float *beta, float epsilon, long rows, long c,
+                        float *normalised, float *inverse, float *y) {
+    kernels()->layer_norm(x, gamma, beta, epsilon, rows, c, normalised, inverse, y);
+}
+
+void trellis_layer_norm_backward(const float *d, const float *gamma, const float *normalised, const float *inverse,
+                                 long rows, long c, float *dx) {
+    kernels()->layer_norm_backward(d, gamma, normalised, inverse, rows, c, dx);
 }

@@ -18,19 +18,6 @@ public enum FastMath {
         return p * Float(bitPattern: ((shifted.bitPattern &- 0x4B40_0000) &+ 127) &<< 23)
     }
 
-    /// The sum of `n` floats, eight lanes at a time (a fixed order: the same on every run).
-    @inlinable
-    public static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var lanes = SIMD8<Float>(repeating: 0), j = 0
-        while j + 8 <= n {
-            lanes += UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
-            j += 8
-        }
-        var s = lanes.sum()
-        while j < n { s += p[j]; j += 1 }
-        return s
-    }
-
     /// The sum of squares of `values`: blocks of 16,384 (each over eight lanes) on the compute
     /// threads, their sums added in block order, so the result does not depend on the thread
     /// count. A whole-table gradient's norm (39 M values at seed 003's setting) was a serial

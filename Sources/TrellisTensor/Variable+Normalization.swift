@@ -95,8 +95,9 @@ extension Variable {
     }
 
     /// Layer normalisation over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta,
-    /// with gamma and beta of shape (C). Rows run in parallel; the gamma and beta gradients
-    /// sum over rows in row order, so results do not depend on the thread count.
+    /// with gamma and beta of shape (C) (`trellis_layer_norm` and its backward, CKernels). Rows
+    /// run in parallel; the gamma and beta gradients sum over rows in row order, so results do
+    /// not depend on the thread count.
     public func layerNorm(gamma: Variable, beta: Variable, epsilon: Float = 1e-5) -> Variable {
         let c = value.shape.last!
         precondition(gamma.shape == [c] && beta.shape == [c], "layerNorm: gamma/beta must be [\(c)]")
@@ -108,27 +109,9 @@ extension Variable {
         value.data.withUnsafeBufferPointer { px in gamma.value.data.withUnsafeBufferPointer { pg in beta.value.data.withUnsafeBufferPointer { pb in
         normalised.withUnsafeMutableBufferPointer { pn in inverseStd.withUnsafeMutableBufferPointer { pi in out.withUnsafeMutableBufferPointer { po in
             let (x, g, b, n, inv, y) = (px.baseAddress!, pg.baseAddress!, pb.baseAddress!, pn.baseAddress!, pi.baseAddress!, po.baseAddress!)
-            Parallel.forEachChunk(rows, minimumChunk: chunk) { range in
-                for r in range {
-                    let row = x + r * c
-                    let mean = FastMath.sum(row, c) / Float(c)
-                    // Σ (x − mean)², eight lanes at a time: a scalar sum waits on each add.
-                    var lanes = SIMD8<Float>(repeating: 0), j = 0
-                    while j + 8 <= c {
-                        let d = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) - mean
-                        lanes += d * d
-                        j += 8
-                    }
-                    var variance = lanes.sum()
-                    while j < c { let d = row[j] - mean; variance += d * d; j += 1 }
-                    let i = 1 / (variance / Float(c) + epsilon).squareRoot()
-                    inv[r] = i
-                    for j in 0..<c {
-                        let xhat = (row[j] - mean) * i
-                        n[r * c + j] = xhat
-                        y[r * c + j] = xhat * g[j] + b[j]
-                    }
-                }
+            Parallel.forEachChunk(rows, minimumChunk: chunk) { r in
+                let at = r.lowerBound * c
+                trellis_layer_norm(x + at, g, b, epsilon, r.count, c, n + at, inv + r.lowerBound, y + at)
             }
         } } } } } }
         return Variable(Tensor(shape: value.shape, data: out), inputs: [self, gamma, beta]) { [self] grad in
@@ -139,28 +122,9 @@ extension Variable {
             dGamma.withUnsafeMutableBufferPointer { pdg in dBeta.withUnsafeMutableBufferPointer { pdb in
                 let (d, g, n, inv, dx) = (pd.baseAddress!, pg.baseAddress!, pn.baseAddress!, pi.baseAddress!, px.baseAddress!)
                 // dxhat = d * gamma; dx = inv/C * (C*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat))
-                Parallel.forEachChunk(rows, minimumChunk: chunk) { range in
-                    for r in range {
-                        // Σ dxhat and Σ dxhat·xhat, eight lanes at a time.
-                        var lanes = SIMD8<Float>(repeating: 0), lanesX = lanes, j = 0
-                        while j + 8 <= c {
-                            let dxhat = UnsafeRawPointer(d + r * c + j).loadUnaligned(as: SIMD8<Float>.self)
-                                * UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self)
-                            lanes += dxhat
-                            lanesX += dxhat * UnsafeRawPointer(n + r * c + j).loadUnaligned(as: SIMD8<Float>.self)
-                            j += 8
-                        }
-                        var sum = lanes.sum(), sumX = lanesX.sum()
-                        while j < c {
-                            let dxhat = d[r * c + j] * g[j]
-                            sum += dxhat; sumX += dxhat * n[r * c + j]
-                            j += 1
-                        }
-                        let scale = inv[r] / Float(c)
-                        for j in 0..<c {
-                            dx[r * c + j] = scale * (Float(c) * d[r * c + j] * g[j] - sum - n[r * c + j] * sumX)
-                        }
-                    }
+                Parallel.forEachChunk(rows, minimumChunk: chunk) { r in
+                    let at = r.lowerBound * c
+                    trellis_layer_norm_backward(d + at, g, n + at, inv + r.lowerBound, r.count, c, dx + at)
                 }
                 FastMath.addColumns(d, n, rows: rows, width: c, into: pdg.baseAddress!)
                 FastMath.addColumns(d, nil, rows: rows, width: c, into: pdb.baseAddress!)

@@ -34,4 +34,14 @@ void trellis_gelu_dropout(const float *x, const uint8_t *mask, float keep, float
 /// out[i] = dropped(x[i]) (see above).
 void trellis_apply_mask(const float *x, const uint8_t *mask, float keep, float *out, long n);
 
+/// Layer norm of `rows` rows of width c: mean and variance over each row (eight lanes, in
+/// order), inverse[r] = 1 / sqrt(var + epsilon), normalised = (x - mean) * inverse,
+/// y = normalised * gamma + beta.
+void trellis_layer_norm(const float *x, const float *gamma, const float *beta, float epsilon, long rows, long c,
+                        float *normalised, float *inverse, float *y);
+/// Its input gradient: dx = inverse / c * (c * dxhat - sum(dxhat) - normalised * sum(dxhat * normalised)),
+/// dxhat = d * gamma, per row.
+void trellis_layer_norm_backward(const float *d, const float *gamma, const float *normalised, const float *inverse,
+                                 long rows, long c, float *dx);
+
 #endif
