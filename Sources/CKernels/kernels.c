@@ -4,6 +4,7 @@
 // same as the Swift code these replaced), so the results are too.
 #include "CKernels.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,8 +264,12 @@ static const Kernels *named(const char *name) {
 __attribute__((constructor)) static void choose(void) {
     const char *forced = getenv("TRELLIS_KERNELS");
     if (forced) {
-        const Kernels *k = named(forced);
-        chosen = k ? k : &kernels_baseline;
+        // A typo would otherwise run the slowest version without a word.
+        chosen = named(forced);
+        if (!chosen) {
+            fprintf(stderr, "TRELLIS_KERNELS=%s: expected baseline, avx2 or avx512, and one this CPU runs\n", forced);
+            exit(2);
+        }
         return;
     }
     const Kernels *k = named("avx512");

@@ -67,6 +67,15 @@ final class RefusedRunTests: XCTestCase {
         }
     }
 
+    /// `TRELLIS_KERNELS` names a kernel version; a typo stops the process with a message
+    /// rather than running the slowest version in silence; a right name runs.
+    func testAnUnknownKernelVersionIsRefused() throws {
+        let bad = try Harness.tool(["TRELLIS_KERNELS=avx-512", Harness.binary.path, "--help"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssert(bad.output.contains("TRELLIS_KERNELS=avx-512: expected baseline, avx2 or avx512"), bad.output)
+        XCTAssertEqual(try Harness.tool(["TRELLIS_KERNELS=baseline", Harness.binary.path, "--help"]).status, 0)
+    }
+
     func testEmptyInteractionFileIsRefused() throws {
         let cfg = try config(rows: "")
         let out = dir.appendingPathComponent("run").path

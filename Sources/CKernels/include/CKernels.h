@@ -5,8 +5,9 @@
 // the process starts, so one portable binary runs 16 lanes wide on a host that has them.
 // Every version does the same operations in the same order (no fused multiply-adds, sums
 // over the same eight lanes), so all three give the same bits: a run's numbers do not
-// depend on the host it lands on. TRELLIS_KERNELS=baseline|avx2|avx512 forces a version
-// (one the CPU lacks is refused: the baseline is used and `trellis_kernels_name` says so).
+// depend on the host it lands on. TRELLIS_KERNELS=baseline|avx2|avx512 forces a version;
+// another name, or a version the CPU lacks, stops the process at start (exit 2, a message
+// on stderr).
 
 #include <stdint.h>
 
